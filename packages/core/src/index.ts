@@ -1,0 +1,1 @@
+export { ATTR_SERVICE_NAME } from './schema.js';

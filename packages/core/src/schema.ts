@@ -1,0 +1,1 @@
+export const ATTR_SERVICE_NAME = 'service.name';
