@@ -1,1 +1,162 @@
-export const ATTR_SERVICE_NAME = 'service.name';
+/**
+ * The telemetry contract: every name that dashboards, alert rules and tests depend on.
+ * Semantic-convention names are used where they exist; our own live under `tracelog.*` or a
+ * domain namespace (`task.*`, `job.*`). Change a name here and the dashboards must change too.
+ */
+
+/** Log record event names (OpenTelemetry LogRecord `eventName`). */
+export const EVENT = {
+  HTTP_REQUEST: 'http.request',
+  TASK_START: 'task.start',
+  TASK_STEP: 'task.step',
+  TASK_SUCCESS: 'task.success',
+  TASK_FAILURE: 'task.failure',
+  FUNCTION_TIMING: 'function.timing',
+  JOB_ENQUEUED: 'job.enqueued',
+  JOB_STARTED: 'job.started',
+  JOB_PROGRESS: 'job.progress',
+  JOB_RETRYING: 'job.retrying',
+  JOB_SUCCEEDED: 'job.succeeded',
+  JOB_FAILED: 'job.failed',
+  WORKER_STATS: 'worker.stats',
+  EXCEPTION: 'exception',
+  BROWSER_ERROR: 'browser.error',
+  BROWSER_CONSOLE: 'browser.console',
+  BROWSER_WEB_VITAL: 'browser.web_vital',
+  SESSION_START: 'session.start',
+  SESSION_END: 'session.end',
+} as const;
+export type EventName = (typeof EVENT)[keyof typeof EVENT];
+
+/** Resource attribute names (low cardinality only: Loki turns several into index labels). */
+export const RESOURCE = {
+  SERVICE_NAME: 'service.name',
+  SERVICE_VERSION: 'service.version',
+  SERVICE_NAMESPACE: 'service.namespace',
+  SERVICE_INSTANCE_ID: 'service.instance.id',
+  DEPLOYMENT_ENVIRONMENT: 'deployment.environment.name',
+  HOST_NAME: 'host.name',
+  PROCESS_PID: 'process.pid',
+  TELEMETRY_SDK_NAME: 'telemetry.sdk.name',
+  TELEMETRY_SDK_LANGUAGE: 'telemetry.sdk.language',
+  TELEMETRY_SDK_VERSION: 'telemetry.sdk.version',
+  TELEMETRY_DISTRO_NAME: 'telemetry.distro.name',
+  TELEMETRY_DISTRO_VERSION: 'telemetry.distro.version',
+} as const;
+
+/** Log and span attribute names. */
+export const ATTR = {
+  // HTTP (semantic conventions)
+  HTTP_REQUEST_METHOD: 'http.request.method',
+  HTTP_ROUTE: 'http.route',
+  HTTP_RESPONSE_STATUS_CODE: 'http.response.status_code',
+  URL_PATH: 'url.path',
+  URL_QUERY: 'url.query',
+  URL_FULL: 'url.full',
+  SERVER_ADDRESS: 'server.address',
+  CLIENT_ADDRESS: 'client.address',
+  USER_AGENT_ORIGINAL: 'user_agent.original',
+  /** Prefix for allow-listed request headers: `http.request.header.<lower-case name>`. */
+  HTTP_REQUEST_HEADER_PREFIX: 'http.request.header.',
+  HTTP_DURATION_MS: 'http.duration_ms',
+
+  // Identity and scoped context
+  USER_ID: 'user.id',
+  SESSION_ID: 'session.id',
+
+  // Errors (semantic conventions)
+  EXCEPTION_TYPE: 'exception.type',
+  EXCEPTION_MESSAGE: 'exception.message',
+  EXCEPTION_STACKTRACE: 'exception.stacktrace',
+  ERROR_TYPE: 'error.type',
+
+  // Tasks (seed 000's background-task logging, in OpenTelemetry form)
+  TASK_NAME: 'task.name',
+  TASK_ID: 'task.id',
+  TASK_CATEGORY: 'task.category',
+  TASK_STEP: 'task.step',
+  TASK_DURATION_MS: 'task.duration_ms',
+  TASK_OUTCOME: 'task.outcome',
+  /** Redacted task arguments, as a JSON string. */
+  TASK_ARGS: 'task.args',
+
+  // Function timing (`timed()`)
+  CODE_FUNCTION_NAME: 'code.function.name',
+  FUNCTION_DURATION_MS: 'function.duration_ms',
+  FUNCTION_HEAP_DELTA_BYTES: 'function.heap_delta_bytes',
+
+  // Messaging and jobs (semantic conventions plus our `job.*` and `bullmq.*`)
+  MESSAGING_SYSTEM: 'messaging.system',
+  MESSAGING_DESTINATION_NAME: 'messaging.destination.name',
+  MESSAGING_MESSAGE_ID: 'messaging.message.id',
+  MESSAGING_OPERATION_TYPE: 'messaging.operation.type',
+  MESSAGING_OPERATION_NAME: 'messaging.operation.name',
+  MESSAGING_MESSAGE_CONVERSATION_ID: 'messaging.message.conversation_id',
+  MESSAGING_BATCH_MESSAGE_COUNT: 'messaging.batch.message_count',
+  JOB_NAME: 'job.name',
+  JOB_ATTEMPT: 'job.attempt',
+  JOB_WAIT_MS: 'job.wait_ms',
+  JOB_DURATION_MS: 'job.duration_ms',
+  JOB_PROGRESS: 'job.progress',
+  JOB_DATA: 'job.data',
+  JOB_DELAY_MS: 'job.delay_ms',
+  WORKER_PROCESSED: 'worker.processed',
+  WORKER_SUCCEEDED: 'worker.succeeded',
+  WORKER_FAILED: 'worker.failed',
+  WORKER_DURATION_P50_MS: 'worker.duration_p50_ms',
+  WORKER_DURATION_P95_MS: 'worker.duration_p95_ms',
+  WORKER_DURATION_P99_MS: 'worker.duration_p99_ms',
+
+  // Browser
+  BROWSER_PAGE_URL: 'browser.page.url',
+  BROWSER_ROUTE: 'browser.route',
+  WEB_VITAL_NAME: 'web_vital.name',
+  WEB_VITAL_VALUE: 'web_vital.value',
+  WEB_VITAL_RATING: 'web_vital.rating',
+  APP_VERSION: 'app.version',
+
+  // tracelog's own
+  /** `frontend` on records that came in through the browser relay. */
+  SOURCE: 'tracelog.source',
+  /** How many identical records the deduper suppressed before this one. */
+  REPEAT_COUNT: 'tracelog.repeat_count',
+  /** Set on a record when sampling kept 1 of every N. */
+  SAMPLE_EVERY: 'tracelog.sample_every',
+} as const;
+
+/** `task.category` values from the users' task catalogue (seed 000); free text is allowed too. */
+export const TASK_CATEGORIES = ['data', 'strategy', 'position', 'risk', 'analytics'] as const;
+
+/** `task.outcome` values. */
+export const TASK_OUTCOME = { SUCCESS: 'success', FAILURE: 'failure' } as const;
+
+/** Metric instrument names (seconds for durations, as the semantic conventions say). */
+export const METRIC = {
+  HTTP_SERVER_REQUEST_DURATION: 'http.server.request.duration',
+  HTTP_CLIENT_REQUEST_DURATION: 'http.client.request.duration',
+  MESSAGING_PROCESS_DURATION: 'messaging.process.duration',
+  MESSAGING_CLIENT_CONSUMED_MESSAGES: 'messaging.client.consumed.messages',
+  MESSAGING_CLIENT_SENT_MESSAGES: 'messaging.client.sent.messages',
+  JOB_WAIT_DURATION: 'bullmq.job.wait.duration',
+  JOB_ACTIVE: 'bullmq.jobs.active',
+  EXPORT_DROPPED: 'tracelog.export.dropped',
+  EXPORT_SPOOLED: 'tracelog.export.spooled',
+} as const;
+
+/** Log levels, most severe first, and their OpenTelemetry severity numbers. */
+export const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type Level = (typeof LEVELS)[number];
+export const SEVERITY_NUMBER: Readonly<Record<Level, number>> = {
+  fatal: 21,
+  error: 17,
+  warn: 13,
+  info: 9,
+  debug: 5,
+  trace: 1,
+};
+
+/** Health-check paths that are neither traced nor logged by default. */
+export const DEFAULT_QUIET_PATHS = ['/health', '/healthz', '/ready', '/live', '/metrics'] as const;
+
+/** W3C baggage keys that carry scoped context across process boundaries by default. */
+export const DEFAULT_BAGGAGE_KEYS = [ATTR.USER_ID, ATTR.SESSION_ID] as const;
