@@ -11,6 +11,10 @@ export default defineConfig({
     alias: [
       { find: /^@tracelog\/core$/, replacement: src('core') },
       { find: /^@tracelog\/node$/, replacement: src('node') },
+      { find: /^@tracelog\/node\/register$/, replacement: src('node', 'register.ts') },
+      { find: /^@tracelog\/browser$/, replacement: src('browser') },
+      { find: /^@tracelog\/queue-instrumentation$/, replacement: src('queue-instrumentation') },
+      { find: /^@tracelog\/test-utils$/, replacement: src('test-utils') },
     ],
   },
   test: {

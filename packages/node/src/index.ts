@@ -1,1 +1,1 @@
-export { ATTR_SERVICE_NAME } from '@tracelog/core';
+export { ATTR, EVENT } from '@tracelog/core';
