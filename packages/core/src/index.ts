@@ -11,3 +11,4 @@ export {
   TASK_OUTCOME,
 } from './schema.js';
 export type { EventName, Level } from './schema.js';
+export { SCOPED_ATTRIBUTES_KEY, getScopedAttributes, setScopedAttributes } from './scope.js';
