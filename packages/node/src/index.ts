@@ -1,1 +1,10 @@
+export { init } from './init.js';
+export { getLogger } from './logger.js';
+export type { Logger } from './logger.js';
+export { withContext } from './context.js';
+export { task, timed } from './task.js';
+export type { TaskContext, TaskOptions, TimedOptions } from './task.js';
+export { OpenTelemetryTransport } from './transport.js';
+export type { OpenTelemetryTransportOptions } from './transport.js';
+export type { InitOptions, ShutdownOptions, TracelogHandle } from './types.js';
 export { ATTR, EVENT } from '@tracelog/core';

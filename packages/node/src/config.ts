@@ -1,0 +1,157 @@
+import { join } from 'node:path';
+import {
+  DEFAULT_BAGGAGE_KEYS,
+  DEFAULT_QUIET_PATHS,
+  parseDuration,
+  parseKeyValueList,
+  parseList,
+  parseSize,
+  resolveCommonConfig,
+} from '@tracelog/core';
+import type { ResolvedCommonConfig } from '@tracelog/core';
+import type { InitOptions } from './types.js';
+
+type Env = Record<string, string | undefined>;
+
+/** Request headers recorded on `http.request` by default: useful, and never credentials. */
+export const DEFAULT_HTTP_HEADERS = [
+  'user-agent',
+  'content-type',
+  'content-length',
+  'accept',
+  'referer',
+  'origin',
+  'x-request-id',
+  'x-forwarded-for',
+] as const;
+
+export const DEFAULTS = {
+  file: '.tracelog/telemetry.jsonl',
+  spoolDirectory: '.tracelog/spool',
+  spoolMaxBytes: 64 * 1024 * 1024,
+  maxMemoryBytes: 16 * 1024 * 1024,
+  shutdownDeadlineMs: 5000,
+  metricsIntervalMs: 15_000,
+} as const;
+
+export interface ResolvedConfig extends ResolvedCommonConfig {
+  endpoint: string | undefined;
+  signalEndpoints: Record<'logs' | 'traces' | 'metrics', string>;
+  headers: Record<string, string>;
+  protocol: 'http/protobuf' | 'http/json';
+  console: 'pretty' | 'json' | false;
+  color: boolean;
+  file: string;
+  spool: { directory: string; maxBytes: number } | false;
+  maxMemoryBytes: number;
+  http: { quietPaths: ReadonlySet<string>; headers: string[]; correlationHeader: string | undefined };
+  baggageKeys: string[];
+  shutdownDeadlineMs: number;
+  handleSignals: boolean;
+  metricsIntervalMs: number;
+  instrumentations: { http: boolean; bullmq: boolean };
+}
+
+/**
+ * Options win; the standard `OTEL_*` variables and our `TRACELOG_*` ones fill the rest; then
+ * the defaults. Anything malformed is reported (returned as warnings) with what was used instead.
+ */
+export function resolveConfig(
+  options: InitOptions,
+  env: Env,
+): { config: ResolvedConfig; warnings: string[] } {
+  const { config: common, warnings } = resolveCommonConfig(options, env);
+  const warn = (message: string) => warnings.push(message);
+
+  const endpoint = trimSlash(options.endpoint ?? env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const signalEndpoint = (signal: 'logs' | 'traces' | 'metrics') =>
+    env[`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`] ?? `${endpoint ?? ''}/v1/${signal}`;
+
+  let protocol = options.protocol ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
+  if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
+    warn(`OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported (use http/protobuf or http/json); using http/protobuf`);
+    protocol = 'http/protobuf';
+  }
+
+  let consoleFormat: ResolvedConfig['console'] =
+    options.console ?? (process.stdout.isTTY ? 'pretty' : 'json');
+  const consoleEnv = env.TRACELOG_CONSOLE;
+  if (options.console === undefined && consoleEnv !== undefined) {
+    if (consoleEnv === 'pretty' || consoleEnv === 'json') consoleFormat = consoleEnv;
+    else if (consoleEnv === 'off' || consoleEnv === 'false' || consoleEnv === 'none') consoleFormat = false;
+    else warn(`TRACELOG_CONSOLE must be pretty, json or off; using ${String(consoleFormat)}`);
+  }
+
+  const size = (name: string, value: number | undefined, fallback: number) => {
+    if (value !== undefined) return value > 0 ? value : invalid(name, fallback);
+    const raw = env[name];
+    if (raw === undefined) return fallback;
+    const parsed = parseSize(raw);
+    return parsed !== undefined && parsed > 0 ? parsed : invalid(name, fallback);
+  };
+  const duration = (name: string, value: number | undefined, fallback: number) => {
+    if (value !== undefined) return value >= 0 ? value : invalid(name, fallback);
+    const raw = env[name];
+    if (raw === undefined) return fallback;
+    const parsed = parseDuration(raw);
+    return parsed !== undefined && parsed >= 0 ? parsed : invalid(name, fallback);
+  };
+  const invalid = (name: string, fallback: number) => {
+    warn(`${name} is not valid; using ${fallback}`);
+    return fallback;
+  };
+
+  const spoolOption = options.spool;
+  const spool =
+    spoolOption === false || env.TRACELOG_SPOOL === 'off'
+      ? false
+      : {
+          directory:
+            (spoolOption && spoolOption.directory) ??
+            env.TRACELOG_SPOOL_DIR ??
+            join(DEFAULTS.spoolDirectory, common.serviceName),
+          maxBytes: size('TRACELOG_SPOOL_MAX_BYTES', spoolOption ? spoolOption.maxBytes : undefined, DEFAULTS.spoolMaxBytes),
+        };
+
+  const config: ResolvedConfig = {
+    ...common,
+    endpoint,
+    signalEndpoints: {
+      logs: signalEndpoint('logs'),
+      traces: signalEndpoint('traces'),
+      metrics: signalEndpoint('metrics'),
+    },
+    headers: options.headers ?? parseKeyValueList(env.OTEL_EXPORTER_OTLP_HEADERS ?? ''),
+    protocol,
+    console: consoleFormat,
+    color: Boolean(process.stdout.isTTY) && env.NO_COLOR === undefined,
+    file: options.file ?? env.TRACELOG_FILE ?? DEFAULTS.file,
+    spool,
+    maxMemoryBytes: size('TRACELOG_MEMORY_MAX_BYTES', options.maxMemoryBytes, DEFAULTS.maxMemoryBytes),
+    http: {
+      quietPaths: new Set(options.http?.quietPaths ?? listEnv(env.TRACELOG_QUIET_PATHS) ?? DEFAULT_QUIET_PATHS),
+      headers: (options.http?.headers ?? listEnv(env.TRACELOG_HTTP_HEADERS) ?? [...DEFAULT_HTTP_HEADERS]).map((h) =>
+        h.toLowerCase(),
+      ),
+      correlationHeader: options.http?.correlationHeader ?? env.TRACELOG_CORRELATION_HEADER,
+    },
+    baggageKeys: options.baggageKeys ?? listEnv(env.TRACELOG_BAGGAGE_KEYS) ?? [...DEFAULT_BAGGAGE_KEYS],
+    shutdownDeadlineMs: duration('TRACELOG_SHUTDOWN_DEADLINE', options.shutdownDeadlineMs, DEFAULTS.shutdownDeadlineMs),
+    handleSignals: options.handleSignals ?? true,
+    metricsIntervalMs: duration('OTEL_METRIC_EXPORT_INTERVAL', options.metricsIntervalMs, DEFAULTS.metricsIntervalMs),
+    instrumentations: {
+      http: options.instrumentations?.http ?? true,
+      bullmq: options.instrumentations?.bullmq ?? true,
+    },
+  };
+  return { config, warnings };
+}
+
+function listEnv(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : parseList(value);
+}
+
+function trimSlash(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  return url.endsWith('/') ? url.slice(0, -1) : url;
+}

@@ -1,0 +1,55 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import type { Attributes, AttributeValue } from '@opentelemetry/api';
+import { setScopedAttributes } from '@tracelog/core';
+import { addFlattened } from './internal/attributes.js';
+import { diagnostics } from './internal/diag.js';
+
+let baggageKeys: ReadonlySet<string> = new Set();
+
+/**
+ * Scoped attributes added while a span was active, by span: the `http.request` record is written
+ * when the response closes, outside the handler's context, and still carries them.
+ */
+const scopedBySpan = new WeakMap<object, Attributes>();
+
+export function scopedAttributesOf(span: object): Attributes | undefined {
+  return scopedBySpan.get(span);
+}
+
+/** Called by init(): which scoped keys also travel to other services as W3C baggage. */
+export function configureContext(keys: Iterable<string>): void {
+  baggageKeys = new Set(keys);
+}
+
+/**
+ * Runs `fn` with `attributes` (user.id, strategy.id, order.id, …) added to every log record and
+ * span inside it, including async work it starts; the active span gets them too. Keys chosen with
+ * `baggageKeys` also cross process boundaries as W3C baggage. Returns what `fn` returns.
+ */
+export function withContext<T>(attributes: Record<string, unknown>, fn: () => T): T {
+  let ctx;
+  try {
+    const flat: Attributes = {};
+    for (const [key, value] of Object.entries(attributes)) addFlattened(flat, key, value);
+    ctx = setScopedAttributes(context.active(), flat);
+    const active = trace.getActiveSpan();
+    if (active) {
+      active.setAttributes(flat);
+      scopedBySpan.set(active, { ...scopedBySpan.get(active), ...flat });
+    }
+    const travelling = Object.entries(flat).filter(([key]) => baggageKeys.has(key));
+    if (travelling.length > 0) {
+      let baggage = propagation.getBaggage(ctx) ?? propagation.createBaggage();
+      for (const [key, value] of travelling) baggage = baggage.setEntry(key, { value: text(value) });
+      ctx = propagation.setBaggage(ctx, baggage);
+    }
+  } catch (error) {
+    diagnostics.warn('context', `withContext could not add its attributes: ${String(error)}`);
+    return fn();
+  }
+  return context.with(ctx, fn);
+}
+
+function text(value: AttributeValue | undefined): string {
+  return Array.isArray(value) ? value.join(',') : String(value);
+}

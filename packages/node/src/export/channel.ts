@@ -1,0 +1,234 @@
+import type { Diagnostics } from '../internal/diag.js';
+import type { Spool } from './spool.js';
+import type { ExportTarget, SendResult } from './target.js';
+
+export interface ChannelOptions {
+  /** `logs`, `traces` or `metrics`: names the channel in messages. */
+  signal: string;
+  target: ExportTarget;
+  /** Where requests wait while the target is unreachable; without one they wait in memory. */
+  spool: Spool | undefined;
+  /** Bound on encoded requests held in memory; past it they go to the spool (or the oldest are dropped). */
+  maxMemoryBytes: number;
+  diag: Diagnostics;
+  /** First retry delay; doubles up to `maxBackoffMs`. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+interface Pending {
+  body: Uint8Array;
+  records: number;
+}
+
+/**
+ * Delivers encoded export requests for one signal without ever blocking or throwing into the app
+ * and without losing what it accepted: requests are sent one after another; when the target
+ * fails they go to the spool, a timer probes with backoff, and once the target answers the spool
+ * drains oldest first before new requests go direct again, so order is kept.
+ */
+export class Channel {
+  private readonly queue: Pending[] = [];
+  private queuedBytes = 0;
+  private sending = false;
+  /** True while the target is failing or the spool still holds requests to replay. */
+  private backlogged = false;
+  private backoffMs: number;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private probing = false;
+  private readonly spoolWrites = new Set<Promise<unknown>>();
+  private closed = false;
+  private readonly initialBackoffMs: number;
+  private readonly maxBackoffMs: number;
+
+  constructor(private readonly opts: ChannelOptions) {
+    this.initialBackoffMs = opts.initialBackoffMs ?? 1000;
+    this.maxBackoffMs = opts.maxBackoffMs ?? 30_000;
+    this.backoffMs = this.initialBackoffMs;
+    if (opts.spool && opts.spool.size > 0) {
+      // Requests left by an earlier run (or another process that exited): send them first.
+      this.backlogged = true;
+      this.scheduleProbe(0);
+    }
+  }
+
+  /** Accepts an encoded request. Never throws; returns at once. */
+  submit(body: Uint8Array, records: number): void {
+    if (this.closed) {
+      this.opts.diag.drop(records, `${this.opts.signal} exported after shutdown`);
+      return;
+    }
+    this.opts.diag.counters.exported += records;
+    if (this.backlogged && this.opts.spool) {
+      this.toSpool({ body, records });
+      return;
+    }
+    if (this.queuedBytes + body.byteLength > this.opts.maxMemoryBytes) {
+      if (this.opts.spool) {
+        this.toSpool({ body, records });
+        return;
+      }
+      this.makeRoom(body.byteLength);
+    }
+    this.queue.push({ body, records });
+    this.queuedBytes += body.byteLength;
+    void this.pump();
+  }
+
+  /** Resolves when everything accepted so far was sent or spooled, or at the deadline. */
+  async flush(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const idle = this.queue.length === 0 && !this.sending && this.spoolWrites.size === 0;
+      if (idle || (this.backlogged && !this.sending && this.spoolWrites.size === 0)) break;
+      await sleep(5);
+    }
+    if (this.spoolWrites.size > 0) await Promise.race([Promise.all(this.spoolWrites), sleep(50)]);
+  }
+
+  /**
+   * Last resort at exit: whatever is still in memory is written to the spool synchronously, so
+   * the next start sends it. Afterwards the channel accepts nothing more.
+   */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.probeTimer);
+    const pending = this.queue.splice(0);
+    this.queuedBytes = 0;
+    for (const item of pending) {
+      if (!this.opts.spool?.writeSync(item.body, item.records)) {
+        this.opts.diag.drop(item.records, `${this.opts.signal} not delivered before exit`);
+      } else {
+        this.opts.diag.counters.spooled += item.records;
+      }
+    }
+  }
+
+  /** True when nothing is waiting in memory or being written (the spool may still hold requests). */
+  get idle(): boolean {
+    return this.queue.length === 0 && !this.sending && this.spoolWrites.size === 0;
+  }
+
+  private async pump(): Promise<void> {
+    if (this.sending || this.backlogged) return;
+    this.sending = true;
+    try {
+      while (this.queue.length > 0 && !this.backlogged) {
+        const item = this.queue[0]!;
+        const result = await this.send(item);
+        this.queue.shift();
+        this.queuedBytes -= item.body.byteLength;
+        if (result.outcome === 'retry') {
+          this.enterBacklog(result, item);
+        }
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private async send(item: Pending): Promise<SendResult> {
+    let result: SendResult;
+    try {
+      result = await this.opts.target.send(item.body, item.records);
+    } catch (error) {
+      result = { outcome: 'retry', reason: error instanceof Error ? error.message : String(error) };
+    }
+    if (result.outcome === 'reject') {
+      this.opts.diag.drop(
+        item.records,
+        `${this.opts.target.description} refused ${this.opts.signal}: ${result.reason}`,
+      );
+    } else if (result.outcome === 'retry') {
+      this.opts.diag.counters.exportFailures++;
+    }
+    return result;
+  }
+
+  private enterBacklog(result: { reason: string; retryAfterMs?: number }, failed: Pending): void {
+    this.backlogged = true;
+    const where = this.opts.spool ? 'keeping records in the local spool' : 'keeping records in memory';
+    this.opts.diag.warn(
+      `unreachable:${this.opts.signal}`,
+      `cannot export ${this.opts.signal} to ${this.opts.target.description} (${result.reason}); ${where} and retrying`,
+    );
+    if (this.opts.spool) {
+      // Move everything waiting in memory to disk, in order, so memory stays small during an outage.
+      this.toSpool(failed);
+      for (const item of this.queue.splice(0)) this.toSpool(item);
+      this.queuedBytes = 0;
+    } else {
+      this.queue.unshift(failed);
+      this.queuedBytes += failed.body.byteLength;
+    }
+    this.scheduleProbe(result.retryAfterMs ?? this.backoffMs);
+    this.backoffMs = Math.min(this.backoffMs * 2, this.maxBackoffMs);
+  }
+
+  private scheduleProbe(delayMs: number): void {
+    if (this.closed || this.probing) return;
+    clearTimeout(this.probeTimer);
+    this.probeTimer = setTimeout(() => void this.probe(), delayMs);
+    this.probeTimer.unref();
+  }
+
+  /** Sends the oldest waiting request; on success keeps draining, on failure backs off. */
+  private async probe(): Promise<void> {
+    if (this.probing || this.closed) return;
+    this.probing = true;
+    try {
+      await Promise.all(this.spoolWrites);
+      for (;;) {
+        if (this.closed) return;
+        if (!this.opts.spool) {
+          this.backlogged = false;
+          break;
+        }
+        const next = await this.opts.spool.peek();
+        if (!next) {
+          if (this.spoolWrites.size > 0) {
+            await Promise.all(this.spoolWrites);
+            continue;
+          }
+          this.backlogged = false;
+          break;
+        }
+        const result = await this.send({ body: next.body, records: next.entry.records });
+        if (result.outcome === 'retry') {
+          this.probing = false;
+          this.scheduleProbe(result.retryAfterMs ?? this.backoffMs);
+          this.backoffMs = Math.min(this.backoffMs * 2, this.maxBackoffMs);
+          return;
+        }
+        if (result.outcome === 'ok') this.opts.diag.counters.replayed += next.entry.records;
+        await this.opts.spool.remove(next.entry);
+      }
+      this.backoffMs = this.initialBackoffMs;
+    } finally {
+      this.probing = false;
+    }
+    void this.pump();
+  }
+
+  private toSpool(item: Pending): void {
+    const spool = this.opts.spool!;
+    const write = spool.write(item.body, item.records).then((kept) => {
+      if (kept) this.opts.diag.counters.spooled += item.records;
+    });
+    this.spoolWrites.add(write);
+    void write.finally(() => this.spoolWrites.delete(write));
+  }
+
+  /** Without a spool: drop the oldest in-memory requests until `bytes` more fit. */
+  private makeRoom(bytes: number): void {
+    while (this.queue.length > 1 && this.queuedBytes + bytes > this.opts.maxMemoryBytes) {
+      const oldest = this.queue.splice(1, 1)[0]!;
+      this.queuedBytes -= oldest.body.byteLength;
+      this.opts.diag.drop(oldest.records, `${this.opts.signal} memory bound reached`);
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,99 @@
+import { request as httpRequest, Agent as HttpAgent } from 'node:http';
+import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
+import { ROOT_CONTEXT, context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+import type { ExportTarget, SendResult } from './target.js';
+
+export interface HttpTargetOptions {
+  url: string;
+  contentType: 'application/x-protobuf' | 'application/json';
+  headers: Record<string, string>;
+  timeoutMs: number;
+}
+
+const RETRYABLE_STATUS = new Set([408, 429, 502, 503, 504]);
+
+/**
+ * POSTs OTLP/HTTP requests with node:http directly: one keep-alive connection pool, our own
+ * timeout, and tracing suppressed so our export traffic never shows up as user spans.
+ */
+export class HttpTarget implements ExportTarget {
+  readonly description: string;
+  private readonly url: URL;
+  private readonly agent: HttpAgent;
+
+  constructor(private readonly opts: HttpTargetOptions) {
+    this.url = new URL(opts.url);
+    this.description = opts.url;
+    const Agent = this.url.protocol === 'https:' ? HttpsAgent : HttpAgent;
+    this.agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  }
+
+  send(body: Uint8Array): Promise<SendResult> {
+    return context.with(suppressTracing(ROOT_CONTEXT), () => this.post(body));
+  }
+
+  private post(body: Uint8Array): Promise<SendResult> {
+    const request = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise<SendResult>((resolve) => {
+      let settled = false;
+      const settle = (result: SendResult) => {
+        if (!settled) {
+          settled = true;
+          resolve(result);
+        }
+      };
+      try {
+        const req = request(
+          this.url,
+          {
+            method: 'POST',
+            agent: this.agent,
+            headers: {
+              ...this.opts.headers,
+              'content-type': this.opts.contentType,
+              'content-length': body.byteLength,
+            },
+            timeout: this.opts.timeoutMs,
+          },
+          (res) => {
+            const status = res.statusCode ?? 0;
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => {
+              if (chunks.length < 8) chunks.push(chunk);
+            });
+            res.on('error', (error) => settle({ outcome: 'retry', reason: error.message }));
+            res.on('end', () => {
+              if (status >= 200 && status < 300) return settle({ outcome: 'ok' });
+              const detail = Buffer.concat(chunks).toString('utf8').slice(0, 200);
+              const reason = `HTTP ${status}${detail ? `: ${detail}` : ''}`;
+              if (RETRYABLE_STATUS.has(status) || status >= 500) {
+                const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+                settle(
+                  retryAfterMs === undefined
+                    ? { outcome: 'retry', reason }
+                    : { outcome: 'retry', reason, retryAfterMs },
+                );
+              } else {
+                settle({ outcome: 'reject', reason });
+              }
+            });
+          },
+        );
+        req.on('timeout', () => req.destroy(new Error(`no answer within ${this.opts.timeoutMs} ms`)));
+        req.on('error', (error) => settle({ outcome: 'retry', reason: error.message }));
+        req.end(body);
+      } catch (error) {
+        settle({ outcome: 'retry', reason: error instanceof Error ? error.message : String(error) });
+      }
+    });
+  }
+}
+
+function parseRetryAfter(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

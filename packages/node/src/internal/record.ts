@@ -1,0 +1,74 @@
+import type { Attributes, LogRecord } from '@opentelemetry/api';
+import { LEVELS, SEVERITY_NUMBER } from '@tracelog/core';
+import type { Level } from '@tracelog/core';
+import { addFlattened, exceptionAttributes, safeGet, safeKeys, toBody } from './attributes.js';
+
+const SPLAT = Symbol.for('splat');
+
+/** winston's own fields, which become the record's body, severity or event name instead. */
+const RESERVED = new Set(['level', 'message', 'stack', 'component', 'eventName', 'event', 'cause']);
+
+/** Level names other loggers use, mapped onto ours. */
+const LEVEL_ALIASES: Readonly<Record<string, Level>> = {
+  critical: 'fatal',
+  crit: 'fatal',
+  emerg: 'fatal',
+  alert: 'fatal',
+  warning: 'warn',
+  notice: 'info',
+  http: 'info',
+  verbose: 'debug',
+  silly: 'trace',
+};
+
+export function toLevel(name: string): Level {
+  return (LEVELS as readonly string[]).includes(name)
+    ? (name as Level)
+    : (LEVEL_ALIASES[name] ?? 'info');
+}
+
+/**
+ * Converts a winston `info` object into an OpenTelemetry log record. An Error anywhere in the
+ * call (the message itself, a splat argument, an `err`/`error` field) becomes `exception.*`
+ * attributes; everything else is flattened into attributes. Redaction happens later, once, in
+ * the pipeline, so it covers records from every source alike.
+ */
+export function infoToLogRecord(info: Record<string | symbol, unknown>): LogRecord {
+  const level = toLevel(String(safeGet(info, 'level')));
+  const attributes: Attributes = {};
+  let message = safeGet(info, 'message');
+  let error: Error | undefined = info instanceof Error ? info : undefined;
+
+  const splat = info[SPLAT];
+  if (Array.isArray(splat)) {
+    for (const arg of splat) {
+      if (arg instanceof Error) {
+        error ??= arg;
+        // winston appends the error's message to ours; keep the caller's words as the body.
+        if (typeof message === 'string' && message.endsWith(` ${arg.message}`)) {
+          message = message.slice(0, -arg.message.length - 1);
+        }
+      }
+    }
+  }
+  for (const key of safeKeys(info)) {
+    if (RESERVED.has(key)) continue;
+    const value = safeGet(info, key);
+    if (value instanceof Error && (key === 'err' || key === 'error')) {
+      error ??= value;
+      continue;
+    }
+    addFlattened(attributes, key, value);
+  }
+  if (error) Object.assign(attributes, exceptionAttributes(error));
+
+  const eventName = safeGet(info, 'eventName') ?? safeGet(info, 'event');
+  const record: LogRecord = {
+    severityNumber: SEVERITY_NUMBER[level],
+    severityText: level.toUpperCase(),
+    body: toBody(message),
+    attributes,
+  };
+  if (typeof eventName === 'string') record.eventName = eventName;
+  return record;
+}

@@ -1,0 +1,68 @@
+import type { CommonOptions } from '@tracelog/core';
+import type { Counters } from './internal/diag.js';
+
+/** Options for `init()`. Every option can also be set by environment (see the README). */
+export interface InitOptions extends CommonOptions {
+  /**
+   * OTLP/HTTP base URL of the collector, e.g. `http://127.0.0.1:4318`.
+   * @default OTEL_EXPORTER_OTLP_ENDPOINT; when neither is set, telemetry goes to a local file
+   */
+  endpoint?: string;
+  /** Extra headers on export requests (e.g. an ingest token). @default OTEL_EXPORTER_OTLP_HEADERS */
+  headers?: Record<string, string>;
+  /** @default OTEL_EXPORTER_OTLP_PROTOCOL, else 'http/protobuf' */
+  protocol?: 'http/protobuf' | 'http/json';
+  /**
+   * Console output: human `pretty` lines, one `json` object per line, or none.
+   * @default TRACELOG_CONSOLE, else 'pretty' on a terminal and 'json' otherwise
+   */
+  console?: 'pretty' | 'json' | false;
+  /**
+   * Without an endpoint: the file that receives OTLP/JSON export requests, one per line.
+   * @default TRACELOG_FILE, else '.tracelog/telemetry.jsonl'
+   */
+  file?: string;
+  /**
+   * Where records wait while the collector is unreachable, and how much disk they may use.
+   * `false` keeps them in memory only (bounded by `maxMemoryBytes`).
+   * @default { directory: TRACELOG_SPOOL_DIR or '.tracelog/spool/<service>', maxBytes: 64 MiB }
+   */
+  spool?: { directory?: string; maxBytes?: number } | false;
+  /** Bound on encoded telemetry held in memory per signal. @default 16 MiB */
+  maxMemoryBytes?: number;
+  http?: {
+    /** Paths neither traced nor logged. @default ['/health', '/healthz', '/ready', '/live', '/metrics'] */
+    quietPaths?: string[];
+    /** Request headers recorded on `http.request` (values redacted). @default see README */
+    headers?: string[];
+    /** Response header that also carries the trace id, e.g. 'x-correlation-id'. @default none */
+    correlationHeader?: string;
+  };
+  /** Scoped keys that travel to other services as W3C baggage. @default ['user.id', 'session.id'] */
+  baggageKeys?: string[];
+  /** How long shutdown (and SIGTERM/SIGINT) may spend flushing. @default 5000 */
+  shutdownDeadlineMs?: number;
+  /** Flush on SIGTERM, SIGINT and beforeExit. @default true */
+  handleSignals?: boolean;
+  /** How often metrics are exported. @default 15000 */
+  metricsIntervalMs?: number;
+  /** Automatic instrumentations; BullMQ needs `@tracelog/queue-instrumentation` installed. */
+  instrumentations?: { http?: boolean; bullmq?: boolean };
+}
+
+export interface ShutdownOptions {
+  /** @default the `shutdownDeadlineMs` init option */
+  deadlineMs?: number;
+}
+
+/** What `init()` returns. */
+export interface TracelogHandle {
+  /** Sends everything buffered; resolves within the deadline whatever happens. */
+  flush(options?: ShutdownOptions): Promise<void>;
+  /** Flushes and stops; what could not be sent is kept in the spool for the next start. Idempotent. */
+  shutdown(options?: ShutdownOptions): Promise<void>;
+  /** Export counters: exported, spooled, replayed, dropped, exportFailures. */
+  stats(): Readonly<Counters>;
+  /** Where telemetry goes: the collector URL or the local file. */
+  readonly destination: string;
+}
