@@ -77,7 +77,7 @@ export const ATTR = {
   TASK_STEP: 'task.step',
   TASK_DURATION_MS: 'task.duration_ms',
   TASK_OUTCOME: 'task.outcome',
-  /** Redacted task arguments, as a JSON string. */
+  /** Prefix of the task's arguments, flattened (`task.args.symbol`) and redacted. */
   TASK_ARGS: 'task.args',
 
   // Function timing (`timed()`)

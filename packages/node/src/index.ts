@@ -6,5 +6,5 @@ export { task, timed } from './task.js';
 export type { TaskContext, TaskOptions, TimedOptions } from './task.js';
 export { OpenTelemetryTransport } from './transport.js';
 export type { OpenTelemetryTransportOptions } from './transport.js';
-export type { InitOptions, ShutdownOptions, TracelogHandle } from './types.js';
+export type { ExportStats, InitOptions, ShutdownOptions, TracelogHandle } from './types.js';
 export { ATTR, EVENT } from '@tracelog/core';

@@ -250,6 +250,12 @@ function start(config: ResolvedConfig): TracelogHandle {
         meterProvider.shutdown().catch(() => undefined),
         loggerProvider.shutdown().catch(() => undefined),
       ]);
+      // Release the globals so a later init() in the same process starts clean.
+      trace.disable();
+      logs.disable();
+      metrics.disable();
+      propagation.disable();
+      context.disable();
       current = undefined;
     })();
     return shuttingDown;
@@ -269,7 +275,11 @@ function start(config: ResolvedConfig): TracelogHandle {
   return {
     flush,
     shutdown,
-    stats: () => ({ ...diagnostics.counters }),
+    stats: () => ({
+      ...diagnostics.counters,
+      memoryBytes: channels.reduce((sum, ch) => sum + ch.memoryBytes, 0),
+      spoolBytes: channels.reduce((sum, ch) => sum + ch.spoolBytes, 0),
+    }),
     destination: config.endpoint ?? config.file,
   };
 }

@@ -55,14 +55,21 @@ export interface ShutdownOptions {
   deadlineMs?: number;
 }
 
+export interface ExportStats extends Counters {
+  /** Encoded telemetry waiting in memory (bounded by `maxMemoryBytes` per signal). */
+  memoryBytes: number;
+  /** Encoded telemetry waiting in the spool (bounded by `spool.maxBytes` per signal). */
+  spoolBytes: number;
+}
+
 /** What `init()` returns. */
 export interface TracelogHandle {
   /** Sends everything buffered; resolves within the deadline whatever happens. */
   flush(options?: ShutdownOptions): Promise<void>;
   /** Flushes and stops; what could not be sent is kept in the spool for the next start. Idempotent. */
   shutdown(options?: ShutdownOptions): Promise<void>;
-  /** Export counters: exported, spooled, replayed, dropped, exportFailures. */
-  stats(): Readonly<Counters>;
+  /** Export counters, and how much is waiting in memory and in the spool right now. */
+  stats(): Readonly<ExportStats>;
   /** Where telemetry goes: the collector URL or the local file. */
   readonly destination: string;
 }

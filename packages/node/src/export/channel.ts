@@ -104,6 +104,16 @@ export class Channel {
     }
   }
 
+  /** Encoded requests held in memory now. */
+  get memoryBytes(): number {
+    return this.queuedBytes;
+  }
+
+  /** Encoded requests held in the spool now. */
+  get spoolBytes(): number {
+    return this.opts.spool?.bytes ?? 0;
+  }
+
   /** True when nothing is waiting in memory or being written (the spool may still hold requests). */
   get idle(): boolean {
     return this.queue.length === 0 && !this.sending && this.spoolWrites.size === 0;

@@ -1,0 +1,97 @@
+// Runs every benchmark side by side in one run and rewrites RESULTS.md.
+// Usage (from the repo root): npm run bench   [BENCH_QUICK=1 for a short run]
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { createRequire } from 'node:module';
+import autocannon from 'autocannon';
+
+const here = new URL('.', import.meta.url).pathname;
+const quick = process.env.BENCH_QUICK === '1';
+const ROUNDS = quick ? 1 : 3;
+const RECORDS = quick ? 50_000 : 200_000;
+const HTTP_SECONDS = quick ? 5 : 15;
+
+function start(args, env = {}) {
+  const child = spawn(process.execPath, args, { cwd: here, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const firstLine = new Promise((resolve, reject) => {
+    let buffer = '';
+    child.stdout.on('data', (chunk) => {
+      buffer += chunk;
+      const newline = buffer.indexOf('\n');
+      if (newline >= 0) resolve(JSON.parse(buffer.slice(0, newline)));
+    });
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+  });
+  return { child, firstLine };
+}
+
+const stop = (child) => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); });
+
+const sink = start(['sink.mjs']);
+const sinkUrl = `http://127.0.0.1:${(await sink.firstLine).port}`;
+
+// Logging: records/s, same record shape, peers alternating within each round.
+const loggingPeers = ['tracelog', 'pino-sync', 'pino-otel-transport', 'winston-otel-transport'];
+const logging = Object.fromEntries(loggingPeers.map((p) => [p, []]));
+for (let round = 0; round < ROUNDS; round++) {
+  for (const peer of loggingPeers) {
+    const { child, firstLine } = start(['logging/peer.mjs', peer, String(RECORDS)], { SINK_URL: sinkUrl });
+    const result = await firstLine;
+    await new Promise((resolve) => child.once('exit', resolve));
+    logging[peer].push(result.recordsPerSecond);
+    console.log(`logging round ${round + 1}: ${peer} ${result.recordsPerSecond} records/s`);
+  }
+}
+
+// HTTP: req/s and p99 latency under the same load.
+const httpVariants = ['bare', 'tracelog', 'upstream'];
+const http = Object.fromEntries(httpVariants.map((v) => [v, []]));
+for (let round = 0; round < ROUNDS; round++) {
+  for (const variant of httpVariants) {
+    const server = start(['http/server.mjs', variant], { SINK_URL: sinkUrl });
+    const { port } = await server.firstLine;
+    await autocannon({ url: `http://127.0.0.1:${port}/`, connections: 20, duration: 2 }); // warm up
+    const result = await autocannon({ url: `http://127.0.0.1:${port}/`, connections: 20, duration: HTTP_SECONDS });
+    await stop(server.child);
+    http[variant].push({ rps: result.requests.average, p99: result.latency.p99 });
+    console.log(`http round ${round + 1}: ${variant} ${Math.round(result.requests.average)} req/s p99 ${result.latency.p99} ms`);
+  }
+}
+await stop(sink.child);
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const log = Object.fromEntries(loggingPeers.map((p) => [p, median(logging[p])]));
+const rps = Object.fromEntries(httpVariants.map((v) => [v, median(http[v].map((r) => r.rps))]));
+const p99 = Object.fromEntries(httpVariants.map((v) => [v, median(http[v].map((r) => r.p99))]));
+const ratio = (a, b) => (a / b).toFixed(2);
+const require = createRequire(import.meta.url);
+const version = (name) => require(`${name}/package.json`).version;
+
+const table = `# Benchmarks
+
+Measured side by side in one run by \`npm run bench\` (${ROUNDS} round(s), medians; ${new Date().toISOString().slice(0, 10)}).
+Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.
+Versions: pino ${version('pino')}, pino-opentelemetry-transport ${version('pino-opentelemetry-transport')}, winston ${version('winston')},
+@opentelemetry/winston-transport ${version('@opentelemetry/winston-transport')}, @opentelemetry/sdk-node ${version('@opentelemetry/sdk-node')},
+@opentelemetry/auto-instrumentations-node ${version('@opentelemetry/auto-instrumentations-node')}.
+
+## Logging throughput (${RECORDS.toLocaleString('en')} records of the same shape, export to a local OTLP sink process)
+
+| logger | records/s | tracelog ÷ peer |
+| --- | ---: | ---: |
+${loggingPeers.map((p) => `| ${p} | ${log[p].toLocaleString('en')} | ${p === 'tracelog' ? '—' : ratio(log.tracelog, log[p])} |`).join('\n')}
+
+pino-sync writes JSON to /dev/null synchronously and exports nothing; the others export OTLP.
+Goals: tracelog ≥ 1.0× pino-sync, ≥ 3× winston + OTel transport.
+
+## HTTP hello-world (autocannon, 20 connections, ${HTTP_SECONDS} s)
+
+| server | req/s | p99 ms | ÷ bare |
+| --- | ---: | ---: | ---: |
+${httpVariants.map((v) => `| ${v} | ${Math.round(rps[v]).toLocaleString('en')} | ${p99[v]} | ${ratio(rps[v], rps.bare)} |`).join('\n')}
+
+Goal: tracelog ≥ 0.85× bare req/s.
+`;
+writeFileSync(new URL('RESULTS.md', import.meta.url), table);
+console.log(table);
