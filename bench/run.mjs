@@ -13,7 +13,11 @@ const RECORDS = quick ? 50_000 : 200_000;
 const HTTP_SECONDS = quick ? 5 : 15;
 
 function start(args, env = {}) {
-  const child = spawn(process.execPath, args, { cwd: here, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, {
+    cwd: here,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const firstLine = new Promise((resolve, reject) => {
     let buffer = '';
     child.stdout.on('data', (chunk) => {
@@ -26,7 +30,11 @@ function start(args, env = {}) {
   return { child, firstLine };
 }
 
-const stop = (child) => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); });
+const stop = (child) =>
+  new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
 
 const sink = start(['sink.mjs']);
 const sinkUrl = `http://127.0.0.1:${(await sink.firstLine).port}`;
@@ -36,7 +44,9 @@ const loggingPeers = ['tracelog', 'pino-sync', 'pino-otel-transport', 'winston-o
 const logging = Object.fromEntries(loggingPeers.map((p) => [p, []]));
 for (let round = 0; round < ROUNDS; round++) {
   for (const peer of loggingPeers) {
-    const { child, firstLine } = start(['logging/peer.mjs', peer, String(RECORDS)], { SINK_URL: sinkUrl });
+    const { child, firstLine } = start(['logging/peer.mjs', peer, String(RECORDS)], {
+      SINK_URL: sinkUrl,
+    });
     const result = await firstLine;
     await new Promise((resolve) => child.once('exit', resolve));
     logging[peer].push(result.recordsPerSecond);
@@ -52,10 +62,16 @@ for (let round = 0; round < ROUNDS; round++) {
     const server = start(['http/server.mjs', variant], { SINK_URL: sinkUrl });
     const { port } = await server.firstLine;
     await autocannon({ url: `http://127.0.0.1:${port}/`, connections: 20, duration: 2 }); // warm up
-    const result = await autocannon({ url: `http://127.0.0.1:${port}/`, connections: 20, duration: HTTP_SECONDS });
+    const result = await autocannon({
+      url: `http://127.0.0.1:${port}/`,
+      connections: 20,
+      duration: HTTP_SECONDS,
+    });
     await stop(server.child);
     http[variant].push({ rps: result.requests.average, p99: result.latency.p99 });
-    console.log(`http round ${round + 1}: ${variant} ${Math.round(result.requests.average)} req/s p99 ${result.latency.p99} ms`);
+    console.log(
+      `http round ${round + 1}: ${variant} ${Math.round(result.requests.average)} req/s p99 ${result.latency.p99} ms`,
+    );
   }
 }
 await stop(sink.child);

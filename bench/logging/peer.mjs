@@ -5,11 +5,24 @@ import { performance } from 'node:perf_hooks';
 const [name, countText] = process.argv.slice(2);
 const count = Number(countText);
 const sink = process.env.SINK_URL;
-const fields = (i) => ({ orderId: i, symbol: 'ACME', side: 'buy', quantity: 100, price: 12.5, userId: 'trader-7' });
+const fields = (i) => ({
+  orderId: i,
+  symbol: 'ACME',
+  side: 'buy',
+  quantity: 100,
+  price: 12.5,
+  userId: 'trader-7',
+});
 
 async function tracelog() {
   const { init, getLogger } = await import('../../packages/node/dist/index.js');
-  const telemetry = init({ serviceName: 'bench', endpoint: sink, console: false, handleSignals: false, spool: false });
+  const telemetry = init({
+    serviceName: 'bench',
+    endpoint: sink,
+    console: false,
+    handleSignals: false,
+    spool: false,
+  });
   const log = getLogger('orders.api');
   return {
     log: (i) => log.info('order accepted', fields(i)),
@@ -32,7 +45,11 @@ async function pinoOtel() {
   const log = pino(transport);
   return {
     log: (i) => log.info(fields(i), 'order accepted'),
-    done: () => new Promise((resolve) => { transport.on('close', resolve); transport.end(); }),
+    done: () =>
+      new Promise((resolve) => {
+        transport.on('close', resolve);
+        transport.end();
+      }),
   };
 }
 
@@ -43,7 +60,11 @@ async function winstonOtel() {
   const { default: winston } = await import('winston');
   const { OpenTelemetryTransportV3 } = await import('@opentelemetry/winston-transport');
   const provider = new LoggerProvider({
-    processors: [new BatchLogRecordProcessor(new OTLPLogExporter({ url: `${sink}/v1/logs` }), { maxQueueSize: 1_000_000 })],
+    processors: [
+      new BatchLogRecordProcessor(new OTLPLogExporter({ url: `${sink}/v1/logs` }), {
+        maxQueueSize: 1_000_000,
+      }),
+    ],
   });
   // The transport writes to the api-logs global: wire it, or every record is silently dropped.
   logs.setGlobalLoggerProvider(provider);
@@ -51,12 +72,19 @@ async function winstonOtel() {
   return { log: (i) => log.info('order accepted', fields(i)), done: () => provider.shutdown() };
 }
 
-const peers = { tracelog, 'pino-sync': pinoSync, 'pino-otel-transport': pinoOtel, 'winston-otel-transport': winstonOtel };
+const peers = {
+  tracelog,
+  'pino-sync': pinoSync,
+  'pino-otel-transport': pinoOtel,
+  'winston-otel-transport': winstonOtel,
+};
 const peer = await peers[name]();
 for (let i = 0; i < 2000; i++) peer.log(i); // warm up
 const start = performance.now();
 for (let i = 0; i < count; i++) peer.log(i);
 await peer.done();
 const seconds = (performance.now() - start) / 1000;
-process.stdout.write(`${JSON.stringify({ name, recordsPerSecond: Math.round(count / seconds) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ name, recordsPerSecond: Math.round(count / seconds) })}\n`,
+);
 process.exit(0);

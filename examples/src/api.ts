@@ -63,7 +63,11 @@ async function placeOrder(req: IncomingMessage, res: ServerResponse): Promise<vo
       log.error('risk limit exceeded', { notional: order.quantity * order.price });
       return send(res, 403, { error: 'risk limit exceeded', orderId });
     }
-    log.info('order accepted', { symbol: order.symbol, side: order.side, quantity: order.quantity });
+    log.info('order accepted', {
+      symbol: order.symbol,
+      side: order.side,
+      quantity: order.quantity,
+    });
     // Settlement runs after the response, still inside this request's trace.
     void settle(orderId, order).catch((error: unknown) =>
       settlementLog.error('settlement failed', error as Error),

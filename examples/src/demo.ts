@@ -33,18 +33,27 @@ const results: Array<{ status: number; correlationId: string }> = [];
 for (const { user, order } of requests) {
   const response = await fetch(`${base}/orders`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-user-id': user, 'x-api-key': 'sk_live_demo_0123456789abcdef' },
+    headers: {
+      'content-type': 'application/json',
+      'x-user-id': user,
+      'x-api-key': 'sk_live_demo_0123456789abcdef',
+    },
     body: JSON.stringify(order),
   });
   await response.text();
-  results.push({ status: response.status, correlationId: response.headers.get('x-correlation-id') ?? '?' });
+  results.push({
+    status: response.status,
+    correlationId: response.headers.get('x-correlation-id') ?? '?',
+  });
 }
 await new Promise((resolve) => setTimeout(resolve, 100)); // let settlement finish
 server.close();
 await telemetry.shutdown();
 
 if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
-  console.log(`\nTelemetry was sent to ${telemetry.destination}. Search these correlation ids there:`);
+  console.log(
+    `\nTelemetry was sent to ${telemetry.destination}. Search these correlation ids there:`,
+  );
   for (const r of results) console.log(`  ${r.status}  ${r.correlationId}`);
 } else {
   printCorrelated(results);
@@ -76,20 +85,28 @@ function printCorrelated(list: Array<{ status: number; correlationId: string }>)
       }>;
     };
     return (request.resourceLogs ?? []).flatMap((rl) =>
-      rl.scopeLogs.flatMap((sl) => sl.logRecords.map((record) => ({ scope: sl.scope.name, ...record }))),
+      rl.scopeLogs.flatMap((sl) =>
+        sl.logRecords.map((record) => ({ scope: sl.scope.name, ...record })),
+      ),
     );
   });
   console.log('\n──────── correlation ────────');
   for (const { status, correlationId } of list) {
     const shared = records
       .filter((record) => record.traceId === correlationId)
-      .sort((a, b) => (BigInt(a.timeUnixNano) < BigInt(b.timeUnixNano) ? -1 : 1));
-    console.log(`\nHTTP ${status}  correlation id ${correlationId}  (${shared.length} log records)`);
+      .sort((a, b) => Number(BigInt(a.timeUnixNano) - BigInt(b.timeUnixNano)));
+    console.log(
+      `\nHTTP ${status}  correlation id ${correlationId}  (${shared.length} log records)`,
+    );
     for (const record of shared) {
       const event = record.eventName ? ` ${record.eventName}` : '';
-      console.log(`  ${(record.severityText ?? '').padEnd(5)} [${record.scope}]${event} ${record.body?.stringValue ?? ''}`);
+      console.log(
+        `  ${(record.severityText ?? '').padEnd(5)} [${record.scope}]${event} ${record.body?.stringValue ?? ''}`,
+      );
     }
   }
   console.log(`\nEvery record above is in ${file} as OTLP/JSON (try: jq . ${file}).`);
-  console.log('Start the collector stack (npm run stack) and set OTEL_EXPORTER_OTLP_ENDPOINT to send it there.');
+  console.log(
+    'Start the collector stack (npm run stack) and set OTEL_EXPORTER_OTLP_ENDPOINT to send it there.',
+  );
 }

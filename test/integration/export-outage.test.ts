@@ -50,7 +50,9 @@ describe('export during a collector outage', () => {
         120_000,
         `all ${total} records after the outage`,
       );
-      const seqs = receiver.logs.filter((l) => l.scope === 'feed').map((l) => l.attributes.seq as number);
+      const seqs = receiver.logs
+        .filter((l) => l.scope === 'feed')
+        .map((l) => l.attributes.seq as number);
       expect(new Set(seqs).size).toBe(total);
       expect(seqs.length).toBe(total); // no duplicates either
       expect(telemetry.stats().dropped).toBe(0);

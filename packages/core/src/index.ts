@@ -12,3 +12,23 @@ export {
 } from './schema.js';
 export type { EventName, Level } from './schema.js';
 export { SCOPED_ATTRIBUTES_KEY, getScopedAttributes, setScopedAttributes } from './scope.js';
+export { BUILTIN_PATTERN_NAMES, createRedactor, luhn } from './redact.js';
+export type { RedactionOptions, Redactor } from './redact.js';
+export { TokenBucket } from './ratelimit.js';
+export { Deduper, fingerprint } from './dedupe.js';
+export { EveryNthSampler } from './sample.js';
+export {
+  DEFAULTS,
+  KNOWN_ENV,
+  TracelogConfigError,
+  createLevelResolver,
+  parseBoolean,
+  parseComponentLevels,
+  parseDuration,
+  parseKeyValueList,
+  parseLevel,
+  parseList,
+  parseSize,
+  resolveCommonConfig,
+} from './config.js';
+export type { CommonOptions, ResolvedCommonConfig } from './config.js';

@@ -44,7 +44,11 @@ export interface ResolvedConfig extends ResolvedCommonConfig {
   file: string;
   spool: { directory: string; maxBytes: number } | false;
   maxMemoryBytes: number;
-  http: { quietPaths: ReadonlySet<string>; headers: string[]; correlationHeader: string | undefined };
+  http: {
+    quietPaths: ReadonlySet<string>;
+    headers: string[];
+    correlationHeader: string | undefined;
+  };
   baggageKeys: string[];
   shutdownDeadlineMs: number;
   handleSignals: boolean;
@@ -67,10 +71,13 @@ export function resolveConfig(
   const signalEndpoint = (signal: 'logs' | 'traces' | 'metrics') =>
     env[`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`] ?? `${endpoint ?? ''}/v1/${signal}`;
 
-  let protocol = options.protocol ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
-  if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
-    warn(`OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported (use http/protobuf or http/json); using http/protobuf`);
-    protocol = 'http/protobuf';
+  const requested: string = options.protocol ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
+  let protocol: ResolvedConfig['protocol'] = 'http/protobuf';
+  if (requested === 'http/json') protocol = requested;
+  else if (requested !== 'http/protobuf') {
+    warn(
+      `OTEL_EXPORTER_OTLP_PROTOCOL=${requested} is not supported (use http/protobuf or http/json); using http/protobuf`,
+    );
   }
 
   let consoleFormat: ResolvedConfig['console'] =
@@ -78,7 +85,8 @@ export function resolveConfig(
   const consoleEnv = env.TRACELOG_CONSOLE;
   if (options.console === undefined && consoleEnv !== undefined) {
     if (consoleEnv === 'pretty' || consoleEnv === 'json') consoleFormat = consoleEnv;
-    else if (consoleEnv === 'off' || consoleEnv === 'false' || consoleEnv === 'none') consoleFormat = false;
+    else if (consoleEnv === 'off' || consoleEnv === 'false' || consoleEnv === 'none')
+      consoleFormat = false;
     else warn(`TRACELOG_CONSOLE must be pretty, json or off; using ${String(consoleFormat)}`);
   }
 
@@ -110,7 +118,11 @@ export function resolveConfig(
             (spoolOption && spoolOption.directory) ??
             env.TRACELOG_SPOOL_DIR ??
             join(DEFAULTS.spoolDirectory, common.serviceName),
-          maxBytes: size('TRACELOG_SPOOL_MAX_BYTES', spoolOption ? spoolOption.maxBytes : undefined, DEFAULTS.spoolMaxBytes),
+          maxBytes: size(
+            'TRACELOG_SPOOL_MAX_BYTES',
+            spoolOption ? spoolOption.maxBytes : undefined,
+            DEFAULTS.spoolMaxBytes,
+          ),
         };
 
   const config: ResolvedConfig = {
@@ -127,18 +139,34 @@ export function resolveConfig(
     color: Boolean(process.stdout.isTTY) && env.NO_COLOR === undefined,
     file: options.file ?? env.TRACELOG_FILE ?? DEFAULTS.file,
     spool,
-    maxMemoryBytes: size('TRACELOG_MEMORY_MAX_BYTES', options.maxMemoryBytes, DEFAULTS.maxMemoryBytes),
+    maxMemoryBytes: size(
+      'TRACELOG_MEMORY_MAX_BYTES',
+      options.maxMemoryBytes,
+      DEFAULTS.maxMemoryBytes,
+    ),
     http: {
-      quietPaths: new Set(options.http?.quietPaths ?? listEnv(env.TRACELOG_QUIET_PATHS) ?? DEFAULT_QUIET_PATHS),
-      headers: (options.http?.headers ?? listEnv(env.TRACELOG_HTTP_HEADERS) ?? [...DEFAULT_HTTP_HEADERS]).map((h) =>
-        h.toLowerCase(),
+      quietPaths: new Set(
+        options.http?.quietPaths ?? listEnv(env.TRACELOG_QUIET_PATHS) ?? DEFAULT_QUIET_PATHS,
       ),
+      headers: (
+        options.http?.headers ??
+        listEnv(env.TRACELOG_HTTP_HEADERS) ?? [...DEFAULT_HTTP_HEADERS]
+      ).map((h) => h.toLowerCase()),
       correlationHeader: options.http?.correlationHeader ?? env.TRACELOG_CORRELATION_HEADER,
     },
-    baggageKeys: options.baggageKeys ?? listEnv(env.TRACELOG_BAGGAGE_KEYS) ?? [...DEFAULT_BAGGAGE_KEYS],
-    shutdownDeadlineMs: duration('TRACELOG_SHUTDOWN_DEADLINE', options.shutdownDeadlineMs, DEFAULTS.shutdownDeadlineMs),
+    baggageKeys: options.baggageKeys ??
+      listEnv(env.TRACELOG_BAGGAGE_KEYS) ?? [...DEFAULT_BAGGAGE_KEYS],
+    shutdownDeadlineMs: duration(
+      'TRACELOG_SHUTDOWN_DEADLINE',
+      options.shutdownDeadlineMs,
+      DEFAULTS.shutdownDeadlineMs,
+    ),
     handleSignals: options.handleSignals ?? true,
-    metricsIntervalMs: duration('OTEL_METRIC_EXPORT_INTERVAL', options.metricsIntervalMs, DEFAULTS.metricsIntervalMs),
+    metricsIntervalMs: duration(
+      'OTEL_METRIC_EXPORT_INTERVAL',
+      options.metricsIntervalMs,
+      DEFAULTS.metricsIntervalMs,
+    ),
     instrumentations: {
       http: options.instrumentations?.http ?? true,
       bullmq: options.instrumentations?.bullmq ?? true,

@@ -40,7 +40,8 @@ export function withContext<T>(attributes: Record<string, unknown>, fn: () => T)
     const travelling = Object.entries(flat).filter(([key]) => baggageKeys.has(key));
     if (travelling.length > 0) {
       let baggage = propagation.getBaggage(ctx) ?? propagation.createBaggage();
-      for (const [key, value] of travelling) baggage = baggage.setEntry(key, { value: text(value) });
+      for (const [key, value] of travelling)
+        baggage = baggage.setEntry(key, { value: text(value) });
       ctx = propagation.setBaggage(ctx, baggage);
     }
   } catch (error) {

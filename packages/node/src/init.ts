@@ -34,7 +34,12 @@ import { Channel } from './export/channel.js';
 import { FileTarget } from './export/file-target.js';
 import { HttpTarget } from './export/http-target.js';
 import { ChannelMetricExporter } from './export/metric-exporter.js';
-import { ExportLogProcessor, ExportSpanProcessor, estimateLogRecord, estimateSpan } from './export/processors.js';
+import {
+  ExportLogProcessor,
+  ExportSpanProcessor,
+  estimateLogRecord,
+  estimateSpan,
+} from './export/processors.js';
 import { Spool } from './export/spool.js';
 import type { ExportTarget } from './export/target.js';
 import { createHttpInstrumentation } from './instrumentations/http.js';
@@ -104,7 +109,9 @@ function start(config: ResolvedConfig): TracelogHandle {
   );
 
   const json = config.protocol === 'http/json' || !config.endpoint;
-  const fileTarget = config.endpoint ? undefined : new FileTarget({ path: config.file, maxBytes: 64 * 1024 * 1024 });
+  const fileTarget = config.endpoint
+    ? undefined
+    : new FileTarget({ path: config.file, maxBytes: 64 * 1024 * 1024 });
   const channels: Channel[] = [];
   const channel = (signal: Signal): Channel => {
     const target: ExportTarget =
@@ -124,13 +131,24 @@ function start(config: ResolvedConfig): TracelogHandle {
             diag: diagnostics,
           })
         : undefined;
-    const created = new Channel({ signal, target, spool, maxMemoryBytes: config.maxMemoryBytes, diag: diagnostics });
+    const created = new Channel({
+      signal,
+      target,
+      spool,
+      maxMemoryBytes: config.maxMemoryBytes,
+      diag: diagnostics,
+    });
     channels.push(created);
     return created;
   };
 
   const batchers: Array<Batcher<never>> = [];
-  const batcher = <T>(signal: Signal, ch: Channel, serialize: (items: T[]) => Uint8Array | undefined, estimateBytes: (item: T) => number) => {
+  const batcher = <T>(
+    signal: Signal,
+    ch: Channel,
+    serialize: (items: T[]) => Uint8Array | undefined,
+    estimateBytes: (item: T) => number,
+  ) => {
     const created = new Batcher<T>({
       signal,
       channel: ch,
@@ -153,14 +171,20 @@ function start(config: ResolvedConfig): TracelogHandle {
     (items) => (json ? JsonLogsSerializer : ProtobufLogsSerializer).serializeRequest(items),
     estimateLogRecord,
   );
-  const logSinks: LogRecordProcessor[] = [new ExportLogProcessor(logBatcher, logChannel, flushTimeoutMs)];
+  const logSinks: LogRecordProcessor[] = [
+    new ExportLogProcessor(logBatcher, logChannel, flushTimeoutMs),
+  ];
   if (config.console) {
     logSinks.unshift(
       new ConsoleSink({
         format: config.console,
         stream: process.stdout,
         color: config.color,
-        onSkip: () => diagnostics.warn('console-skip', 'console output is backed up; skipping console lines (export is unaffected)'),
+        onSkip: () =>
+          diagnostics.warn(
+            'console-skip',
+            'console output is backed up; skipping console lines (export is unaffected)',
+          ),
       }),
     );
   }
@@ -189,7 +213,11 @@ function start(config: ResolvedConfig): TracelogHandle {
   );
   const tracerProvider = new TracerProvider({
     resource,
-    spanProcessors: [new SpanPipeline(redactor, [new ExportSpanProcessor(spanBatcher, traceChannel, flushTimeoutMs)])],
+    spanProcessors: [
+      new SpanPipeline(redactor, [
+        new ExportSpanProcessor(spanBatcher, traceChannel, flushTimeoutMs),
+      ]),
+    ],
   });
 
   const metricChannel = channel('metrics');
@@ -199,7 +227,8 @@ function start(config: ResolvedConfig): TracelogHandle {
       new PeriodicExportingMetricReader({
         exporter: new ChannelMetricExporter(
           metricChannel,
-          (data) => (json ? JsonMetricsSerializer : ProtobufMetricsSerializer).serializeRequest(data),
+          (data) =>
+            (json ? JsonMetricsSerializer : ProtobufMetricsSerializer).serializeRequest(data),
           diagnostics,
         ),
         exportIntervalMillis: config.metricsIntervalMs,
@@ -215,19 +244,36 @@ function start(config: ResolvedConfig): TracelogHandle {
 
   const instrumentations: Instrumentation[] = [];
   if (config.instrumentations.http) instrumentations.push(createHttpInstrumentation(config.http));
-  const disableInstrumentations = registerInstrumentations({ instrumentations, tracerProvider, meterProvider });
+  const disableInstrumentations = registerInstrumentations({
+    instrumentations,
+    tracerProvider,
+    meterProvider,
+  });
+  if (config.instrumentations.http) {
+    // node:http may already be loaded (an ESM app, a test runner): requiring it again lets the
+    // instrumentation patch the shared module object and Server.prototype now.
+    const require = createRequire(import.meta.url);
+    require('node:http');
+    require('node:https');
+  }
   const disableQueue = config.instrumentations.bullmq ? enableQueueInstrumentation() : undefined;
 
   let shuttingDown: Promise<void> | undefined;
+  const flushChannels = async (deadline: number) => {
+    for (const b of batchers) b.flush();
+    await Promise.all(channels.map((ch) => ch.flush(Math.max(0, deadline - Date.now()))));
+  };
   const flush = async ({ deadlineMs = config.shutdownDeadlineMs }: ShutdownOptions = {}) => {
     const deadline = Date.now() + deadlineMs;
-    const remaining = () => Math.max(0, deadline - Date.now());
     await withDeadline(
-      Promise.all([tracerProvider.forceFlush(), meterProvider.forceFlush(), loggerProvider.forceFlush()]),
-      remaining(),
+      Promise.all([
+        tracerProvider.forceFlush(),
+        meterProvider.forceFlush(),
+        loggerProvider.forceFlush(),
+      ]),
+      deadlineMs,
     );
-    for (const b of batchers) b.flush();
-    await Promise.all(channels.map((ch) => ch.flush(remaining())));
+    await flushChannels(deadline);
   };
   const persist = () => {
     // Synchronous last step: whatever is still buffered goes to the spool for the next start.
@@ -236,20 +282,21 @@ function start(config: ResolvedConfig): TracelogHandle {
   };
   const shutdown = (opts: ShutdownOptions = {}) => {
     shuttingDown ??= (async () => {
-      try {
-        await flush(opts);
-      } catch (error) {
-        diagnostics.warn('shutdown', `flush at shutdown failed: ${String(error)}`);
-      }
-      persist();
+      const deadline = Date.now() + (opts.deadlineMs ?? config.shutdownDeadlineMs);
       removeHooks();
       disableInstrumentations();
       disableQueue?.();
-      await Promise.all([
-        tracerProvider.shutdown().catch(() => undefined),
-        meterProvider.shutdown().catch(() => undefined),
-        loggerProvider.shutdown().catch(() => undefined),
-      ]);
+      // Providers first (the meter exports its last readings on shutdown), then the channels.
+      await withDeadline(
+        Promise.all([
+          tracerProvider.shutdown(),
+          meterProvider.shutdown(),
+          loggerProvider.shutdown(),
+        ]),
+        Math.max(0, deadline - Date.now()),
+      );
+      await flushChannels(deadline);
+      persist();
       // Release the globals so a later init() in the same process starts clean.
       trace.disable();
       logs.disable();
@@ -343,8 +390,8 @@ function enableQueueInstrumentation(): (() => void) | undefined {
 
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   return new Promise((resolve) => {
+    // Not unref'd: whoever awaits this wants the answer, and the deadline bounds the wait.
     const timer = setTimeout(() => resolve(undefined), ms);
-    timer.unref();
     promise.then(
       (value) => {
         clearTimeout(timer);

@@ -1,9 +1,10 @@
 import { logs } from '@opentelemetry/api';
-import type { Logger as OtelLogger } from '@opentelemetry/api';
+import type { LogRecord, Logger as OtelLogger } from '@opentelemetry/api';
 import winston from 'winston';
-import { LEVELS } from '@tracelog/core';
+import { LEVELS, SEVERITY_NUMBER } from '@tracelog/core';
 import type { Level } from '@tracelog/core';
 import { diagnostics } from './internal/diag.js';
+import { isError, toBody } from './internal/attributes.js';
 import { infoToLogRecord } from './internal/record.js';
 
 /** winston level values: lower is more severe. */
@@ -40,6 +41,15 @@ export function getLogger(component = 'app'): Logger {
   return logger;
 }
 
+function fallbackRecord(level: Level, message: unknown): LogRecord {
+  return {
+    severityNumber: SEVERITY_NUMBER[level],
+    severityText: level.toUpperCase(),
+    body: toBody(isError(message) ? message.message : message),
+    attributes: { 'tracelog.unreadable_arguments': true },
+  };
+}
+
 function createComponentLogger(component: string): Logger {
   const otel: OtelLogger = logs.getLogger(component);
   const logger = winston.createLogger({
@@ -71,7 +81,10 @@ function createComponentLogger(component: string): Logger {
       try {
         (original as (...a: unknown[]) => unknown)(...args);
       } catch (error) {
-        diagnostics.warn('logger', `could not record a log call: ${String(error)}`);
+        // winston itself choked on the arguments (a Proxy, a throwing getter): record the call
+        // with what can be read safely rather than lose it.
+        diagnostics.warn('logger', `log arguments could not be read: ${String(error)}`);
+        otel.emit(fallbackRecord(level, args[0]));
       }
       return logger;
     }) as winston.LeveledLogMethod;

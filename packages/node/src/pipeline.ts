@@ -2,7 +2,15 @@ import { context, propagation } from '@opentelemetry/api';
 import type { AnyValue, Context } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { Span, SpanProcessor, ReadableSpan } from '@opentelemetry/sdk-trace';
-import { ATTR, Deduper, EveryNthSampler, SEVERITY_NUMBER, TokenBucket, fingerprint, getScopedAttributes } from '@tracelog/core';
+import {
+  ATTR,
+  Deduper,
+  EveryNthSampler,
+  SEVERITY_NUMBER,
+  TokenBucket,
+  fingerprint,
+  getScopedAttributes,
+} from '@tracelog/core';
 import type { Redactor } from '@tracelog/core';
 import type { Diagnostics } from './internal/diag.js';
 
@@ -166,7 +174,9 @@ export class SpanPipeline implements SpanProcessor {
         for (const key in attrs) attrs[key] = this.redactor.redactValue(attrs[key], key);
       }
       if (span.status.message) {
-        (span.status as { message?: string }).message = this.redactor.redactString(span.status.message);
+        (span.status as { message?: string }).message = this.redactor.redactString(
+          span.status.message,
+        );
       }
     }
     for (const sink of this.sinks) sink.onEnd(span);

@@ -10,6 +10,8 @@ import { init } from './init.js';
 try {
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 } catch (error) {
-  process.stderr.write(`tracelog: ESM instrumentation hook unavailable (${String(error)}); CommonJS modules are still instrumented\n`);
+  process.stderr.write(
+    `tracelog: ESM instrumentation hook unavailable (${String(error)}); CommonJS modules are still instrumented\n`,
+  );
 }
 init();

@@ -1,7 +1,7 @@
 import { SpanStatusCode, context, logs, trace } from '@opentelemetry/api';
 import type { Attributes, Span } from '@opentelemetry/api';
 import { ATTR, EVENT, SEVERITY_NUMBER, TASK_OUTCOME, setScopedAttributes } from '@tracelog/core';
-import { addFlattened, exceptionAttributes } from './internal/attributes.js';
+import { addFlattened, exceptionAttributes, isError } from './internal/attributes.js';
 
 const tracer = () => trace.getTracer('@tracelog/node');
 
@@ -43,10 +43,13 @@ export function task<T>(
   options: TaskOptions,
   fn: (task: TaskContext) => T | Promise<T>,
 ): Promise<Awaited<T>> {
-  const id = options.id ?? `${process.pid.toString(36)}-${Date.now().toString(36)}-${(taskCounter++).toString(36)}`;
+  const id =
+    options.id ??
+    `${process.pid.toString(36)}-${Date.now().toString(36)}-${(taskCounter++).toString(36)}`;
   const common: Attributes = { [ATTR.TASK_NAME]: name, [ATTR.TASK_ID]: id };
   if (options.category) common[ATTR.TASK_CATEGORY] = options.category;
-  for (const [key, value] of Object.entries(options.attributes ?? {})) addFlattened(common, key, value);
+  for (const [key, value] of Object.entries(options.attributes ?? {}))
+    addFlattened(common, key, value);
   const logger = logs.getLogger(options.component ?? 'task');
 
   return tracer().startActiveSpan(`task ${name}`, { attributes: common }, async (span) => {
@@ -87,14 +90,22 @@ export function task<T>(
     } catch (error) {
       const duration = round(performance.now() - start);
       const exception = exceptionAttributes(error);
-      span.recordException(error instanceof Error ? error : String(error));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: String(exception[ATTR.EXCEPTION_MESSAGE]) });
-      span.setAttribute(ATTR.ERROR_TYPE, String(exception[ATTR.EXCEPTION_TYPE]));
-      emit(EVENT.TASK_FAILURE, 'error', `${name} failed: ${String(exception[ATTR.EXCEPTION_MESSAGE])}`, {
-        ...exception,
-        [ATTR.TASK_DURATION_MS]: duration,
-        [ATTR.TASK_OUTCOME]: TASK_OUTCOME.FAILURE,
+      span.recordException(isError(error) ? error : String(error));
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: String(exception[ATTR.EXCEPTION_MESSAGE]),
       });
+      span.setAttribute(ATTR.ERROR_TYPE, String(exception[ATTR.EXCEPTION_TYPE]));
+      emit(
+        EVENT.TASK_FAILURE,
+        'error',
+        `${name} failed: ${String(exception[ATTR.EXCEPTION_MESSAGE])}`,
+        {
+          ...exception,
+          [ATTR.TASK_DURATION_MS]: duration,
+          [ATTR.TASK_OUTCOME]: TASK_OUTCOME.FAILURE,
+        },
+      );
       throw error;
     } finally {
       span.end();
@@ -142,7 +153,7 @@ export function timed<A extends unknown[], R>(
       if (error !== undefined) {
         Object.assign(attributes, exceptionAttributes(error));
         span.setStatus({ code: SpanStatusCode.ERROR });
-        span.recordException(error instanceof Error ? error : String(error));
+        span.recordException(isError(error) ? error : String(error));
       }
       span.setAttributes(attributes);
       span.end();

@@ -45,7 +45,13 @@ describe('Channel', () => {
   it('sends requests in order while the target is up', async () => {
     const target = new FakeTarget();
     const diag = quiet();
-    const channel = new Channel({ signal: 'logs', target, spool: undefined, maxMemoryBytes: 1e6, diag });
+    const channel = new Channel({
+      signal: 'logs',
+      target,
+      spool: undefined,
+      maxMemoryBytes: 1e6,
+      diag,
+    });
     for (let i = 0; i < 5; i++) channel.submit(body(i), 1);
     await channel.flush(2000);
     expect(target.received).toEqual([0, 1, 2, 3, 4].map((i) => `request-${i}`));
@@ -118,7 +124,14 @@ describe('Channel', () => {
     const lines: string[] = [];
     const diag = new Diagnostics(60_000, (line) => lines.push(line));
     const spool = new Spool({ directory: spoolDir(), signal: 'logs', maxBytes: 100, diag });
-    const channel = new Channel({ signal: 'logs', target, spool, maxMemoryBytes: 1e6, diag, initialBackoffMs: 60_000 });
+    const channel = new Channel({
+      signal: 'logs',
+      target,
+      spool,
+      maxMemoryBytes: 1e6,
+      diag,
+      initialBackoffMs: 60_000,
+    });
     for (let i = 0; i < 30; i++) channel.submit(Buffer.alloc(10, i), 1);
     await until(() => diag.counters.spooled === 30);
     expect(spool.bytes).toBeLessThanOrEqual(100);

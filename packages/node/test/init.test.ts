@@ -87,7 +87,9 @@ describe('logger', () => {
   it('turns Error arguments into exception.* attributes', async () => {
     const error = new TypeError('price must be a number');
     getLogger('orders').error('validation failed', error, { marker: 'error' });
-    getLogger('orders').error(new RangeError('quantity out of range'), { marker: 'error' });
+    getLogger('orders').error(new RangeError('quantity out of range') as unknown as string, {
+      marker: 'error',
+    });
     const records = await exported('error', 2);
     const first = records.find((r) => r.body === 'validation failed')!;
     expect(first.attributes[ATTR.EXCEPTION_TYPE]).toBe('TypeError');
@@ -179,17 +181,24 @@ describe('HTTP', () => {
           .on('error', reject)
           .end();
       });
-    const ok = await get('/orders/7?symbol=ACME', { 'user-agent': 'tests', authorization: 'Bearer abc.def.ghi' });
+    const ok = await get('/orders/7?symbol=ACME', {
+      'user-agent': 'tests',
+      authorization: 'Bearer abc.def.ghi',
+    });
     await get('/fail');
     await get('/health');
     server.close();
 
     const correlationId = String(ok.headers['x-correlation-id']);
     expect(correlationId).toMatch(/^[0-9a-f]{32}$/);
-    expect(String(ok.headers.traceresponse)).toMatch(new RegExp(`^00-${correlationId}-[0-9a-f]{16}-01$`));
+    expect(String(ok.headers.traceresponse)).toMatch(
+      new RegExp(`^00-${correlationId}-[0-9a-f]{16}-01$`),
+    );
 
     await telemetry.flush();
-    await receiver.waitFor(() => receiver.logs.filter((l) => l.eventName === EVENT.HTTP_REQUEST).length >= 2);
+    await receiver.waitFor(
+      () => receiver.logs.filter((l) => l.eventName === EVENT.HTTP_REQUEST).length >= 2,
+    );
     const events = receiver.logs.filter((l) => l.eventName === EVENT.HTTP_REQUEST);
     expect(events.map((e) => e.attributes[ATTR.URL_PATH])).not.toContain('/health');
     const first = events.find((e) => e.traceId === correlationId)!;
@@ -206,27 +215,40 @@ describe('HTTP', () => {
     expect(failed.severityText).toBe('ERROR');
     const handlerLog = receiver.logs.find((l) => l.attributes.marker === 'http')!;
     expect(handlerLog.traceId).toBe(correlationId);
-    await receiver.waitFor(() => receiver.spans.some((s) => s.traceId === correlationId && s.kind === 2));
+    await receiver.waitFor(() =>
+      receiver.spans.some((s) => s.traceId === correlationId && s.kind === 2),
+    );
     expect(receiver.spans.some((s) => s.attributes[ATTR.URL_PATH] === '/health')).toBe(false);
   });
 });
 
 describe('task and timed', () => {
   it('emits task.start, task.step and task.success with durations under one trace', async () => {
-    const result = await task('fetch-quotes', { category: 'data', attributes: { marker: 'task' } }, async (t) => {
-      t.step('download', { marker: 'task', rows: 10 });
-      getLogger('data').info('inside task', { marker: 'task' });
-      return 7;
-    });
+    const result = await task(
+      'fetch-quotes',
+      { category: 'data', attributes: { marker: 'task' } },
+      async (t) => {
+        t.step('download', { marker: 'task', rows: 10 });
+        getLogger('data').info('inside task', { marker: 'task' });
+        return 7;
+      },
+    );
     expect(result).toBe(7);
     const records = await exported('task', 4);
     const events = records.map((r) => r.eventName);
-    expect(events).toEqual(expect.arrayContaining([EVENT.TASK_START, EVENT.TASK_STEP, EVENT.TASK_SUCCESS]));
+    expect(events).toEqual(
+      expect.arrayContaining([EVENT.TASK_START, EVENT.TASK_STEP, EVENT.TASK_SUCCESS]),
+    );
     expect(new Set(records.map((r) => r.traceId)).size).toBe(1);
     const success = records.find((r) => r.eventName === EVENT.TASK_SUCCESS)!;
-    expect(success.attributes).toMatchObject({ [ATTR.TASK_NAME]: 'fetch-quotes', [ATTR.TASK_CATEGORY]: 'data' });
+    expect(success.attributes).toMatchObject({
+      [ATTR.TASK_NAME]: 'fetch-quotes',
+      [ATTR.TASK_CATEGORY]: 'data',
+    });
     expect(typeof success.attributes[ATTR.TASK_DURATION_MS]).toBe('number');
-    expect(records.find((r) => r.body === 'inside task')!.attributes[ATTR.TASK_NAME]).toBe('fetch-quotes');
+    expect(records.find((r) => r.body === 'inside task')!.attributes[ATTR.TASK_NAME]).toBe(
+      'fetch-quotes',
+    );
   });
 
   it('records task.failure with the error and rethrows it unchanged', async () => {

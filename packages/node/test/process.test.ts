@@ -19,7 +19,10 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function run(args: string[], env: Record<string, string>): { child: ChildProcess; line: Promise<string> } {
+function run(
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; line: Promise<string> } {
   const child = spawn(process.execPath, args, {
     cwd: fixtures,
     env: {
@@ -71,7 +74,9 @@ describe.each([
     const log = receiver.logs.find((l) => l.attributes.marker === marker)!;
     expect(log.scope).toBe(scope);
     expect(log.traceId).toBe(correlationId);
-    await receiver.waitFor(() => receiver.spans.some((s) => s.traceId === correlationId && s.kind === 2));
+    await receiver.waitFor(() =>
+      receiver.spans.some((s) => s.traceId === correlationId && s.kind === 2),
+    );
   });
 });
 
@@ -85,7 +90,9 @@ describe('SIGTERM', () => {
     const { signal } = await exited;
     expect(signal).toBe('SIGTERM');
     // Everything was sent before the process ended: no waiting after exit.
-    const seqs = new Set(receiver.logs.filter((l) => l.scope === 'fixture.signal').map((l) => l.attributes.seq));
+    const seqs = new Set(
+      receiver.logs.filter((l) => l.scope === 'fixture.signal').map((l) => l.attributes.seq),
+    );
     expect(seqs.size).toBe(count);
   });
 });

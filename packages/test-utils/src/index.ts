@@ -1,1 +1,2 @@
-export {};
+export { SECRET_CORPUS, findLeaks } from './secrets.js';
+export type { Secret } from './secrets.js';

@@ -157,7 +157,9 @@ export class Channel {
 
   private enterBacklog(result: { reason: string; retryAfterMs?: number }, failed: Pending): void {
     this.backlogged = true;
-    const where = this.opts.spool ? 'keeping records in the local spool' : 'keeping records in memory';
+    const where = this.opts.spool
+      ? 'keeping records in the local spool'
+      : 'keeping records in memory';
     this.opts.diag.warn(
       `unreachable:${this.opts.signal}`,
       `cannot export ${this.opts.signal} to ${this.opts.target.description} (${result.reason}); ${where} and retrying`,
@@ -239,6 +241,7 @@ export class Channel {
   }
 }
 
+/** Only used while a flush is awaited (and bounded by its deadline), so it keeps the loop alive. */
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

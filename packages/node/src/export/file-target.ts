@@ -33,7 +33,11 @@ export class FileTarget implements ExportTarget {
 
   private async append(body: Uint8Array): Promise<SendResult> {
     try {
-      if (this.size < 0) this.size = await stat(this.opts.path).then((s) => s.size, () => 0);
+      if (this.size < 0)
+        this.size = await stat(this.opts.path).then(
+          (s) => s.size,
+          () => 0,
+        );
       if (this.size + body.byteLength > this.opts.maxBytes && this.size > 0) {
         await rename(this.opts.path, `${this.opts.path}.1`);
         this.size = 0;

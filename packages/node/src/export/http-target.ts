@@ -80,11 +80,16 @@ export class HttpTarget implements ExportTarget {
             });
           },
         );
-        req.on('timeout', () => req.destroy(new Error(`no answer within ${this.opts.timeoutMs} ms`)));
+        req.on('timeout', () =>
+          req.destroy(new Error(`no answer within ${this.opts.timeoutMs} ms`)),
+        );
         req.on('error', (error) => settle({ outcome: 'retry', reason: error.message }));
         req.end(body);
       } catch (error) {
-        settle({ outcome: 'retry', reason: error instanceof Error ? error.message : String(error) });
+        settle({
+          outcome: 'retry',
+          reason: error instanceof Error ? error.message : String(error),
+        });
       }
     });
   }

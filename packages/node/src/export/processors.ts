@@ -1,5 +1,9 @@
 import type { Context } from '@opentelemetry/api';
-import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import type {
+  LogRecordProcessor,
+  ReadableLogRecord,
+  ReadWriteLogRecord,
+} from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Batcher } from './batcher.js';
 import { estimateAttributes } from './batcher.js';

@@ -130,7 +130,13 @@ export class Spool {
 
   /** Takes over files left by processes that are gone, oldest first. */
   private adoptLeftovers(): void {
-    const found: Array<SpoolEntry & { time: number; seq: number }> = [];
+    const found: Array<{
+      path: string;
+      bytes: number;
+      records: number;
+      time: number;
+      seq: number;
+    }> = [];
     for (const name of readdirSync(this.opts.directory)) {
       const m = NAME.exec(name);
       if (!m || m[1] !== this.opts.signal) continue;
@@ -153,7 +159,8 @@ export class Spool {
       }
     }
     found.sort((a, b) => a.time - b.time || a.seq - b.seq);
-    for (const { path, bytes, records } of found) this.add({ path, bytes, records, written: WRITTEN });
+    for (const { path, bytes, records } of found)
+      this.add({ path, bytes, records, written: WRITTEN });
   }
 }
 
@@ -169,4 +176,3 @@ function isAlive(pid: number): boolean {
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
-

@@ -76,12 +76,16 @@ function requestAttributes(req: IncomingMessage, headers: readonly string[]): At
   };
   if (query >= 0) attributes[ATTR.URL_QUERY] = url.slice(query + 1);
   const forwarded = req.headers['x-forwarded-for'];
-  const client = (typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined) ?? req.socket?.remoteAddress;
+  const client =
+    (typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined) ??
+    req.socket?.remoteAddress;
   if (client) attributes[ATTR.CLIENT_ADDRESS] = client;
   for (const name of headers) {
     const value = req.headers[name];
     if (value !== undefined) {
-      attributes[`${ATTR.HTTP_REQUEST_HEADER_PREFIX}${name}`] = Array.isArray(value) ? value.join(', ') : value;
+      attributes[`${ATTR.HTTP_REQUEST_HEADER_PREFIX}${name}`] = Array.isArray(value)
+        ? value.join(', ')
+        : value;
     }
   }
   return attributes;
@@ -92,7 +96,8 @@ function routeOf(req: IncomingMessage, span: Span): string | undefined {
   const fromSpan = (span as unknown as { attributes?: Attributes }).attributes?.[ATTR.HTTP_ROUTE];
   if (typeof fromSpan === 'string') return fromSpan;
   const express = req as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
-  if (typeof express.route?.path === 'string') return `${express.baseUrl ?? ''}${express.route.path}`;
+  if (typeof express.route?.path === 'string')
+    return `${express.baseUrl ?? ''}${express.route.path}`;
   return undefined;
 }
 
@@ -101,4 +106,3 @@ function pathOf(url: string | undefined): string {
   const query = url.indexOf('?');
   return query < 0 ? url : url.slice(0, query);
 }
-

@@ -13,16 +13,22 @@ const MAX_ARRAY = 64;
  * query them; BigInt becomes a string, symbols and functions their description, cycles
  * `[Circular]`, throwing getters `[Unreadable]`, huge strings are cut.
  */
-export function addFlattened(target: Attributes, key: string, value: unknown, depth = 0): void {
+export function addFlattened(target: Attributes, key: string, value: unknown): void {
   try {
-    addValue(target, key, value, depth);
+    addValue(target, key, value, 0, []);
   } catch {
     // a Proxy whose traps throw, or an exotic object: keep the key, lose the value
     target[key] = '[Unreadable]';
   }
 }
 
-function addValue(target: Attributes, key: string, value: unknown, depth: number): void {
+function addValue(
+  target: Attributes,
+  key: string,
+  value: unknown,
+  depth: number,
+  ancestors: object[],
+): void {
   if (value === null || value === undefined) return;
   switch (typeof value) {
     case 'string':
@@ -42,7 +48,11 @@ function addValue(target: Attributes, key: string, value: unknown, depth: number
       target[key] = `[Function ${value.name || 'anonymous'}]`;
       return;
   }
-  if (value instanceof Error) {
+  if (ancestors.includes(value)) {
+    target[key] = '[Circular]';
+    return;
+  }
+  if (isError(value)) {
     Object.assign(target, prefixKeys(key, exceptionAttributes(value)));
     return;
   }
@@ -64,13 +74,13 @@ function addValue(target: Attributes, key: string, value: unknown, depth: number
       target[`${key}._truncated`] = true;
       break;
     }
-    addFlattened(target, `${key}.${child}`, safeGet(value, child), depth + 1);
+    addValue(target, `${key}.${child}`, safeGet(value, child), depth + 1, [...ancestors, value]);
   }
 }
 
 /** `exception.*` attributes for an error (semantic conventions), plus its `cause` chain in the stack. */
 export function exceptionAttributes(error: unknown): Attributes {
-  if (!(error instanceof Error)) {
+  if (!isError(error)) {
     return { [ATTR.EXCEPTION_TYPE]: typeof error, [ATTR.EXCEPTION_MESSAGE]: safeString(error) };
   }
   const attributes: Attributes = {
@@ -79,13 +89,14 @@ export function exceptionAttributes(error: unknown): Attributes {
   };
   let stack = safeString(safeGet(error, 'stack'));
   let cause = safeGet(error, 'cause');
-  for (let i = 0; cause instanceof Error && i < 3; i++) {
+  for (let i = 0; isError(cause) && i < 3; i++) {
     stack += `\nCaused by: ${safeString(safeGet(cause, 'stack')) || safeString(cause)}`;
     cause = safeGet(cause, 'cause');
   }
   if (stack) attributes[ATTR.EXCEPTION_STACKTRACE] = truncate(stack);
   const code = safeGet(error, 'code');
-  if (typeof code === 'string' || typeof code === 'number') attributes[ATTR.ERROR_TYPE] = String(code);
+  if (typeof code === 'string' || typeof code === 'number')
+    attributes[ATTR.ERROR_TYPE] = String(code);
   return attributes;
 }
 
@@ -95,6 +106,15 @@ export function toBody(message: unknown): AnyValue {
   if (message === undefined || message === null) return '';
   if (typeof message === 'object') return safeJson(message);
   return safeString(message);
+}
+
+/** `instanceof Error` that a hostile Proxy cannot turn into a throw. */
+export function isError(value: unknown): value is Error {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
 }
 
 export function safeString(value: unknown): string {
@@ -112,7 +132,7 @@ export function safeJson(value: unknown): string {
     const text = JSON.stringify(value, function (this: unknown, _key, v: unknown) {
       if (typeof v === 'bigint') return v.toString();
       if (typeof v === 'symbol' || typeof v === 'function') return safeString(v);
-      if (v instanceof Error) return { name: v.name, message: v.message };
+      if (isError(v)) return { name: v.name, message: v.message };
       if (typeof v === 'object' && v !== null) {
         if (seen.has(v)) return '[Circular]';
         seen.add(v);

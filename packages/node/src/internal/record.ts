@@ -1,7 +1,14 @@
 import type { Attributes, LogRecord } from '@opentelemetry/api';
 import { LEVELS, SEVERITY_NUMBER } from '@tracelog/core';
 import type { Level } from '@tracelog/core';
-import { addFlattened, exceptionAttributes, safeGet, safeKeys, toBody } from './attributes.js';
+import {
+  addFlattened,
+  exceptionAttributes,
+  isError,
+  safeGet,
+  safeKeys,
+  toBody,
+} from './attributes.js';
 
 const SPLAT = Symbol.for('splat');
 
@@ -37,24 +44,34 @@ export function infoToLogRecord(info: Record<string | symbol, unknown>): LogReco
   const level = toLevel(String(safeGet(info, 'level')));
   const attributes: Attributes = {};
   let message = safeGet(info, 'message');
-  let error: Error | undefined = info instanceof Error ? info : undefined;
+  let error: Error | undefined = isError(info) ? info : undefined;
+  if (isError(message)) {
+    // logger.error(err, { ...meta }): winston passes the Error itself as the message.
+    error ??= message;
+    message = message.message;
+  }
 
   const splat = info[SPLAT];
   if (Array.isArray(splat)) {
-    for (const arg of splat) {
-      if (arg instanceof Error) {
-        error ??= arg;
-        // winston appends the error's message to ours; keep the caller's words as the body.
-        if (typeof message === 'string' && message.endsWith(` ${arg.message}`)) {
-          message = message.slice(0, -arg.message.length - 1);
+    for (const [index, arg] of splat.entries()) {
+      if (!isError(arg)) {
+        // winston merges only the first object argument into `info`; keep the others too.
+        if (index > 0 && typeof arg === 'object' && arg !== null) {
+          for (const key of safeKeys(arg)) addFlattened(attributes, key, safeGet(arg, key));
         }
+        continue;
+      }
+      error ??= arg;
+      // winston appends the error's message to ours; keep the caller's words as the body.
+      if (typeof message === 'string' && message.endsWith(` ${arg.message}`)) {
+        message = message.slice(0, -arg.message.length - 1);
       }
     }
   }
   for (const key of safeKeys(info)) {
     if (RESERVED.has(key)) continue;
     const value = safeGet(info, key);
-    if (value instanceof Error && (key === 'err' || key === 'error')) {
+    if ((key === 'err' || key === 'error') && isError(value)) {
       error ??= value;
       continue;
     }

@@ -1,0 +1,437 @@
+/**
+ * The redaction engine: on by default everywhere tracelog writes or sends data. Two kinds of
+ * rule: sensitive KEYS (the value under `password` is masked whatever it looks like) and
+ * sensitive VALUES (a bearer token, JWT, cloud key or card number is masked wherever it appears,
+ * under any key or inside free text).
+ */
+
+export interface RedactionOptions {
+  /** @default true */
+  enabled?: boolean;
+  /** Extra sensitive keys: names (compared like the built-in ones) or patterns. */
+  keys?: (string | RegExp)[];
+  /** Keys never masked by name even if they look sensitive (values are still scanned). */
+  allowKeys?: string[];
+  /** Extra value patterns; each must be a global regex. */
+  patterns?: { name: string; pattern: RegExp }[];
+  /** Names of built-in value patterns to turn off (see `BUILTIN_PATTERN_NAMES`). */
+  disablePatterns?: string[];
+  /** @default '[REDACTED]' */
+  replacement?: string;
+  /** Nesting depth past which values are replaced by a marker. @default 8 */
+  maxDepth?: number;
+  /** Strings longer than this are cut before scanning. @default 65536 */
+  maxStringLength?: number;
+}
+
+export interface Redactor {
+  isSensitiveKey(key: string): boolean;
+  /** Masks sensitive values found anywhere in free text. */
+  redactString(text: string): string;
+  /** Deep; the whole value is masked when `key` is sensitive. Returns the input itself when nothing changed. */
+  redactValue(value: unknown, key?: string): unknown;
+  /** A new object with every value redacted; the input is not changed. */
+  redactAttributes(attributes: Record<string, unknown>): Record<string, unknown>;
+  /** Masks `user:pass@` and sensitive query parameters, or drops the query string. */
+  redactUrl(url: string, options?: { dropQuery?: boolean }): string;
+  /** Keeps only allow-listed headers (lower-cased names), values masked when sensitive. */
+  redactHeaders(
+    headers: Record<string, string | string[] | undefined>,
+    allow?: readonly string[],
+  ): Record<string, string>;
+}
+
+/** Words that make a key sensitive when they appear as one of its parts. */
+const SENSITIVE_WORDS = new Set([
+  'password',
+  'passwd',
+  'pwd',
+  'passphrase',
+  'secret',
+  'token',
+  'authorization',
+  'cookie',
+  'apikey',
+  'credential',
+  'credentials',
+  'privatekey',
+  'cvv',
+  'cvc',
+  'ssn',
+  'creditcard',
+  'cardnumber',
+  'jwt',
+  'bearer',
+  'signature',
+  'otp',
+]);
+/** Adjacent parts that together make a key sensitive (`api_key`, `privateKey`, `card-number`). */
+const SENSITIVE_PAIRS = new Set([
+  'api key',
+  'private key',
+  'secret key',
+  'access key',
+  'credit card',
+  'card number',
+  'session token',
+  'client secret',
+]);
+
+const KEY_VALUE_NAMES =
+  'password|passwd|pwd|passphrase|secret|token|api[_-]?key|apikey|authorization|private[_-]?key|access[_-]?key|signature|cookie|credit[_-]?card|card[_-]?number|cvv';
+
+interface Pattern {
+  name: string;
+  pattern: RegExp;
+  replace: (match: string, ...groups: string[]) => string;
+}
+
+function builtinPatterns(mask: string): Pattern[] {
+  return [
+    {
+      name: 'private-key',
+      pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g,
+      replace: () => `${mask}:private-key`,
+    },
+    {
+      name: 'jwt',
+      pattern: /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
+      replace: () => `${mask}:jwt`,
+    },
+    {
+      name: 'auth-scheme',
+      pattern: /\b(Bearer|Basic|Token|Digest)(\s+)[A-Za-z0-9\-._~+/]{6,}=*/gi,
+      replace: (_m, scheme = '', space = '') => `${scheme}${space}${mask}`,
+    },
+    {
+      name: 'url-credentials',
+      pattern: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/?#]+):([^\s@/?#]+)@/gi,
+      replace: (_m, scheme = '', user = '') => `${scheme}${user}:${mask}@`,
+    },
+    {
+      name: 'json-secret',
+      pattern: new RegExp(
+        `("[^"]*(?:${KEY_VALUE_NAMES})[^"]*"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`,
+        'gi',
+      ),
+      replace: (_m, prefix = '') => `${prefix}"${mask}"`,
+    },
+    {
+      name: 'key-value',
+      pattern: new RegExp(
+        `\\b([A-Za-z0-9_-]*?(?:${KEY_VALUE_NAMES}))(\\s*[=:]\\s*)(?!\\s|"|${escape(mask)})([^\\s&"',;]+)`,
+        'gi',
+      ),
+      replace: (_m, key = '', sep = '') => `${key}${sep}${mask}`,
+    },
+    {
+      name: 'aws-access-key',
+      pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g,
+      replace: () => `${mask}:aws-key`,
+    },
+    {
+      name: 'github-token',
+      pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{20,})\b/g,
+      replace: () => `${mask}:github-token`,
+    },
+    {
+      name: 'gitlab-token',
+      pattern: /\bglpat-[A-Za-z0-9_-]{20,}/g,
+      replace: () => `${mask}:gitlab-token`,
+    },
+    {
+      name: 'slack-token',
+      pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g,
+      replace: () => `${mask}:slack-token`,
+    },
+    {
+      name: 'stripe-key',
+      pattern: /\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}/g,
+      replace: () => `${mask}:stripe-key`,
+    },
+    { name: 'openai-key', pattern: /\bsk-[A-Za-z0-9_-]{20,}/g, replace: () => `${mask}:api-key` },
+    {
+      name: 'google-api-key',
+      pattern: /\bAIza[0-9A-Za-z_-]{35}/g,
+      replace: () => `${mask}:google-key`,
+    },
+    {
+      name: 'card-number',
+      pattern: /\b\d(?:[ -]?\d){12,18}\b/g,
+      replace: (match) => (luhn(match.replace(/\D/g, '')) ? `${mask}:card` : match),
+    },
+  ];
+}
+
+export const BUILTIN_PATTERN_NAMES = builtinPatterns('').map((p) => p.name);
+
+export function createRedactor(options: RedactionOptions = {}): Redactor {
+  const mask = options.replacement ?? '[REDACTED]';
+  const maxDepth = options.maxDepth ?? 8;
+  const maxString = options.maxStringLength ?? 65_536;
+  const disabled = new Set(options.disablePatterns ?? []);
+  const patterns: Pattern[] = [
+    ...builtinPatterns(mask).filter((p) => !disabled.has(p.name)),
+    ...(options.patterns ?? []).map(({ name, pattern }) => ({
+      name,
+      pattern: pattern.global ? pattern : new RegExp(pattern.source, `${pattern.flags}g`),
+      replace: () => mask,
+    })),
+  ];
+  // One combined test first: most strings hold no secret, and then only this regex runs.
+  const anyPattern = new RegExp(patterns.map((p) => `(?:${p.pattern.source})`).join('|'), 'i');
+  const extraWords = new Set<string>();
+  const extraRegexes: RegExp[] = [];
+  for (const key of options.keys ?? []) {
+    if (typeof key === 'string') extraWords.add(normalize(key));
+    else extraRegexes.push(key);
+  }
+  const allowed = new Set((options.allowKeys ?? []).map(normalize));
+  const keyCache = new Map<string, boolean>();
+
+  if (options.enabled === false) return passthrough();
+
+  function isSensitiveKey(key: string): boolean {
+    const cached = keyCache.get(key);
+    if (cached !== undefined) return cached;
+    const result = decideKey(key);
+    if (keyCache.size >= 4096) keyCache.clear();
+    keyCache.set(key, result);
+    return result;
+  }
+
+  function decideKey(key: string): boolean {
+    const whole = normalize(key);
+    if (allowed.has(whole)) return false;
+    if (extraWords.has(whole) || extraRegexes.some((re) => re.test(key))) return true;
+    const parts = splitKey(key);
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      if (SENSITIVE_WORDS.has(part) || extraWords.has(part)) return true;
+      const next = parts[i + 1];
+      if (
+        next !== undefined &&
+        (SENSITIVE_PAIRS.has(`${part} ${next}`) || SENSITIVE_WORDS.has(part + next))
+      ) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  function redactString(text: string): string {
+    let value = text.length > maxString ? `${text.slice(0, maxString)}…[truncated]` : text;
+    if (!anyPattern.test(value)) return value === text ? text : value;
+    for (const { pattern, replace } of patterns) {
+      pattern.lastIndex = 0;
+      value = value.replace(pattern, replace as (substring: string, ...args: unknown[]) => string);
+    }
+    return value;
+  }
+
+  function redactValue(value: unknown, key?: string, depth = 0, seen?: WeakSet<object>): unknown {
+    if (value === null || value === undefined) return value;
+    if (key !== undefined && isSensitiveKey(key)) return mask;
+    switch (typeof value) {
+      case 'string':
+        return redactText(value, key);
+      case 'number':
+        return Number.isInteger(value) && Math.abs(value) >= 1e12 && luhn(String(Math.abs(value)))
+          ? `${mask}:card`
+          : value;
+      case 'bigint':
+        return luhn(value.toString().replace('-', '')) ? `${mask}:card` : value;
+      case 'object':
+        break;
+      default:
+        return value;
+    }
+    if (depth >= maxDepth) return '[Too deep]';
+    const visited = seen ?? new WeakSet<object>();
+    const object = value as object;
+    if (visited.has(object)) return '[Circular]';
+    visited.add(object);
+    try {
+      if (Array.isArray(object)) {
+        let changed = false;
+        const out = object.map((item: unknown) => {
+          const redacted = redactValue(item, undefined, depth + 1, visited);
+          if (redacted !== item) changed = true;
+          return redacted;
+        });
+        return changed ? out : object;
+      }
+      if (object instanceof Error) {
+        return {
+          name: object.name,
+          message: redactString(String(object.message)),
+          stack: object.stack === undefined ? undefined : redactString(object.stack),
+        };
+      }
+      if (object instanceof Date || ArrayBuffer.isView(object) || object instanceof ArrayBuffer)
+        return object;
+      if (object instanceof Map) {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of object) out[String(k)] = redactValue(v, String(k), depth + 1, visited);
+        return out;
+      }
+      if (object instanceof Set) {
+        return [...object].map((v: unknown) => redactValue(v, undefined, depth + 1, visited));
+      }
+      let changed = false;
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(object)) {
+        let v: unknown;
+        try {
+          v = (object as Record<string, unknown>)[k];
+        } catch {
+          v = '[Unreadable]';
+          changed = true;
+        }
+        const redacted = redactValue(v, k, depth + 1, visited);
+        if (redacted !== v) changed = true;
+        out[k] = redacted;
+      }
+      return changed ? out : object;
+    } catch {
+      return '[Unreadable]';
+    }
+  }
+
+  /**
+   * URLs and query strings need more than a scan: parameter names decide (`?token=…`) and
+   * values are percent-encoded, so they go through redactUrl.
+   */
+  function redactText(value: string, key: string | undefined): string {
+    if (key !== undefined && QUERY_KEY.test(key)) {
+      const redacted = redactUrl(`?${value}`);
+      return redacted.slice(1);
+    }
+    if (SCHEME.test(value) || (key !== undefined && URL_KEY.test(key))) return redactUrl(value);
+    return redactString(value);
+  }
+
+  function redactAttributes(attributes: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(attributes)) out[key] = redactValue(attributes[key], key);
+    return out;
+  }
+
+  function redactUrl(url: string, opts: { dropQuery?: boolean } = {}): string {
+    const hash = url.indexOf('#');
+    const withoutHash = hash >= 0 ? url.slice(0, hash) : url;
+    const q = withoutHash.indexOf('?');
+    const base = redactString(q >= 0 ? withoutHash.slice(0, q) : withoutHash);
+    if (q < 0) return base;
+    if (opts.dropQuery) return base;
+    const query = withoutHash
+      .slice(q + 1)
+      .split('&')
+      .map((pair) => {
+        const eq = pair.indexOf('=');
+        if (eq < 0) return redactString(pair);
+        const name = pair.slice(0, eq);
+        let decoded = name;
+        try {
+          decoded = decodeURIComponent(name);
+        } catch {
+          // keep it as it is
+        }
+        if (isSensitiveKey(decoded)) return `${name}=${mask}`;
+        let value = pair.slice(eq + 1);
+        try {
+          value = decodeURIComponent(value.replace(/\+/g, ' '));
+        } catch {
+          // keep it as it is
+        }
+        const redacted = redactString(value);
+        return redacted === value ? pair : `${name}=${encodeURIComponent(redacted)}`;
+      })
+      .join('&');
+    return `${base}?${query}`;
+  }
+
+  function redactHeaders(
+    headers: Record<string, string | string[] | undefined>,
+    allow?: readonly string[],
+  ): Record<string, string> {
+    const allowSet = allow ? new Set(allow.map((h) => h.toLowerCase())) : undefined;
+    const out: Record<string, string> = {};
+    for (const [name, value] of Object.entries(headers)) {
+      const lower = name.toLowerCase();
+      if (value === undefined || (allowSet && !allowSet.has(lower))) continue;
+      const text = Array.isArray(value) ? value.join(', ') : value;
+      out[lower] = isSensitiveKey(lower) ? mask : redactString(text);
+    }
+    return out;
+  }
+
+  return {
+    isSensitiveKey,
+    redactString,
+    redactValue: (v, k) => redactValue(v, k),
+    redactAttributes,
+    redactUrl,
+    redactHeaders,
+  };
+}
+
+/** Attribute keys holding a query string (`url.query`) or a URL (`url.full`, `…header.referer`). */
+const QUERY_KEY = /(?:^|[._])query$/i;
+const URL_KEY = /(?:^|[._-])(?:url|uri|href|full|original|target|referer|location)$/i;
+const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+function passthrough(): Redactor {
+  return {
+    isSensitiveKey: () => false,
+    redactString: (text) => text,
+    redactValue: (value) => value,
+    redactAttributes: (attributes) => ({ ...attributes }),
+    redactUrl: (url) => url,
+    redactHeaders: (headers, allow) => {
+      const allowSet = allow ? new Set(allow.map((h) => h.toLowerCase())) : undefined;
+      const out: Record<string, string> = {};
+      for (const [name, value] of Object.entries(headers)) {
+        if (value !== undefined && (!allowSet || allowSet.has(name.toLowerCase()))) {
+          out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** Splits `x-api-key`, `db_password`, `githubToken`, `http.request.header.cookie` into words. */
+function splitKey(key: string): string[] {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
+
+function normalize(key: string): string {
+  return key.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+/** The Luhn checksum: card numbers pass it, most order ids and timestamps don't. */
+export function luhn(digits: string): boolean {
+  if (digits.length < 13 || digits.length > 19) return false;
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
