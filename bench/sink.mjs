@@ -5,6 +5,13 @@ import { createServer } from 'node:http';
 let requests = 0;
 let bytes = 0;
 const server = createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/stats') {
+    // Read and reset: the runner asks after each peer how much it really delivered.
+    res.end(JSON.stringify({ requests, bytes }));
+    requests = 0;
+    bytes = 0;
+    return;
+  }
   req.on('data', (chunk) => (bytes += chunk.length));
   req.on('end', () => {
     requests++;

@@ -1,6 +1,8 @@
 // A node:http hello-world under one of three setups: `bare`, `tracelog`, or `upstream`
 // (NodeSDK + auto-instrumentations). Exporters send to the local sink at SINK_URL.
 // Prints {"port": N} once listening.
+import { createRequire } from 'node:module';
+
 const variant = process.argv[2];
 const sink = process.env.SINK_URL;
 
@@ -15,7 +17,9 @@ if (variant === 'tracelog') {
   new NodeSDK({ instrumentations: [getNodeAutoInstrumentations()] }).start();
 }
 
-const { createServer } = await import('node:http');
+// Loaded through require for every variant, so require-hook based instrumentation (the upstream
+// SDK's) sees it as it would in a CommonJS app; tracelog also patches ESM imports.
+const { createServer } = createRequire(import.meta.url)('node:http');
 const server = createServer((req, res) => {
   res.writeHead(200, { 'content-type': 'text/plain' });
   res.end('hello world');

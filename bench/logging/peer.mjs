@@ -1,10 +1,15 @@
 // One logging peer, in its own process: `node peer.mjs <name> <records>`; prints records/s.
 // Every peer logs the same record shape; exporters send to the local sink at SINK_URL.
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 const [name, countText] = process.argv.slice(2);
 const count = Number(countText);
 const sink = process.env.SINK_URL;
+// Peers that read the standard variables (the pino transport's worker) export to the sink too.
+process.env.OTEL_EXPORTER_OTLP_ENDPOINT = sink;
 const fields = (i) => ({
   orderId: i,
   symbol: 'ACME',
@@ -16,17 +21,22 @@ const fields = (i) => ({
 
 async function tracelog() {
   const { init, getLogger } = await import('../../packages/node/dist/index.js');
+  // Overflow beyond the memory bound goes to a spool, as in production: nothing is dropped.
+  const spool = join(tmpdir(), `tracelog-bench-spool-${process.pid}`);
   const telemetry = init({
     serviceName: 'bench',
     endpoint: sink,
     console: false,
     handleSignals: false,
-    spool: false,
+    spool: { directory: spool },
   });
   const log = getLogger('orders.api');
   return {
     log: (i) => log.info('order accepted', fields(i)),
-    done: () => telemetry.shutdown({ deadlineMs: 60_000 }),
+    done: async () => {
+      await telemetry.shutdown({ deadlineMs: 60_000 });
+      rmSync(spool, { recursive: true, force: true });
+    },
   };
 }
 
@@ -45,10 +55,18 @@ async function pinoOtel() {
   const log = pino(transport);
   return {
     log: (i) => log.info(fields(i), 'order accepted'),
+    // Ends the worker; its exporter flushes what it kept (its default batch queue drops the rest).
     done: () =>
       new Promise((resolve) => {
-        transport.on('close', resolve);
-        transport.end();
+        // Nothing else holds the event loop open while the worker drains.
+        const keepAlive = setInterval(() => undefined, 100);
+        const finish = () => {
+          clearInterval(keepAlive);
+          resolve();
+        };
+        transport.once('close', finish);
+        transport.once('error', finish);
+        log.flush(() => transport.end());
       }),
   };
 }
@@ -61,7 +79,9 @@ async function winstonOtel() {
   const { OpenTelemetryTransportV3 } = await import('@opentelemetry/winston-transport');
   const provider = new LoggerProvider({
     processors: [
-      new BatchLogRecordProcessor(new OTLPLogExporter({ url: `${sink}/v1/logs` }), {
+      // sdk-logs 3.x processors take one options object; a large queue so it does not drop.
+      new BatchLogRecordProcessor({
+        exporter: new OTLPLogExporter({ url: `${sink}/v1/logs` }),
         maxQueueSize: 1_000_000,
       }),
     ],

@@ -219,9 +219,25 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
     return false;
   }
 
+  // Log streams repeat the same short strings (messages, symbols, enum values) endlessly:
+  // remembering the verdict for them is measurably faster than scanning each time.
+  const stringCache = new Map<string, string>();
+
   function redactString(text: string): string {
+    if (text.length <= 64) {
+      const cached = stringCache.get(text);
+      if (cached !== undefined) return cached;
+      const result = scan(text);
+      if (stringCache.size >= 2048) stringCache.clear();
+      stringCache.set(text, result);
+      return result;
+    }
+    return scan(text);
+  }
+
+  function scan(text: string): string {
     let value = text.length > maxString ? `${text.slice(0, maxString)}…[truncated]` : text;
-    if (!anyPattern.test(value)) return value === text ? text : value;
+    if (!anyPattern.test(value)) return value;
     for (const { pattern, replace } of patterns) {
       pattern.lastIndex = 0;
       value = value.replace(pattern, replace as (substring: string, ...args: unknown[]) => string);
@@ -303,12 +319,21 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
    * values are percent-encoded, so they go through redactUrl.
    */
   function redactText(value: string, key: string | undefined): string {
-    if (key !== undefined && QUERY_KEY.test(key)) {
-      const redacted = redactUrl(`?${value}`);
-      return redacted.slice(1);
-    }
-    if (SCHEME.test(value) || (key !== undefined && URL_KEY.test(key))) return redactUrl(value);
+    const kind = key === undefined ? 'text' : keyKind(key);
+    if (kind === 'query') return redactUrl(`?${value}`).slice(1);
+    if (kind === 'url' || SCHEME.test(value)) return redactUrl(value);
     return redactString(value);
+  }
+
+  const kindCache = new Map<string, 'query' | 'url' | 'text'>();
+  function keyKind(key: string): 'query' | 'url' | 'text' {
+    let kind = kindCache.get(key);
+    if (kind === undefined) {
+      kind = QUERY_KEY.test(key) ? 'query' : URL_KEY.test(key) ? 'url' : 'text';
+      if (kindCache.size >= 4096) kindCache.clear();
+      kindCache.set(key, kind);
+    }
+    return kind;
   }
 
   function redactAttributes(attributes: Record<string, unknown>): Record<string, unknown> {

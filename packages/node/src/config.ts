@@ -6,6 +6,7 @@ import {
   parseKeyValueList,
   parseList,
   parseSize,
+  TracelogConfigError,
   resolveCommonConfig,
 } from '@tracelog/core';
 import type { ResolvedCommonConfig } from '@tracelog/core';
@@ -68,6 +69,12 @@ export function resolveConfig(
   const warn = (message: string) => warnings.push(message);
 
   const endpoint = trimSlash(options.endpoint ?? env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint)) {
+    // Nothing sensible can be sent anywhere: the one setting that stops init().
+    throw new TracelogConfigError(
+      `tracelog: the OTLP endpoint must be an http(s) URL such as http://127.0.0.1:4318, got ${JSON.stringify(endpoint)}`,
+    );
+  }
   const signalEndpoint = (signal: 'logs' | 'traces' | 'metrics') =>
     env[`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`] ?? `${endpoint ?? ''}/v1/${signal}`;
 

@@ -5,7 +5,7 @@ import { LEVELS, SEVERITY_NUMBER } from '@tracelog/core';
 import type { Level } from '@tracelog/core';
 import { diagnostics } from './internal/diag.js';
 import { isError, toBody } from './internal/attributes.js';
-import { infoToLogRecord } from './internal/record.js';
+import { infoToLogRecord, isSimpleCall, simpleRecord } from './internal/record.js';
 
 /** winston level values: lower is more severe. */
 const LEVEL_VALUES: Readonly<Record<Level, number>> = Object.fromEntries(
@@ -78,6 +78,18 @@ function createComponentLogger(component: string): Logger {
     logger[level] = ((...args: unknown[]) => {
       // A disabled level costs one comparison; hostile arguments never reach the caller as a throw.
       if (threshold > LEVEL_VALUES[logger.level as Level]) return logger;
+      if (isSimpleCall(args) && logger.transports.length === 0 && logger.defaultMeta == null) {
+        // The common call — `log.info('message', { fields })` on a logger of ours — skips
+        // winston's info object and stream: measurably faster, same record (see bench/).
+        try {
+          otel.emit(
+            simpleRecord(level, args[0] as string, args[1] as Record<string, unknown> | undefined),
+          );
+          return logger;
+        } catch {
+          // fall through to the general path, which has its own guard
+        }
+      }
       try {
         (original as (...a: unknown[]) => unknown)(...args);
       } catch (error) {

@@ -89,3 +89,45 @@ export function infoToLogRecord(info: Record<string | symbol, unknown>): LogReco
   if (typeof eventName === 'string') record.eventName = eventName;
   return record;
 }
+
+/** `(message)` or `(message, plainObject)`: the shape most log calls have. */
+export function isSimpleCall(args: unknown[]): boolean {
+  if (args.length === 0 || args.length > 2 || typeof args[0] !== 'string') return false;
+  if (args.length === 1) return true;
+  const meta = args[1];
+  if (typeof meta !== 'object' || meta === null) return false;
+  try {
+    const proto: unknown = Object.getPrototypeOf(meta);
+    return proto === Object.prototype || proto === null;
+  } catch {
+    return false;
+  }
+}
+
+/** The record for a simple call, built without winston's intermediate `info` object. */
+export function simpleRecord(
+  level: Level,
+  message: string,
+  meta: Record<string, unknown> | undefined,
+): LogRecord {
+  const attributes: Attributes = {};
+  let error: Error | undefined;
+  let eventName: unknown;
+  if (meta) {
+    for (const key of safeKeys(meta)) {
+      const value = safeGet(meta, key);
+      if (key === 'eventName' || key === 'event') eventName = value;
+      else if ((key === 'err' || key === 'error') && isError(value)) error = value;
+      else if (!RESERVED.has(key)) addFlattened(attributes, key, value);
+    }
+  }
+  if (error) Object.assign(attributes, exceptionAttributes(error));
+  const record: LogRecord = {
+    severityNumber: SEVERITY_NUMBER[level],
+    severityText: level.toUpperCase(),
+    body: toBody(message),
+    attributes,
+  };
+  if (typeof eventName === 'string') record.eventName = eventName;
+  return record;
+}

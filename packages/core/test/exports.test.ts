@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import * as core from '@tracelog/core';
+
+describe('public API', () => {
+  it('exports exactly this surface', () => {
+    expect(Object.keys(core).sort()).toMatchInlineSnapshot(`
+      [
+        "ATTR",
+        "BUILTIN_PATTERN_NAMES",
+        "DEFAULTS",
+        "DEFAULT_BAGGAGE_KEYS",
+        "DEFAULT_QUIET_PATHS",
+        "Deduper",
+        "EVENT",
+        "EveryNthSampler",
+        "KNOWN_ENV",
+        "LEVELS",
+        "METRIC",
+        "RESOURCE",
+        "SCOPED_ATTRIBUTES_KEY",
+        "SEVERITY_NUMBER",
+        "TASK_CATEGORIES",
+        "TASK_OUTCOME",
+        "TokenBucket",
+        "TracelogConfigError",
+        "createLevelResolver",
+        "createRedactor",
+        "fingerprint",
+        "getScopedAttributes",
+        "luhn",
+        "parseBoolean",
+        "parseComponentLevels",
+        "parseDuration",
+        "parseKeyValueList",
+        "parseLevel",
+        "parseList",
+        "parseSize",
+        "resolveCommonConfig",
+        "setScopedAttributes",
+      ]
+    `);
+  });
+});

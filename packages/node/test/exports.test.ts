@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import * as node from '@tracelog/node';
+import { VERSION } from '../src/version.js';
+import pkg from '../package.json' with { type: 'json' };
+
+describe('public API', () => {
+  it('exports exactly this surface', () => {
+    expect(Object.keys(node).sort()).toMatchInlineSnapshot(`
+      [
+        "ATTR",
+        "EVENT",
+        "OpenTelemetryTransport",
+        "getLogger",
+        "init",
+        "task",
+        "timed",
+        "withContext",
+      ]
+    `);
+  });
+
+  it('reports the package version as telemetry.distro.version', () => {
+    expect(VERSION).toBe(pkg.version);
+  });
+});
