@@ -1,9 +1,8 @@
 // Runs every benchmark side by side in one run and rewrites RESULTS.md.
 // Usage (from the repo root): npm run bench   [BENCH_QUICK=1 for a short run]
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { createRequire } from 'node:module';
 import autocannon from 'autocannon';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -46,12 +45,14 @@ const delivered = Object.fromEntries(loggingPeers.map((p) => [p, []]));
 const sinkStats = async () => (await fetch(`${sinkUrl}/stats`)).json();
 for (let round = 0; round < ROUNDS; round++) {
   for (const peer of loggingPeers) {
+    await sinkStats();
     const { child, firstLine } = start(['logging/peer.mjs', peer, String(RECORDS)], {
       SINK_URL: sinkUrl,
     });
     const result = await firstLine;
     await new Promise((resolve) => child.once('exit', resolve));
     logging[peer].push(result.recordsPerSecond);
+    delivered[peer].push((await sinkStats()).bytes);
     console.log(`logging round ${round + 1}: ${peer} ${result.recordsPerSecond} records/s`);
   }
 }
@@ -83,8 +84,9 @@ const log = Object.fromEntries(loggingPeers.map((p) => [p, median(logging[p])]))
 const rps = Object.fromEntries(httpVariants.map((v) => [v, median(http[v].map((r) => r.rps))]));
 const p99 = Object.fromEntries(httpVariants.map((v) => [v, median(http[v].map((r) => r.p99))]));
 const ratio = (a, b) => (a / b).toFixed(2);
-const require = createRequire(import.meta.url);
-const version = (name) => require(`${name}/package.json`).version;
+// Read from disk: some packages don't export their package.json.
+const version = (name) =>
+  JSON.parse(readFileSync(new URL(`node_modules/${name}/package.json`, import.meta.url), 'utf8')).version;
 
 const table = `# Benchmarks
 
