@@ -86,7 +86,8 @@ const p99 = Object.fromEntries(httpVariants.map((v) => [v, median(http[v].map((r
 const ratio = (a, b) => (a / b).toFixed(2);
 // Read from disk: some packages don't export their package.json.
 const version = (name) =>
-  JSON.parse(readFileSync(new URL(`node_modules/${name}/package.json`, import.meta.url), 'utf8')).version;
+  JSON.parse(readFileSync(new URL(`node_modules/${name}/package.json`, import.meta.url), 'utf8'))
+    .version;
 
 const table = `# Benchmarks
 
