@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { DiagLogLevel, context, diag, logs, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -255,6 +255,9 @@ function start(config: ResolvedConfig): TracelogHandle {
     const require = createRequire(import.meta.url);
     require('node:http');
     require('node:https');
+    // ESM named imports of builtins (`import { request } from 'node:http'`) see the patched
+    // functions only after this.
+    syncBuiltinESMExports();
   }
   const disableQueue = config.instrumentations.bullmq ? enableQueueInstrumentation() : undefined;
 

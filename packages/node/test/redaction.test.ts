@@ -89,12 +89,6 @@ describe('secrets never leave the process', () => {
     );
 
     const exported = receiver.raw.join('\n');
-    if (process.env.DEBUG_LEAKS)
-      for (const leak of findLeaks(exported)) {
-        const needle = leak.split(': ')[1]!.slice(-12);
-        const at = exported.indexOf(needle);
-        console.log(leak, '=>', exported.slice(Math.max(0, at - 200), at + 40));
-      }
     expect(exported.length).toBeGreaterThan(10_000);
     expect(findLeaks(exported)).toEqual([]);
     // And the records are still there, with their shape: redaction masks, it does not drop.
