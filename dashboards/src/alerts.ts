@@ -1,0 +1,105 @@
+/**
+ * Alert rules, written once: the generator emits them as Loki ruler rules and as Grafana
+ * file-provisioned rules with the identical LogQL. Thresholds live here and nowhere else.
+ */
+export const THRESHOLDS = {
+  errorsPer5m: 20,
+  http5xxRatio: 0.05,
+  failedJobsPer10m: 5,
+  outboundFailuresPer5m: 10,
+  frontendErrorsPer5m: 10,
+  silentMinutes: 15,
+  slowP95Ms: 1000,
+} as const;
+
+export interface AlertRule {
+  uid: string;
+  title: string;
+  /** Anchor in RUNBOOK.md. */
+  runbook: string;
+  severity: 'critical' | 'warning';
+  expr: string;
+  for: string;
+  summary: string;
+}
+
+const all = '{service_name=~".+"}';
+
+export const ALERTS: AlertRule[] = [
+  {
+    uid: 'tracelog-error-surge',
+    title: 'Error-rate surge',
+    runbook: 'error-rate-surge',
+    severity: 'critical',
+    expr: `sum by (service_name) (count_over_time(${all} | severity_text=~"ERROR|FATAL" [5m])) > ${THRESHOLDS.errorsPer5m}`,
+    for: '2m',
+    summary:
+      '{{ $labels.service_name }} logged more than ' +
+      THRESHOLDS.errorsPer5m +
+      ' errors in 5 minutes',
+  },
+  {
+    uid: 'tracelog-http-5xx-ratio',
+    title: 'HTTP 5xx ratio',
+    runbook: 'http-5xx-ratio',
+    severity: 'critical',
+    expr:
+      `(sum by (service_name) (count_over_time(${all} | event_name="http.request" | http_response_status_code >= 500 [5m]))` +
+      ` / sum by (service_name) (count_over_time(${all} | event_name="http.request" [5m]))) > ${THRESHOLDS.http5xxRatio}`,
+    for: '5m',
+    summary:
+      'More than ' +
+      THRESHOLDS.http5xxRatio * 100 +
+      ' % of requests to {{ $labels.service_name }} fail with 5xx',
+  },
+  {
+    uid: 'tracelog-failing-jobs',
+    title: 'Failing jobs',
+    runbook: 'failing-jobs',
+    severity: 'warning',
+    expr: `sum by (service_name, messaging_destination_name) (count_over_time(${all} | event_name="job.failed" [10m])) > ${THRESHOLDS.failedJobsPer10m}`,
+    for: '5m',
+    summary: 'Jobs on queue {{ $labels.messaging_destination_name }} keep failing',
+  },
+  {
+    uid: 'tracelog-outbound-failures',
+    title: 'Outbound API failure surge',
+    runbook: 'outbound-api-failure-surge',
+    severity: 'warning',
+    expr: `sum by (service_name) (count_over_time(${all} | event_name="exception" | error_type=~"ECONNREFUSED|ETIMEDOUT|ECONNRESET|ENOTFOUND|UND_ERR.*" [5m])) > ${THRESHOLDS.outboundFailuresPer5m}`,
+    for: '5m',
+    summary: '{{ $labels.service_name }} cannot reach a dependency',
+  },
+  {
+    uid: 'tracelog-frontend-errors',
+    title: 'Front-end error surge',
+    runbook: 'front-end-error-surge',
+    severity: 'warning',
+    expr: `sum by (service_name) (count_over_time(${all} | tracelog_source="frontend" | event_name=~"exception|browser.error" [5m])) > ${THRESHOLDS.frontendErrorsPer5m}`,
+    for: '5m',
+    summary: 'Browsers report errors from {{ $labels.service_name }}',
+  },
+  {
+    uid: 'tracelog-silent-service',
+    title: 'Service stopped logging',
+    runbook: 'service-stopped-logging',
+    severity: 'critical',
+    expr:
+      `sum by (service_name) (count_over_time(${all} [${THRESHOLDS.silentMinutes}m] offset ${THRESHOLDS.silentMinutes}m))` +
+      ` unless sum by (service_name) (count_over_time(${all} [${THRESHOLDS.silentMinutes}m]))`,
+    for: '1m',
+    summary:
+      '{{ $labels.service_name }} logged before but nothing in the last ' +
+      THRESHOLDS.silentMinutes +
+      ' minutes',
+  },
+  {
+    uid: 'tracelog-slow-requests',
+    title: 'Slow requests (p95)',
+    runbook: 'slow-requests',
+    severity: 'warning',
+    expr: `quantile_over_time(0.95, ${all} | event_name="http.request" | unwrap http_duration_ms [5m]) by (service_name) > ${THRESHOLDS.slowP95Ms}`,
+    for: '10m',
+    summary: 'p95 latency of {{ $labels.service_name }} is over ' + THRESHOLDS.slowP95Ms + ' ms',
+  },
+];
