@@ -1,0 +1,282 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT_CONTEXT, context, logs } from '@opentelemetry/api';
+import { ATTR, EVENT, SEVERITY_NUMBER } from '@tracelog/core';
+import { parseCarrier } from './carrier.js';
+import { runJob } from './job.js';
+import { produce } from './producer.js';
+import type { JobCarrier, QueueInstrumentationOptions } from './types.js';
+
+type Fn = (...args: unknown[]) => unknown;
+type Proto = Record<string, unknown>;
+interface BullJob {
+  id?: string;
+  name: string;
+  data: unknown;
+  opts: { attempts?: number; delay?: number; repeat?: unknown; telemetry?: { metadata?: string } };
+  attemptsMade: number;
+  timestamp: number;
+  repeatJobKey?: string;
+  queueName: string;
+}
+interface FlowNode {
+  name: string;
+  queueName: string;
+  data?: unknown;
+  opts?: { telemetry?: { metadata?: string } };
+  children?: FlowNode[];
+}
+
+const PATCHED = Symbol.for('tracelog.bullmq.patched');
+const CONTROL_FLOW = new Set([
+  'DelayedError',
+  'WaitingError',
+  'WaitingChildrenError',
+  'RateLimitError',
+]);
+
+/**
+ * Patches the prototypes of BullMQ's classes, in every build of the package the application
+ * loads (CommonJS and ESM are separate classes), so jobs are traced and logged whatever module
+ * system the app uses and whenever it imported bullmq — no loader hook needed.
+ */
+export function instrumentBullMQ(options: QueueInstrumentationOptions = {}): { disable(): void } {
+  const undo: Array<() => void> = [];
+  const apply = (mod: unknown) => {
+    try {
+      undo.push(...patchModule(mod as Record<string, { prototype: Proto }>, options));
+    } catch (error) {
+      process.stderr.write(`tracelog: could not instrument bullmq: ${String(error)}\n`);
+    }
+  };
+  if (options.modules) {
+    for (const mod of options.modules) apply(mod);
+  } else {
+    const found = locateBullMQ();
+    if (found) {
+      try {
+        apply(createRequire(found.cjs)(found.cjs));
+      } catch {
+        // no CommonJS build
+      }
+      import(pathToFileURL(found.esm).href).then(apply, () => undefined);
+    }
+  }
+  return {
+    disable() {
+      for (const restore of undo.splice(0).reverse()) restore();
+    },
+  };
+}
+
+function locateBullMQ(): { cjs: string; esm: string } | undefined {
+  try {
+    const cjs = createRequire(join(process.cwd(), 'index.js')).resolve('bullmq');
+    // .../bullmq/dist/cjs/index.js → .../bullmq/dist/esm/index.js
+    return { cjs, esm: join(dirname(dirname(cjs)), 'esm', 'index.js') };
+  } catch {
+    return undefined;
+  }
+}
+
+function patchModule(
+  mod: Record<string, { prototype: Proto }>,
+  options: QueueInstrumentationOptions,
+): Array<() => void> {
+  const undo: Array<() => void> = [];
+  const wrap = (proto: Proto | undefined, method: string, make: (original: Fn) => Fn) => {
+    if (
+      !proto ||
+      typeof proto[method] !== 'function' ||
+      (proto[method] as { [PATCHED]?: boolean })[PATCHED]
+    )
+      return;
+    const original = proto[method] as Fn;
+    const wrapped = make(original) as Fn & { [PATCHED]?: boolean };
+    wrapped[PATCHED] = true;
+    proto[method] = wrapped;
+    undo.push(() => {
+      proto[method] = original;
+    });
+  };
+  const recordData = options.recordJobData !== false;
+  const fanOutThreshold = options.fanOutThreshold ?? 20;
+
+  wrap(
+    mod.Queue?.prototype,
+    'add',
+    (original) =>
+      function (this: { name: string }, ...args: unknown[]) {
+        const [name, data, opts] = args as [string, unknown, BullJob['opts'] | undefined];
+        if (opts?.telemetry?.metadata) return original.apply(this, args);
+        return produce({
+          system: 'bullmq',
+          queue: this.name,
+          operation: 'send',
+          name,
+          data,
+          fanOut: false,
+          recordData,
+          enqueue: (carrier) =>
+            original.call(this, name, data, withCarrier(opts, carrier)) as Promise<BullJob>,
+          idOf: (job) => job?.id,
+        });
+      },
+  );
+
+  wrap(
+    mod.Queue?.prototype,
+    'addBulk',
+    (original) =>
+      function (this: { name: string }, ...args: unknown[]) {
+        const [jobs] = args as [Array<{ name: string; data: unknown; opts?: BullJob['opts'] }>];
+        if (!Array.isArray(jobs)) return original.apply(this, args);
+        const fanOut = jobs.length > fanOutThreshold;
+        // One `create` span per job, then the real bulk add with every job's carrier in place.
+        const prepared: Array<{ name: string; data: unknown; opts?: BullJob['opts'] }> = [];
+        let release: (value: BullJob[]) => void = () => undefined;
+        const added = new Promise<BullJob[]>((resolve) => (release = resolve));
+        const creates = jobs.map((job, index) =>
+          produce({
+            system: 'bullmq',
+            queue: this.name,
+            operation: 'create',
+            name: job.name,
+            data: job.data,
+            fanOut,
+            recordData,
+            enqueue: async (carrier) => {
+              prepared[index] = {
+                ...job,
+                opts: job.opts?.telemetry?.metadata ? job.opts : withCarrier(job.opts, carrier),
+              };
+              return (await added)[index];
+            },
+            idOf: (result) => result?.id,
+          }),
+        );
+        return (async () => {
+          await Promise.resolve();
+          try {
+            release((await original.call(this, prepared)) as BullJob[]);
+          } catch (error) {
+            release([]);
+            throw error;
+          }
+          return Promise.all(creates);
+        })();
+      },
+  );
+
+  wrap(
+    mod.FlowProducer?.prototype,
+    'add',
+    (original) =>
+      function (this: unknown, ...args: unknown[]) {
+        const [flow, opts] = args as [FlowNode, unknown];
+        return produce({
+          system: 'bullmq',
+          queue: flow.queueName,
+          operation: 'create',
+          name: flow.name,
+          data: flow.data,
+          fanOut: false,
+          recordData,
+          // Every node, children without opts included, carries the flow's context.
+          enqueue: (carrier) =>
+            original.call(this, stampFlow(flow, carrier), opts) as Promise<{ job: BullJob }>,
+          idOf: (node) => node?.job?.id,
+        });
+      },
+  );
+
+  wrap(
+    mod.Worker?.prototype,
+    'callProcessJob',
+    (original) =>
+      function (this: unknown, ...args: unknown[]) {
+        const job = args[0] as BullJob;
+        const carrier = parseCarrier(job.opts?.telemetry?.metadata);
+        const attempt = (job.attemptsMade ?? 0) + 1;
+        return runJob(
+          {
+            system: 'bullmq',
+            queue: job.queueName,
+            name: job.name,
+            id: String(job.id),
+            attempt,
+            maxAttempts: job.opts?.attempts ?? 1,
+            ...(carrier && { carrier }),
+            enqueuedAt: job.timestamp + (job.opts?.delay ?? 0),
+            detached: Boolean(
+              job.opts?.repeat ||
+              job.repeatJobKey ||
+              (job.opts?.delay ?? 0) > 0 ||
+              attempt > 1 ||
+              carrier?.fanOut,
+            ),
+            data: recordData ? job.data : undefined,
+          },
+          () => original.apply(this, args) as Promise<unknown>,
+          options,
+          (error) =>
+            error instanceof Error &&
+            (CONTROL_FLOW.has(error.name) || error.message === 'bullmq:rateLimitExceeded'),
+        );
+      },
+  );
+
+  // The worker's own loops (polling, stalled checks, lock renewal) never run inside a request's
+  // context, whatever context the worker was created or started in.
+  wrap(
+    mod.Worker?.prototype,
+    'run',
+    (original) =>
+      function (this: unknown, ...args: unknown[]) {
+        return context.with(ROOT_CONTEXT, () => original.apply(this, args));
+      },
+  );
+
+  wrap(
+    mod.Job?.prototype,
+    'updateProgress',
+    (original) =>
+      function (this: BullJob, ...args: unknown[]) {
+        logs.getLogger('@tracelog/queue-instrumentation').emit({
+          eventName: EVENT.JOB_PROGRESS,
+          severityNumber: SEVERITY_NUMBER.info,
+          severityText: 'INFO',
+          body: `${this.name} #${String(this.id)} progress`,
+          attributes: {
+            [ATTR.MESSAGING_SYSTEM]: 'bullmq',
+            [ATTR.MESSAGING_DESTINATION_NAME]: this.queueName,
+            [ATTR.MESSAGING_MESSAGE_ID]: String(this.id),
+            [ATTR.JOB_NAME]: this.name,
+            [ATTR.JOB_PROGRESS]:
+              typeof args[0] === 'number' ? args[0] : JSON.stringify(args[0] ?? null),
+          },
+        });
+        return original.apply(this, args);
+      },
+  );
+  return undo;
+}
+
+function withCarrier<T extends { telemetry?: { metadata?: string } }>(
+  opts: T | undefined,
+  carrier: JobCarrier,
+): T {
+  return {
+    ...(opts ?? ({} as T)),
+    telemetry: { ...opts?.telemetry, metadata: JSON.stringify(carrier) },
+  };
+}
+
+function stampFlow(node: FlowNode, carrier: JobCarrier): FlowNode {
+  return {
+    ...node,
+    opts: node.opts?.telemetry?.metadata ? node.opts : withCarrier(node.opts, carrier),
+    ...(node.children && { children: node.children.map((child) => stampFlow(child, carrier)) }),
+  };
+}

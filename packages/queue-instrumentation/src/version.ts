@@ -1,0 +1,2 @@
+/** Reported as the instrumentation scope version. */
+export const VERSION = '0.1.0';

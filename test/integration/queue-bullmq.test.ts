@@ -1,0 +1,301 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as bullmq from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ATTR, EVENT, getScopedAttributes } from '@tracelog/core';
+import { getLogger, init, withContext } from '@tracelog/node';
+import type { TracelogHandle } from '@tracelog/node';
+import { instrumentBullMQ } from '@tracelog/queue-instrumentation';
+import { OtlpReceiver } from '../../packages/node/test/support/receiver.js';
+import { startRedis } from '../support/redis.js';
+
+// BullMQ 6 on a real Redis, with @tracelog/node exporting to an in-process OTLP receiver.
+const receiver = new OtlpReceiver();
+let telemetry: TracelogHandle;
+let redis: Awaited<ReturnType<typeof startRedis>>;
+let connection: { host: string; port: number };
+let instrumentation: { disable(): void } | undefined;
+const spoolDir = mkdtempSync(join(tmpdir(), 'tracelog-queue-'));
+const closers: Array<() => Promise<unknown>> = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  connection = { host: '127.0.0.1', port: redis.port };
+  await receiver.start();
+  telemetry = init({
+    serviceName: 'queue-test',
+    endpoint: receiver.url,
+    protocol: 'http/json',
+    console: false,
+    spool: { directory: spoolDir },
+    handleSignals: false,
+    instrumentations: { bullmq: false },
+  });
+});
+
+afterAll(async () => {
+  for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+  instrumentation?.disable();
+  await telemetry.shutdown();
+  await receiver.stop();
+  await redis.stop();
+  rmSync(spoolDir, { recursive: true, force: true });
+});
+
+function instrument(options: Parameters<typeof instrumentBullMQ>[0] = {}) {
+  instrumentation?.disable();
+  instrumentation = instrumentBullMQ({ ...options, modules: [bullmq] });
+}
+
+let queueCounter = 0;
+function queueAndWorker(
+  processor: (job: bullmq.Job) => Promise<unknown>,
+  workerOpts: Partial<bullmq.WorkerOptions> = {},
+) {
+  const name = `q${queueCounter++}-${Date.now()}`;
+  const queue = new bullmq.Queue(name, { connection });
+  const worker = new bullmq.Worker(name, processor, { connection, ...workerOpts });
+  closers.push(
+    () => queue.close(),
+    () => worker.close(),
+  );
+  return { name, queue, worker };
+}
+
+async function flushed() {
+  await telemetry.flush();
+}
+
+const jobLogs = (queue: string, event?: string) =>
+  receiver.logs.filter(
+    (l) =>
+      l.attributes[ATTR.MESSAGING_DESTINATION_NAME] === queue && (!event || l.eventName === event),
+  );
+const spansOf = (queue: string, prefix: string) =>
+  receiver.spans.filter((s) => s.name === `${prefix} ${queue}`);
+
+describe('BullMQ: request → enqueue → worker', () => {
+  it('continues the request trace into the worker, with the scoped context, under the default policy', async () => {
+    instrument();
+    const seenInWorker: Array<Record<string, unknown>> = [];
+    const { name, queue } = queueAndWorker(async (job) => {
+      seenInWorker.push({ ...getScopedAttributes() });
+      getLogger('settlement').info('settling inside the job', { orderId: job.data.orderId });
+      return 'ok';
+    });
+    const server = createServer((req, res) => {
+      void withContext({ 'user.id': 'trader-7' }, async () => {
+        await queue.add('settle', { orderId: 'o-1', password: 'hunter2-queue' });
+        res.end('queued');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const response = await fetch(
+      `http://127.0.0.1:${(server.address() as AddressInfo).port}/orders`,
+    );
+    server.close();
+    const traceId = response.headers.get('traceresponse')!.split('-')[1]!;
+
+    await receiver.waitFor(
+      () =>
+        jobLogs(name, EVENT.JOB_SUCCEEDED).length === 1 &&
+        receiver.logs.some((l) => l.body === 'settling inside the job'),
+      15_000,
+      'job completion',
+    );
+    await flushed();
+    await receiver.waitFor(
+      () => spansOf(name, 'process').length === 1 && spansOf(name, 'send').length === 1,
+      10_000,
+      'spans',
+    );
+
+    const send = spansOf(name, 'send')[0]!;
+    const process_ = spansOf(name, 'process')[0]!;
+    expect(send.traceId).toBe(traceId);
+    expect(send.kind).toBe(4); // PRODUCER
+    expect(process_.kind).toBe(5); // CONSUMER
+    expect(process_.traceId).toBe(traceId);
+    expect(process_.parentSpanId).toBe(send.spanId);
+    expect(process_.attributes).toMatchObject({
+      [ATTR.MESSAGING_SYSTEM]: 'bullmq',
+      [ATTR.MESSAGING_DESTINATION_NAME]: name,
+      [ATTR.MESSAGING_MESSAGE_CONVERSATION_ID]: traceId,
+    });
+    expect(seenInWorker[0]).toMatchObject({ 'user.id': 'trader-7' });
+
+    const events = receiver.logs.filter((l) => l.traceId === traceId).map((l) => l.eventName);
+    expect(events).toEqual(
+      expect.arrayContaining([
+        EVENT.JOB_ENQUEUED,
+        EVENT.JOB_STARTED,
+        EVENT.JOB_SUCCEEDED,
+        EVENT.HTTP_REQUEST,
+      ]),
+    );
+    const inside = receiver.logs.find((l) => l.body === 'settling inside the job')!;
+    expect(inside.traceId).toBe(traceId);
+    expect(inside.attributes['user.id']).toBe('trader-7');
+    const started = jobLogs(name, EVENT.JOB_STARTED)[0]!;
+    expect(started.attributes['user.id']).toBe('trader-7');
+    expect(typeof started.attributes[ATTR.JOB_WAIT_MS]).toBe('number');
+    expect(JSON.stringify(receiver.raw)).not.toContain('hunter2-queue');
+  });
+
+  it('gives each attempt its own process span, logs job.retrying, and marks failed attempts as errors', async () => {
+    instrument();
+    let calls = 0;
+    const { name, queue } = queueAndWorker(async () => {
+      calls++;
+      if (calls < 3) throw new Error(`broker busy (${calls})`);
+      return 'done';
+    });
+    await withContext({ 'user.id': 'u-retry' }, () =>
+      queue.add('book', {}, { attempts: 3, backoff: { type: 'fixed', delay: 50 } }),
+    );
+    await receiver.waitFor(
+      () => jobLogs(name, EVENT.JOB_SUCCEEDED).length === 1,
+      20_000,
+      'the third attempt',
+    );
+    await flushed();
+    await receiver.waitFor(
+      () => spansOf(name, 'process').length === 3,
+      10_000,
+      'three process spans',
+    );
+    const attempts = spansOf(name, 'process').sort(
+      (a, b) => Number(a.attributes[ATTR.JOB_ATTEMPT]) - Number(b.attributes[ATTR.JOB_ATTEMPT]),
+    );
+    expect(attempts.map((s) => s.attributes[ATTR.JOB_ATTEMPT])).toEqual([1, 2, 3]);
+    expect(attempts.map((s) => s.status.code ?? 0)).toEqual([2, 2, 0]);
+    expect(attempts[0]!.attributes[ATTR.ERROR_TYPE]).toBe('Error');
+    expect(jobLogs(name, EVENT.JOB_RETRYING)).toHaveLength(2);
+    expect(jobLogs(name, EVENT.JOB_RETRYING)[0]!.attributes[ATTR.EXCEPTION_MESSAGE]).toBe(
+      'broker busy (1)',
+    );
+    // Delayed retries start their own trace but keep the conversation and the user.
+    const conversation = attempts[0]!.attributes[ATTR.MESSAGING_MESSAGE_CONVERSATION_ID];
+    expect(
+      attempts.every((s) => s.attributes[ATTR.MESSAGING_MESSAGE_CONVERSATION_ID] === conversation),
+    ).toBe(true);
+    expect(jobLogs(name).every((l) => l.attributes['user.id'] === 'u-retry')).toBe(true);
+  });
+
+  it('ends a job that runs out of attempts with job.failed and an ERROR span', async () => {
+    instrument();
+    const { name, queue } = queueAndWorker(async () => {
+      throw new TypeError('bad instrument');
+    });
+    await queue.add('book', {}, { attempts: 2 });
+    await receiver.waitFor(
+      () => jobLogs(name, EVENT.JOB_FAILED).length === 1,
+      20_000,
+      'the final failure',
+    );
+    const failed = jobLogs(name, EVENT.JOB_FAILED)[0]!;
+    expect(failed.severityText).toBe('ERROR');
+    expect(failed.attributes).toMatchObject({
+      [ATTR.EXCEPTION_TYPE]: 'TypeError',
+      [ATTR.JOB_ATTEMPT]: 2,
+    });
+    await flushed();
+    await receiver.waitFor(() => spansOf(name, 'process').length === 2, 10_000, 'two attempts');
+    expect(spansOf(name, 'process').every((s) => s.status.code === 2)).toBe(true);
+  });
+
+  it("with consumerParent 'link', starts a new trace linked to the producer and keeps the conversation id", async () => {
+    instrument({ consumerParent: 'link' });
+    const { name, queue } = queueAndWorker(async () => 'ok');
+    const tracer = (await import('@opentelemetry/api')).trace.getTracer('test');
+    const requestTrace = await tracer.startActiveSpan('request', async (span) => {
+      await queue.add('one-off', {});
+      span.end();
+      return span.spanContext().traceId;
+    });
+    await receiver.waitFor(
+      () => jobLogs(name, EVENT.JOB_SUCCEEDED).length === 1,
+      15_000,
+      'the job',
+    );
+    await flushed();
+    await receiver.waitFor(() => spansOf(name, 'process').length === 1, 10_000, 'the span');
+    const span = spansOf(name, 'process')[0]!;
+    expect(span.traceId).not.toBe(requestTrace);
+    expect(span.attributes[ATTR.MESSAGING_MESSAGE_CONVERSATION_ID]).toBe(requestTrace);
+    expect(
+      jobLogs(name, EVENT.JOB_SUCCEEDED)[0]!.attributes[ATTR.MESSAGING_MESSAGE_CONVERSATION_ID],
+    ).toBe(requestTrace);
+  });
+
+  it('does not chain scheduler runs into the previous run’s trace', async () => {
+    instrument();
+    const { name, queue } = queueAndWorker(async () => 'tick');
+    const tracer = (await import('@opentelemetry/api')).trace.getTracer('test');
+    const creatorTrace = await tracer.startActiveSpan('setup', async (span) => {
+      await queue.upsertJobScheduler(
+        'every-200ms',
+        { every: 200 },
+        { name: 'refresh-quotes', data: {} },
+      );
+      span.end();
+      return span.spanContext().traceId;
+    });
+    await receiver.waitFor(
+      () => jobLogs(name, EVENT.JOB_SUCCEEDED).length >= 3,
+      20_000,
+      'three scheduler runs',
+    );
+    await queue.removeJobScheduler('every-200ms');
+    await flushed();
+    await receiver.waitFor(() => spansOf(name, 'process').length >= 3, 10_000, 'their spans');
+    const runs = spansOf(name, 'process');
+    expect(new Set(runs.map((s) => s.traceId)).size).toBe(runs.length);
+    expect(runs.some((s) => s.traceId === creatorTrace)).toBe(false);
+  });
+
+  it('keeps the flow’s context on children added without opts', async () => {
+    instrument();
+    const parentQ = queueAndWorker(async () => 'parent');
+    const childQ = queueAndWorker(async () => 'child');
+    const flow = new bullmq.FlowProducer({ connection });
+    closers.push(() => flow.close());
+    const tracer = (await import('@opentelemetry/api')).trace.getTracer('test');
+    const traceId = await tracer.startActiveSpan('request', async (span) => {
+      await withContext({ 'user.id': 'flow-user' }, () =>
+        flow.add({
+          name: 'settle-all',
+          queueName: parentQ.name,
+          children: [{ name: 'settle-one', queueName: childQ.name, data: {} }],
+        }),
+      );
+      span.end();
+      return span.spanContext().traceId;
+    });
+    await receiver.waitFor(
+      () =>
+        jobLogs(childQ.name, EVENT.JOB_SUCCEEDED).length === 1 &&
+        jobLogs(parentQ.name, EVENT.JOB_SUCCEEDED).length === 1,
+      20_000,
+      'the flow',
+    );
+    const child = jobLogs(childQ.name, EVENT.JOB_STARTED)[0]!;
+    expect(child.traceId).toBe(traceId);
+    expect(child.attributes['user.id']).toBe('flow-user');
+  });
+
+  it('exports worker metrics', async () => {
+    await telemetry.flush();
+    const { metrics } = await import('@opentelemetry/api');
+    expect(metrics.getMeterProvider()).toBeDefined();
+    await receiver.waitFor(
+      () => JSON.stringify(receiver.metrics).includes('messaging.process.duration'),
+      30_000,
+      'messaging.process.duration',
+    );
+    expect(JSON.stringify(receiver.metrics)).toContain('messaging.client.sent.messages');
+  });
+});
