@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECRET_CORPUS, findLeaks } from '@tracelog/test-utils';
+import { startRedis } from '../support/redis.js';
 import {
   Collector,
   Elasticsearch,
@@ -182,6 +183,48 @@ describe('two services, one trace, in Elasticsearch', () => {
       expect(lokiUnavailableReason()).toBeUndefined();
     },
   );
+});
+
+describe('a job enqueued by a request, in Elasticsearch', () => {
+  it('finds the worker’s records by the request’s trace id', async () => {
+    const redis = await startRedis();
+    try {
+      const svc = node('queue-service.mjs', {
+        OTEL_SERVICE_NAME: 'settlement-svc',
+        REDIS_PORT: String(redis.port),
+      });
+      const port = Number(await svc.line);
+      const response = await fetch(`http://127.0.0.1:${port}/orders`);
+      const traceId = response.headers.get('traceresponse')!.split('-')[1]!;
+      const hits = await waitFor(
+        async () => {
+          const found = await es.search('tracelog-logs', term('TraceId', traceId));
+          return found.some((d) => d['Attributes.event.name'] === 'job.succeeded') &&
+            found.some((d) => d.Body === 'settled')
+            ? found
+            : undefined;
+        },
+        60_000,
+        'the worker’s records',
+      );
+      await stop(svc.child);
+      const events = hits.map((d) => d['Attributes.event.name']).filter(Boolean);
+      expect(events).toEqual(
+        expect.arrayContaining(['http.request', 'job.enqueued', 'job.started', 'job.succeeded']),
+      );
+      expect(hits.find((d) => d.Body === 'settled')).toMatchObject({
+        'Scope.name': 'settlement.worker',
+        'Attributes.user.id': 'trader-9',
+      });
+      const byConversation = await es.count(
+        'tracelog-logs',
+        term('Attributes.messaging.message.conversation_id', traceId),
+      );
+      expect(byConversation).toBeGreaterThanOrEqual(3);
+    } finally {
+      await redis.stop();
+    }
+  });
 });
 
 describe('faults', () => {
