@@ -77,6 +77,29 @@ for (let round = 0; round < ROUNDS; round++) {
     );
   }
 }
+// Queue: jobs/s on the same Redis, bare vs instrumented, alternating.
+const redisPort = 20_000 + Math.floor(Math.random() * 20_000);
+const redis = spawn(
+  'redis-server',
+  ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+  { stdio: 'ignore' },
+);
+await new Promise((resolve) => setTimeout(resolve, 500));
+const JOBS = quick ? 1000 : 3000;
+const queueRuns = { bare: [], tracelog: [] };
+for (let round = 0; round < ROUNDS; round++) {
+  for (const variant of ['bare', 'tracelog']) {
+    const { child, firstLine } = start(['queue/peer.mjs', variant, String(JOBS)], {
+      SINK_URL: sinkUrl,
+      REDIS_PORT: String(redisPort),
+    });
+    const result = await firstLine;
+    await new Promise((resolve) => child.once('exit', resolve));
+    queueRuns[variant].push(result.jobsPerSecond);
+    console.log(`queue round ${round + 1}: ${variant} ${result.jobsPerSecond} jobs/s`);
+  }
+}
+redis.kill('SIGTERM');
 await stop(sink.child);
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -115,6 +138,15 @@ Goals: tracelog ≥ 1.0× pino-sync, ≥ 3× winston + OTel transport.
 ${httpVariants.map((v) => `| ${v} | ${Math.round(rps[v]).toLocaleString('en')} | ${p99[v]} | ${ratio(rps[v], rps.bare)} |`).join('\n')}
 
 Goal: tracelog ≥ 0.85× bare req/s.
+
+## BullMQ jobs (${JOBS.toLocaleString('en')} no-op jobs, addBulk by 100, worker concurrency 10, same Redis)
+
+| worker | jobs/s | ÷ bare |
+| --- | ---: | ---: |
+| bare BullMQ ${version('bullmq')} | ${median(queueRuns.bare).toLocaleString('en')} | 1.00 |
+| with tracelog instrumentation | ${median(queueRuns.tracelog).toLocaleString('en')} | ${ratio(median(queueRuns.tracelog), median(queueRuns.bare))} |
+
+Goal: ≥ 0.9× bare.
 `;
 writeFileSync(new URL('RESULTS.md', import.meta.url), table);
 console.log(table);

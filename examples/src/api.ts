@@ -11,7 +11,7 @@ const log = getLogger('orders.api');
 const validationLog = getLogger('orders.api.validation');
 const settlementLog = getLogger('orders.settlement');
 
-interface Order {
+export interface Order {
   symbol: string;
   side: 'buy' | 'sell';
   quantity: number;
@@ -35,7 +35,8 @@ function validate(body: unknown): Order {
   return order as Order;
 }
 
-async function settle(orderId: string, order: Order): Promise<void> {
+/** Settlement: a background task; on BullMQ its worker calls this inside the job. */
+export async function settle(orderId: string, order: Order): Promise<void> {
   await task('settle-order', { category: 'position', args: { orderId, ...order } }, async (t) => {
     t.step('reserve-funds', { amount: order.quantity * order.price });
     await new Promise((resolve) => setTimeout(resolve, 15));
@@ -68,15 +69,20 @@ async function placeOrder(req: IncomingMessage, res: ServerResponse): Promise<vo
       side: order.side,
       quantity: order.quantity,
     });
-    // Settlement runs after the response, still inside this request's trace.
-    void settle(orderId, order).catch((error: unknown) =>
-      settlementLog.error('settlement failed', error as Error),
-    );
+    // Settlement runs after the response: on BullMQ when a queue is configured, in-process
+    // otherwise; either way its records carry this request's correlation id.
+    const work = enqueue ? enqueue(orderId, order) : settle(orderId, order);
+    void work.catch((error: unknown) => settlementLog.error('settlement failed', error as Error));
     send(res, 201, { orderId, status: 'accepted' });
   });
 }
 
-export function createApi(): Server {
+/** Hands settlement to a job queue; absent, settlement runs in-process. */
+export type Enqueue = (orderId: string, order: Order) => Promise<unknown>;
+let enqueue: Enqueue | undefined;
+
+export function createApi(options: { enqueue?: Enqueue } = {}): Server {
+  enqueue = options.enqueue;
   return createServer((req, res) => {
     if (req.url === '/health') return send(res, 200, { ok: true });
     if (req.method === 'POST' && req.url === '/orders') {

@@ -6,6 +6,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { init } from '@tracelog/node';
+import type { Enqueue, Order } from './api.ts';
 
 const file = '.tracelog/demo-telemetry.jsonl';
 rmSync(file, { force: true });
@@ -19,8 +20,27 @@ const telemetry = init({
 });
 
 // The API module loads after init(), so its HTTP server is instrumented.
-const { createApi } = await import('./api.ts');
-const server = createApi().listen(0, '127.0.0.1');
+const { createApi, settle } = await import('./api.ts');
+const closers: Array<() => Promise<unknown>> = [];
+let enqueue: Enqueue | undefined;
+if (process.env.REDIS_URL) {
+  // Settlement on BullMQ: the queue instrumentation came with init(), no code here for it.
+  const { Queue, Worker } = await import('bullmq');
+  const url = new URL(process.env.REDIS_URL);
+  const connection = { host: url.hostname, port: Number(url.port || 6379) };
+  const queue = new Queue('settlement', { connection });
+  const worker = new Worker(
+    'settlement',
+    (job) => settle(job.data.orderId as string, job.data.order as Order),
+    { connection },
+  );
+  enqueue = (orderId, order) => queue.add('settle', { orderId, order });
+  closers.push(
+    () => worker.close(),
+    () => queue.close(),
+  );
+}
+const server = createApi({ enqueue }).listen(0, '127.0.0.1');
 await new Promise((resolve) => server.once('listening', resolve));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -46,8 +66,9 @@ for (const { user, order } of requests) {
     correlationId: response.headers.get('x-correlation-id') ?? '?',
   });
 }
-await new Promise((resolve) => setTimeout(resolve, 100)); // let settlement finish
+await new Promise((resolve) => setTimeout(resolve, enqueue ? 1500 : 100)); // let settlement finish
 server.close();
+for (const close of closers) await close();
 await telemetry.shutdown();
 
 if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
@@ -106,6 +127,11 @@ function printCorrelated(list: Array<{ status: number; correlationId: string }>)
     }
   }
   console.log(`\nEvery record above is in ${file} as OTLP/JSON (try: jq . ${file}).`);
+  console.log(
+    enqueue
+      ? 'Settlement ran on BullMQ (REDIS_URL); its job records share the request’s correlation id.'
+      : 'Settlement ran in-process with task(). To run it on BullMQ, start Redis (redis-server) and run: REDIS_URL=redis://127.0.0.1:6379 npm run demo',
+  );
   console.log(
     'Start the collector stack (npm run stack) and set OTEL_EXPORTER_OTLP_ENDPOINT to send it there.',
   );

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { DiagLogLevel, context, diag, logs, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
@@ -377,18 +377,28 @@ function installExitHooks(hooks: {
   };
 }
 
-/** Turns on BullMQ instrumentation when `@tracelog/queue-instrumentation` is installed. */
+/**
+ * Turns on BullMQ instrumentation when `@tracelog/queue-instrumentation` is installed, resolved
+ * as the application would resolve it: from its entry script's folder, then the working folder.
+ */
 function enableQueueInstrumentation(): (() => void) | undefined {
-  try {
-    const require = createRequire(join(process.cwd(), 'index.js'));
-    const queue = require('@tracelog/queue-instrumentation') as {
-      instrumentBullMQ?: () => { disable(): void };
-    };
-    const handle = queue.instrumentBullMQ?.();
-    return handle ? () => handle.disable() : undefined;
-  } catch {
-    return undefined;
+  for (const base of appResolutionBases()) {
+    try {
+      const queue = createRequire(join(base, 'index.js'))('@tracelog/queue-instrumentation') as {
+        instrumentBullMQ?: () => { disable(): void };
+      };
+      const handle = queue.instrumentBullMQ?.();
+      return handle ? () => handle.disable() : undefined;
+    } catch {
+      // not installed there
+    }
   }
+  return undefined;
+}
+
+function appResolutionBases(): string[] {
+  const entry = process.argv[1];
+  return entry ? [dirname(resolvePath(entry)), process.cwd()] : [process.cwd()];
 }
 
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {

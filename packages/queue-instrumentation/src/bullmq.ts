@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT_CONTEXT, context, logs } from '@opentelemetry/api';
 import { ATTR, EVENT, SEVERITY_NUMBER } from '@tracelog/core';
@@ -70,14 +70,19 @@ export function instrumentBullMQ(options: QueueInstrumentationOptions = {}): { d
   };
 }
 
+/** The bullmq the application would load: from its entry script's folder, then the working folder. */
 function locateBullMQ(): { cjs: string; esm: string } | undefined {
-  try {
-    const cjs = createRequire(join(process.cwd(), 'index.js')).resolve('bullmq');
-    // .../bullmq/dist/cjs/index.js → .../bullmq/dist/esm/index.js
-    return { cjs, esm: join(dirname(dirname(cjs)), 'esm', 'index.js') };
-  } catch {
-    return undefined;
+  const entry = process.argv[1];
+  for (const base of entry ? [dirname(resolvePath(entry)), process.cwd()] : [process.cwd()]) {
+    try {
+      const cjs = createRequire(join(base, 'index.js')).resolve('bullmq');
+      // .../bullmq/dist/cjs/index.js → .../bullmq/dist/esm/index.js
+      return { cjs, esm: join(dirname(dirname(cjs)), 'esm', 'index.js') };
+    } catch {
+      // not resolvable from there
+    }
   }
+  return undefined;
 }
 
 function patchModule(

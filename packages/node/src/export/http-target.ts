@@ -30,14 +30,19 @@ export class HttpTarget implements ExportTarget {
   }
 
   send(body: Uint8Array): Promise<SendResult> {
-    return context.with(suppressTracing(ROOT_CONTEXT), () => this.post(body));
+    return context.with(suppressTracing(ROOT_CONTEXT), async () => {
+      const first = await this.post(body);
+      // A kept-alive socket the server had just closed fails at once: that says nothing about
+      // the collector, so try once more on a fresh connection before backing off.
+      return first.outcome === 'retry' && first.staleSocket ? this.post(body) : first;
+    });
   }
 
-  private post(body: Uint8Array): Promise<SendResult> {
+  private post(body: Uint8Array): Promise<SendResult & { staleSocket?: boolean }> {
     const request = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise<SendResult>((resolve) => {
+    return new Promise((resolve) => {
       let settled = false;
-      const settle = (result: SendResult) => {
+      const settle = (result: SendResult & { staleSocket?: boolean }) => {
         if (!settled) {
           settled = true;
           resolve(result);
@@ -83,7 +88,14 @@ export class HttpTarget implements ExportTarget {
         req.on('timeout', () =>
           req.destroy(new Error(`no answer within ${this.opts.timeoutMs} ms`)),
         );
-        req.on('error', (error) => settle({ outcome: 'retry', reason: error.message }));
+        req.on('error', (error: NodeJS.ErrnoException) =>
+          settle({
+            outcome: 'retry',
+            reason: error.message,
+            staleSocket:
+              req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE'),
+          }),
+        );
         req.end(body);
       } catch (error) {
         settle({

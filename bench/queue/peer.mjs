@@ -1,0 +1,56 @@
+// One queue benchmark run in its own process: `node peer.mjs <bare|tracelog> <jobs>`; prints jobs/s
+// (from the first add until the worker finished the last job) for the same Redis.
+import { performance } from 'node:perf_hooks';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const [variant, countText] = process.argv.slice(2);
+const count = Number(countText);
+let telemetry;
+const spool = join(tmpdir(), `tracelog-bench-queue-${process.pid}`);
+const bullmq = await import('bullmq');
+if (variant === 'tracelog') {
+  const { init } = await import('../../packages/node/dist/index.js');
+  const { instrumentBullMQ } = await import('../../packages/queue-instrumentation/dist/index.js');
+  telemetry = init({
+    serviceName: 'bench-queue',
+    endpoint: process.env.SINK_URL,
+    console: false,
+    handleSignals: false,
+    spool: { directory: spool },
+    instrumentations: { bullmq: false },
+  });
+  instrumentBullMQ({ modules: [bullmq] });
+}
+const connection = { host: '127.0.0.1', port: Number(process.env.REDIS_PORT) };
+const name = `bench-${variant}-${process.pid}`;
+const queue = new bullmq.Queue(name, { connection });
+let done = 0;
+let finish;
+const finished = new Promise((resolve) => (finish = resolve));
+const worker = new bullmq.Worker(name, async () => undefined, { connection, concurrency: 10 });
+worker.on('completed', () => {
+  if (++done === count) finish();
+});
+await worker.waitUntilReady();
+const start = performance.now();
+for (let i = 0; i < count; i += 100) {
+  await queue.addBulk(
+    Array.from({ length: Math.min(100, count - i) }, (_, j) => ({
+      name: 'settle',
+      data: { orderId: i + j },
+    })),
+  );
+}
+await finished;
+const seconds = (performance.now() - start) / 1000;
+await worker.close();
+await queue.obliterate({ force: true });
+await queue.close();
+await telemetry?.shutdown({ deadlineMs: 30_000 });
+rmSync(spool, { recursive: true, force: true });
+process.stdout.write(
+  `${JSON.stringify({ variant, jobsPerSecond: Math.round(count / seconds) })}\n`,
+);
+process.exit(0);
