@@ -266,14 +266,17 @@ describe('faults', () => {
     await collector.start();
     expect(await emitter.line).toBe('done 3000');
     await stop(emitter.child);
+    let seen = 0;
     const count = await waitFor(
       async () => {
-        const n = await es.count('tracelog-logs', term('Attributes.run', run));
-        return n >= 3000 ? n : undefined;
+        seen = await es.count('tracelog-logs', term('Attributes.run', run));
+        return seen >= 3000 ? seen : undefined;
       },
-      180_000,
+      120_000,
       'all 3,000 emitted records',
-    );
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)} (found ${seen})`);
+    });
     expect(count).toBe(3000);
   });
 

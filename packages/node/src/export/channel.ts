@@ -36,6 +36,8 @@ export class Channel {
   private backoffMs: number;
   private probeTimer: NodeJS.Timeout | undefined;
   private probing = false;
+  /** Probes that ended with the target still unreachable. */
+  private failedProbes = 0;
   private readonly spoolWrites = new Set<Promise<unknown>>();
   private closed = false;
   private readonly initialBackoffMs: number;
@@ -75,12 +77,22 @@ export class Channel {
     void this.pump();
   }
 
-  /** Resolves when everything accepted so far was sent or spooled, or at the deadline. */
+  /**
+   * Resolves when everything accepted so far was sent, or spooled because the target is still
+   * unreachable, or at the deadline. While backlogged it retries at once rather than waiting for
+   * the backoff: a flush at shutdown is the last chance to deliver before the process exits.
+   */
   async flush(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    const failedBefore = this.failedProbes;
+    if (this.backlogged && !this.probing && !this.closed) {
+      clearTimeout(this.probeTimer);
+      void this.probe();
+    }
     while (Date.now() < deadline) {
-      const idle = this.queue.length === 0 && !this.sending && this.spoolWrites.size === 0;
-      if (idle || (this.backlogged && !this.sending && this.spoolWrites.size === 0)) break;
+      const busy =
+        this.queue.length > 0 || this.sending || this.spoolWrites.size > 0 || this.probing;
+      if (!busy && (!this.backlogged || this.failedProbes > failedBefore)) break;
       await sleep(5);
     }
     if (this.spoolWrites.size > 0) await Promise.race([Promise.all(this.spoolWrites), sleep(50)]);
@@ -208,6 +220,7 @@ export class Channel {
         const result = await this.send({ body: next.body, records: next.entry.records });
         if (result.outcome === 'retry') {
           this.probing = false;
+          this.failedProbes++;
           this.scheduleProbe(result.retryAfterMs ?? this.backoffMs);
           this.backoffMs = Math.min(this.backoffMs * 2, this.maxBackoffMs);
           return;
