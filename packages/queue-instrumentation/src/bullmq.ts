@@ -211,7 +211,7 @@ function patchModule(
             name: job.name,
             id: String(job.id),
             attempt,
-            maxAttempts: job.opts?.attempts ?? 1,
+            maxAttempts: Math.max(1, job.opts?.attempts ?? 1),
             ...(carrier && { carrier }),
             enqueuedAt: job.timestamp + (job.opts?.delay ?? 0),
             detached: Boolean(
