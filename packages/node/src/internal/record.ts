@@ -77,9 +77,23 @@ export function infoToLogRecord(info: Record<string | symbol, unknown>): LogReco
     }
     addFlattened(attributes, key, value);
   }
-  if (error) Object.assign(attributes, exceptionAttributes(error));
+  return buildRecord(
+    level,
+    message,
+    attributes,
+    error,
+    safeGet(info, 'eventName') ?? safeGet(info, 'event'),
+  );
+}
 
-  const eventName = safeGet(info, 'eventName') ?? safeGet(info, 'event');
+function buildRecord(
+  level: Level,
+  message: unknown,
+  attributes: Attributes,
+  error: Error | undefined,
+  eventName: unknown,
+): LogRecord {
+  if (error) Object.assign(attributes, exceptionAttributes(error));
   const record: LogRecord = {
     severityNumber: SEVERITY_NUMBER[level],
     severityText: level.toUpperCase(),
@@ -121,13 +135,5 @@ export function simpleRecord(
       else if (!RESERVED.has(key)) addFlattened(attributes, key, value);
     }
   }
-  if (error) Object.assign(attributes, exceptionAttributes(error));
-  const record: LogRecord = {
-    severityNumber: SEVERITY_NUMBER[level],
-    severityText: level.toUpperCase(),
-    body: toBody(message),
-    attributes,
-  };
-  if (typeof eventName === 'string') record.eventName = eventName;
-  return record;
+  return buildRecord(level, message, attributes, error, eventName);
 }
