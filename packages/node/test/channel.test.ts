@@ -161,3 +161,17 @@ describe('Channel', () => {
     expect(target.received.at(-1)).toBe('J'.repeat(10));
   });
 });
+
+describe('Channel under a producer faster than the target', () => {
+  it('overflows to the spool in order and still delivers everything while the target is up', async () => {
+    const target = new FakeTarget();
+    const diag = quiet();
+    const spool = new Spool({ directory: spoolDir(), signal: 'logs', maxBytes: 1e6, diag });
+    const channel = new Channel({ signal: 'logs', target, spool, maxMemoryBytes: 30, diag });
+    for (let i = 0; i < 50; i++) channel.submit(body(i), 1);
+    await channel.flush(5000);
+    expect(target.received).toEqual(Array.from({ length: 50 }, (_, i) => `request-${i}`));
+    expect(diag.counters.spooled).toBeGreaterThan(0);
+    expect(spool.size).toBe(0);
+  });
+});

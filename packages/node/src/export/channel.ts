@@ -67,7 +67,13 @@ export class Channel {
     }
     if (this.queuedBytes + body.byteLength > this.opts.maxMemoryBytes) {
       if (this.opts.spool) {
+        // Producing faster than the target takes: overflow to disk, in order (what waits in
+        // memory goes first), and drain the spool from now on until it is empty again.
+        for (const item of this.queue.splice(this.sending ? 1 : 0)) this.toSpool(item);
+        this.queuedBytes = this.queue.reduce((sum, item) => sum + item.body.byteLength, 0);
         this.toSpool({ body, records });
+        this.backlogged = true;
+        this.scheduleProbe(0);
         return;
       }
       this.makeRoom(body.byteLength);
