@@ -37,7 +37,8 @@ async function tracelog() {
       await telemetry.shutdown({ deadlineMs: 120_000 });
       // Everything must have reached the sink: a run that left records behind would flatter us.
       const { spoolBytes, dropped } = telemetry.stats();
-      if (spoolBytes > 0 || dropped > 0) throw new Error(`undelivered: ${spoolBytes} spool bytes, ${dropped} dropped`);
+      if (spoolBytes > 0 || dropped > 0)
+        throw new Error(`undelivered: ${spoolBytes} spool bytes, ${dropped} dropped`);
       rmSync(spool, { recursive: true, force: true });
     },
   };
