@@ -275,7 +275,9 @@ describe('faults', () => {
       120_000,
       'all 3,000 emitted records',
     ).catch((error: unknown) => {
-      throw new Error(`${String(error)} (found ${seen})`);
+      throw new Error(
+        `${String(error)} (found ${seen}); collector said: ${collector.output.join('').slice(-3000)}`,
+      );
     });
     expect(count).toBe(3000);
   });

@@ -115,6 +115,8 @@ export function removeWorkDirs(): void {
 /** A managed child process that can be stopped, killed and started again with the same data. */
 abstract class Managed {
   protected child: ChildProcess | undefined;
+  /** The process's recent output, for failure messages. */
+  output: string[] = [];
   protected exited: Promise<void> = Promise.resolve();
 
   protected launch(
@@ -129,6 +131,7 @@ abstract class Managed {
       detached: false,
     });
     const lines: string[] = [];
+    this.output = lines;
     const keep = (chunk: Buffer) => {
       lines.push(chunk.toString());
       if (lines.length > 200) lines.shift();
