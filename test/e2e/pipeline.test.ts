@@ -252,36 +252,6 @@ describe('faults', () => {
     expect(count).toBe(2000);
   });
 
-  it('loses nothing the SDK emitted when the collector is killed with SIGKILL mid-stream', async () => {
-    const run = `kill-${Date.now()}`;
-    const emitter = node('emitter.mjs', {
-      OTEL_SERVICE_NAME: 'emitter',
-      COUNT: '3000',
-      RATE: '500',
-      RUN: run,
-    });
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    await collector.kill();
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    await collector.start();
-    expect(await emitter.line).toBe('done 3000');
-    await stop(emitter.child);
-    let seen = 0;
-    const count = await waitFor(
-      async () => {
-        seen = await es.count('tracelog-logs', term('Attributes.run', run));
-        return seen >= 3000 ? seen : undefined;
-      },
-      120_000,
-      'all 3,000 emitted records',
-    ).catch((error: unknown) => {
-      throw new Error(
-        `${String(error)} (found ${seen}); collector said: ${collector.output.join('').slice(-3000)}`,
-      );
-    });
-    expect(count).toBe(3000);
-  });
-
   it('answers malformed and oversized bodies with 4xx and keeps working', async () => {
     expect((await otlp('/v1/logs', '{"resourceLogs": [')).status).toBe(400);
     expect((await otlp('/v1/logs', 'plain text', 'text/plain')).status).toBe(415);
@@ -338,6 +308,50 @@ describe('faults', () => {
       `collector-side masking: ${records.length - 1 - leaks.length}/${records.length - 1} value patterns masked; through: ${leaks.map((l) => l.split(':')[0]).join(', ') || 'none'}`,
     );
     expect(leaks).toEqual([]);
+  });
+});
+
+describe('collector crash', () => {
+  // Its own Elasticsearch and collector: nothing left over from the other fault tests.
+  const own = {} as { es: Elasticsearch; collector: Collector };
+  beforeAll(async () => {
+    own.es = await new Elasticsearch().start();
+    own.collector = await new Collector({ elasticsearch: own.es }).start();
+  });
+  afterAll(async () => {
+    await own.collector?.stop();
+    await own.es?.stop();
+  });
+
+  it('loses nothing the SDK emitted when the collector is killed with SIGKILL mid-stream', async () => {
+    const run = `kill-${Date.now()}`;
+    const emitter = node('emitter.mjs', {
+      OTEL_SERVICE_NAME: 'emitter',
+      COUNT: '3000',
+      RATE: '500',
+      RUN: run,
+      OTEL_EXPORTER_OTLP_ENDPOINT: own.collector.url,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await own.collector.kill();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await own.collector.start();
+    expect(await emitter.line).toBe('done 3000');
+    await stop(emitter.child);
+    let seen = 0;
+    const count = await waitFor(
+      async () => {
+        seen = await own.es.count('tracelog-logs', term('Attributes.run', run));
+        return seen >= 3000 ? seen : undefined;
+      },
+      120_000,
+      'all 3,000 emitted records',
+    ).catch((error: unknown) => {
+      throw new Error(
+        `${String(error)} (found ${seen}); collector said: ${own.collector.output.join('').slice(-3000)}`,
+      );
+    });
+    expect(count).toBe(3000);
   });
 });
 
