@@ -63,12 +63,21 @@ export const ATTR = {
   // Identity and scoped context
   USER_ID: 'user.id',
   SESSION_ID: 'session.id',
+  SESSION_PREVIOUS_ID: 'session.previous_id',
+  /** On `session.end`: from the session's start to its last activity. */
+  SESSION_DURATION_MS: 'session.duration_ms',
 
   // Errors (semantic conventions)
   EXCEPTION_TYPE: 'exception.type',
   EXCEPTION_MESSAGE: 'exception.message',
   EXCEPTION_STACKTRACE: 'exception.stacktrace',
   ERROR_TYPE: 'error.type',
+  /** How an error was caught: `onerror`, `unhandledrejection`, `react`, `manual`. */
+  EXCEPTION_MECHANISM: 'tracelog.exception.mechanism',
+  /** Parsed stack frames, one compact `function (file:line:col)` string each, innermost first. */
+  EXCEPTION_FRAMES: 'tracelog.exception.frames',
+  /** React's component stack from an error boundary. */
+  REACT_COMPONENT_STACK: 'react.component_stack',
 
   // Tasks (seed 000's background-task logging, in OpenTelemetry form)
   TASK_NAME: 'task.name',
@@ -84,6 +93,9 @@ export const ATTR = {
   CODE_FUNCTION_NAME: 'code.function.name',
   FUNCTION_DURATION_MS: 'function.duration_ms',
   FUNCTION_HEAP_DELTA_BYTES: 'function.heap_delta_bytes',
+  CODE_FILE_PATH: 'code.file.path',
+  CODE_LINE_NUMBER: 'code.line.number',
+  CODE_COLUMN_NUMBER: 'code.column.number',
 
   // Messaging and jobs (semantic conventions plus our `job.*` and `bullmq.*`)
   MESSAGING_SYSTEM: 'messaging.system',
@@ -114,6 +126,8 @@ export const ATTR = {
   WEB_VITAL_VALUE: 'web_vital.value',
   WEB_VITAL_RATING: 'web_vital.rating',
   APP_VERSION: 'app.version',
+  /** The interaction that started a trace, e.g. `click button#place-order`. */
+  BROWSER_INTERACTION: 'browser.interaction',
 
   // tracelog's own
   /** `frontend` on records that came in through the browser relay. */
@@ -122,6 +136,8 @@ export const ATTR = {
   REPEAT_COUNT: 'tracelog.repeat_count',
   /** Set on a record when sampling kept 1 of every N. */
   SAMPLE_EVERY: 'tracelog.sample_every',
+  /** The back end's correlation id read from a response (`traceresponse` or a named header). */
+  CORRELATION_ID: 'tracelog.correlation_id',
 } as const;
 
 /** `task.category` values from the users' task catalogue (seed 000); free text is allowed too. */

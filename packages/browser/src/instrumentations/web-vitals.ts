@@ -1,0 +1,128 @@
+import { ATTR, EVENT } from '@tracelog/core';
+import type { Client } from '../client.js';
+
+type Vital = 'LCP' | 'INP' | 'CLS' | 'TTFB';
+/** Good / needs-improvement thresholds published with the Core Web Vitals. */
+const THRESHOLDS: Record<Vital, [number, number]> = {
+  LCP: [2500, 4000],
+  INP: [200, 500],
+  CLS: [0.1, 0.25],
+  TTFB: [800, 1800],
+};
+
+function observe(
+  type: string,
+  cb: (entries: PerformanceEntry[]) => void,
+  opts: Record<string, unknown> = {},
+): PerformanceObserver | undefined {
+  try {
+    if (!PerformanceObserver.supportedEntryTypes?.includes(type)) return undefined;
+    const po = new PerformanceObserver((list) => cb(list.getEntries()));
+    po.observe({ type, buffered: true, ...opts } as PerformanceObserverInit);
+    return po;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Shift extends PerformanceEntry {
+  value: number;
+  hadRecentInput: boolean;
+}
+interface EventTiming extends PerformanceEntry {
+  interactionId?: number;
+}
+
+/**
+ * Minimal observers for LCP, INP, CLS and TTFB (no dependency): TTFB is sent at once, the others
+ * when the page is first hidden, each once per page load, as `browser.web_vital` records.
+ */
+export function instrumentWebVitals(client: Client): { report(): void; stop(): void } {
+  const sent = new Set<Vital>();
+  const send = (name: Vital, value: number) => {
+    if (sent.has(name) || !(value >= 0)) return;
+    sent.add(name);
+    const [good, poor] = THRESHOLDS[name];
+    const rating = value <= good ? 'good' : value <= poor ? 'needs-improvement' : 'poor';
+    const rounded = name === 'CLS' ? Math.round(value * 10_000) / 10_000 : Math.round(value);
+    client.log(
+      'info',
+      'tracelog.web_vitals',
+      `${name} ${rounded}`,
+      {
+        [ATTR.WEB_VITAL_NAME]: name,
+        [ATTR.WEB_VITAL_VALUE]: rounded,
+        [ATTR.WEB_VITAL_RATING]: rating,
+      },
+      { eventName: EVENT.BROWSER_WEB_VITAL },
+    );
+  };
+
+  const nav = performance.getEntriesByType?.('navigation')[0] as
+    PerformanceNavigationTiming | undefined;
+  if (nav && nav.responseStart > 0) send('TTFB', nav.responseStart);
+
+  let lcp = -1;
+  const observers = [
+    observe('largest-contentful-paint', (entries) => {
+      const last = entries[entries.length - 1];
+      if (last) lcp = last.startTime;
+    }),
+  ];
+
+  // CLS: the largest session window (shifts < 1 s apart, window ≤ 5 s).
+  let cls = 0;
+  let windowValue = 0;
+  let windowStart = 0;
+  let windowLast = 0;
+  observers.push(
+    observe('layout-shift', (entries) => {
+      for (const e of entries as Shift[]) {
+        if (e.hadRecentInput) continue;
+        if (windowValue && e.startTime - windowLast < 1000 && e.startTime - windowStart < 5000)
+          windowValue += e.value;
+        else {
+          windowValue = e.value;
+          windowStart = e.startTime;
+        }
+        windowLast = e.startTime;
+        cls = Math.max(cls, windowValue);
+      }
+    }),
+  );
+
+  // INP: the longest interaction, or one of the longest per 50 when there are many (p98).
+  const longest: number[] = [];
+  const byInteraction = new Map<number, number>();
+  let interactions = 0;
+  const onEvents = (entries: PerformanceEntry[]) => {
+    for (const e of entries as EventTiming[]) {
+      const id = e.interactionId;
+      if (!id) continue;
+      const prev = byInteraction.get(id);
+      if (prev === undefined) interactions++;
+      if (prev !== undefined && prev >= e.duration) continue;
+      if (byInteraction.size > 200) byInteraction.clear();
+      byInteraction.set(id, e.duration);
+      longest.push(e.duration);
+      longest.sort((a, b) => b - a);
+      longest.length = Math.min(longest.length, 10);
+    }
+  };
+  observers.push(
+    observe('event', onEvents, { durationThreshold: 40 }),
+    observe('first-input', onEvents),
+  );
+
+  return {
+    report() {
+      if (lcp >= 0) send('LCP', lcp);
+      if (cls > 0 || observers[1]) send('CLS', cls);
+      const inp = longest[Math.min(longest.length - 1, Math.floor(interactions / 50))];
+      if (inp !== undefined) send('INP', inp);
+    },
+    stop() {
+      for (const o of observers) o?.disconnect();
+    },
+  };
+}
