@@ -20,8 +20,9 @@ export function parseStack(stack: string | undefined): StackFrame[] {
     let m: RegExpExecArray | null = null;
     if (line.startsWith('at ')) {
       // An eval frame names its real location in the middle: keep that one.
-      const evalAt = /\(eval at .*?\((.+?)\)/.exec(line);
-      m = CHROME.exec(evalAt ? `at ${/^at (\S+)/.exec(line)?.[1] ?? 'eval'} (${evalAt[1]})` : line);
+      // "at fn (eval at outer (url:1:2), <anonymous>:3:4)": the code's own position is the last one.
+      const evalAt = /^at (?:(\S+) )?\(eval at .*, (.+)\)$/.exec(line);
+      m = CHROME.exec(evalAt ? `at ${evalAt[1] ?? 'eval'} (${evalAt[2]})` : line);
     } else if (line.includes('@')) {
       m = GECKO.exec(line);
     }

@@ -38,7 +38,9 @@ function logsBody(service = 'trading-ui', attributes: unknown[] = [], body = 'or
   return {
     resourceLogs: [
       {
-        resource: { attributes: [{ key: RESOURCE.SERVICE_NAME, value: { stringValue: service } }] },
+        resource: {
+          attributes: [{ key: RESOURCE.SERVICE_NAME as string, value: { stringValue: service } }],
+        },
         scopeLogs: [
           {
             scope: { name: 'orders.panel' },
