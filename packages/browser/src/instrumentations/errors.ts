@@ -4,6 +4,13 @@ import type { Client } from '../client.js';
 /** Uncaught errors and unhandled rejections as `exception`, failed resource loads as `browser.error`. */
 export function instrumentErrors(client: Client): () => void {
   const onError = (event: Event) => {
+    try {
+      handle(event);
+    } catch {
+      // an odd event never becomes an error of ours
+    }
+  };
+  const handle = (event: Event) => {
     if (typeof ErrorEvent !== 'undefined' && event instanceof ErrorEvent) {
       const error: unknown = event.error ?? {
         name: 'Error',
@@ -16,7 +23,7 @@ export function instrumentErrors(client: Client): () => void {
       return;
     }
     const target = event.target as (Element & { src?: string; href?: string }) | null;
-    if (!target || !(target instanceof Element)) return;
+    if (typeof Element === 'undefined' || !(target instanceof Element)) return;
     const url = target.src || target.href || '';
     const tag = target.tagName.toLowerCase();
     client.log(

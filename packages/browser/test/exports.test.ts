@@ -1,0 +1,13 @@
+import { describe, expect, it } from 'vitest';
+import * as browser from '@tracelog/browser';
+import { VERSION } from '../src/version.js';
+import pkg from '../package.json' with { type: 'json' };
+
+describe('public API', () => {
+  it('exports exactly this surface', () => {
+    expect(Object.keys(browser).sort()).toEqual(['initBrowser', 'parseStack']);
+  });
+  it('reports the package version as telemetry.sdk.version', () => {
+    expect(VERSION).toBe(pkg.version);
+  });
+});

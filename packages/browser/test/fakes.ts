@@ -1,0 +1,99 @@
+/** Minimal stand-ins for the browser globals the SDK touches, installed on globalThis per test. */
+export class MemoryStorage implements Storage {
+  private map = new Map<string, string>();
+  get length() {
+    return this.map.size;
+  }
+  clear() {
+    this.map.clear();
+  }
+  getItem(key: string) {
+    return this.map.get(key) ?? null;
+  }
+  key(i: number) {
+    return [...this.map.keys()][i] ?? null;
+  }
+  removeItem(key: string) {
+    this.map.delete(key);
+  }
+  setItem(key: string, value: string) {
+    this.map.set(key, String(value));
+  }
+}
+
+export interface Sent {
+  url: string;
+  body: string;
+  keepalive: boolean | undefined;
+  headers: Record<string, string>;
+}
+
+/** A fetch that records requests and answers from a queue of statuses (200 when empty). */
+export function fakeFetch() {
+  const sent: Sent[] = [];
+  const answers: Array<{ status: number; headers?: Record<string, string> } | 'network-error'> = [];
+  const fn = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const headers = Object.fromEntries(new Headers(init?.headers).entries());
+    sent.push({
+      url: String(input),
+      body: String(init?.body ?? ''),
+      keepalive: init?.keepalive,
+      headers,
+    });
+    const answer = answers.shift() ?? { status: 200 };
+    if (answer === 'network-error') throw new TypeError('Failed to fetch');
+    return new Response(answer.status === 204 ? null : '{}', {
+      status: answer.status,
+      headers: answer.headers,
+    });
+  };
+  return { fn: fn as typeof fetch, sent, answers };
+}
+
+/** Installs window-like globals; returns an uninstall function. */
+export function installWindow(href = 'https://app.example.com/orders?id=7&token=s3cr3t') {
+  const g = globalThis as Record<string, unknown>;
+  const saved = new Map<string, PropertyDescriptor | undefined>();
+  const set = (k: string, v: unknown) => {
+    saved.set(k, Object.getOwnPropertyDescriptor(g, k));
+    Object.defineProperty(g, k, { value: v, configurable: true, writable: true });
+  };
+  const target = new EventTarget();
+  const url = new URL(href);
+  set('location', { href: url.href, origin: url.origin, pathname: url.pathname });
+  set('localStorage', new MemoryStorage());
+  set('sessionStorage', new MemoryStorage());
+  set('addEventListener', target.addEventListener.bind(target));
+  set('removeEventListener', target.removeEventListener.bind(target));
+  set('dispatchEvent', target.dispatchEvent.bind(target));
+  set('document', { visibilityState: 'visible' });
+  return () => {
+    for (const [k, d] of saved) {
+      if (d) Object.defineProperty(g, k, d);
+      else delete g[k];
+    }
+  };
+}
+
+export interface OtlpJsonLogs {
+  resourceLogs: {
+    resource: { attributes: { key: string; value: Record<string, unknown> }[] };
+    scopeLogs: {
+      scope: { name: string };
+      logRecords: {
+        body: { stringValue: string };
+        eventName?: string;
+        severityNumber: number;
+        timeUnixNano: string;
+        traceId?: string;
+        spanId?: string;
+        attributes: { key: string; value: Record<string, unknown> }[];
+      }[];
+    }[];
+  }[];
+}
+
+export const attr = (kvs: { key: string; value: Record<string, unknown> }[], key: string) => {
+  const v = kvs.find((kv) => kv.key === key)?.value;
+  return v && Object.values(v)[0];
+};
