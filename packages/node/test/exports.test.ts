@@ -10,6 +10,7 @@ describe('public API', () => {
         "ATTR",
         "EVENT",
         "OpenTelemetryTransport",
+        "createRelay",
         "getLogger",
         "init",
         "task",
