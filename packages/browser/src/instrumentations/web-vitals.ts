@@ -91,21 +91,26 @@ export function instrumentWebVitals(client: Client): { report(): void; stop(): v
     }),
   );
 
-  // INP: the longest interaction, or one of the longest per 50 when there are many (p98).
-  const longest: number[] = [];
-  const byInteraction = new Map<number, number>();
+  // INP: the longest interaction, or one of the longest per 50 when there are many (p98). An
+  // interaction reports several entries (and again as first-input): each counts once, at its longest.
+  const longest: Array<{ id: number; duration: number }> = [];
+  const seen = new Set<number>();
   let interactions = 0;
   const onEvents = (entries: PerformanceEntry[]) => {
     for (const e of entries as EventTiming[]) {
       const id = e.interactionId;
       if (!id) continue;
-      const prev = byInteraction.get(id);
-      if (prev === undefined) interactions++;
-      if (prev !== undefined && prev >= e.duration) continue;
-      if (byInteraction.size > 200) byInteraction.clear();
-      byInteraction.set(id, e.duration);
-      longest.push(e.duration);
-      longest.sort((a, b) => b - a);
+      if (!seen.has(id)) {
+        interactions++;
+        // Bounded memory: an id forgotten here may be counted again, which can only make INP
+        // skip one more outlier.
+        if (seen.size >= 200) seen.clear();
+        seen.add(id);
+      }
+      const known = longest.find((l) => l.id === id);
+      if (known) known.duration = Math.max(known.duration, e.duration);
+      else longest.push({ id, duration: e.duration });
+      longest.sort((a, b) => b.duration - a.duration);
       longest.length = Math.min(longest.length, 10);
     }
   };
@@ -119,7 +124,7 @@ export function instrumentWebVitals(client: Client): { report(): void; stop(): v
       if (lcp >= 0) send('LCP', lcp);
       if (cls > 0 || observers[1]) send('CLS', cls);
       const inp = longest[Math.min(longest.length - 1, Math.floor(interactions / 50))];
-      if (inp !== undefined) send('INP', inp);
+      if (inp) send('INP', inp.duration);
     },
     stop() {
       for (const o of observers) o?.disconnect();
