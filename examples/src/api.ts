@@ -1,11 +1,13 @@
 /**
  * A small trading-style API: place an order, validate it, and hand settlement to background work.
  * It uses only the public tracelog API; run it through `demo.ts`, or on its own with
- * `node --import @tracelog/node/register examples/src/api.ts`.
+ * `node --import @tracelog/node/register examples/src/api.ts`. With `page`, it also serves the
+ * trading page and its relay (page.ts).
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { getLogger, task, timed, withContext } from '@tracelog/node';
+import type { PageHandler } from './page.ts';
 
 const log = getLogger('orders.api');
 const validationLog = getLogger('orders.api.validation');
@@ -81,8 +83,9 @@ async function placeOrder(req: IncomingMessage, res: ServerResponse): Promise<vo
 export type Enqueue = (orderId: string, order: Order) => Promise<unknown>;
 let enqueue: Enqueue | undefined;
 
-export function createApi(options: { enqueue?: Enqueue } = {}): Server {
+export function createApi(options: { enqueue?: Enqueue; page?: PageHandler } = {}): Server {
   enqueue = options.enqueue;
+  const { page } = options;
   return createServer((req, res) => {
     if (req.url === '/health') return send(res, 200, { ok: true });
     if (req.method === 'POST' && req.url === '/orders') {
@@ -92,6 +95,7 @@ export function createApi(options: { enqueue?: Enqueue } = {}): Server {
       });
       return;
     }
+    if (page?.(req, res)) return;
     send(res, 404, { error: 'not found' });
   });
 }

@@ -2,12 +2,17 @@
  * `npm run demo`: starts the example orders API with tracelog, sends a few requests (one of them
  * failing), and prints for each its correlation id and the log lines that share it — read back
  * from the local OTLP file that tracelog writes when no collector is configured.
+ *
+ * `npm run demo -- --serve`: the same API, also serving the trading page (examples/browser) and
+ * its ingest relay on http://127.0.0.1:3000 (PORT) until Ctrl+C.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { init } from '@tracelog/node';
 import type { Enqueue, Order } from './api.ts';
+import type { PageHandler } from './page.ts';
 
+const serve = process.argv.includes('--serve');
 const file = '.tracelog/demo-telemetry.jsonl';
 rmSync(file, { force: true });
 const telemetry = init({
@@ -16,7 +21,11 @@ const telemetry = init({
   file: process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? undefined : file,
   console: 'pretty',
   level: 'debug',
-  http: { correlationHeader: 'x-correlation-id' },
+  // The relay's requests carry the browser's telemetry, not the API's own traffic.
+  http: {
+    correlationHeader: 'x-correlation-id',
+    quietPaths: ['/health', '/otlp/v1/logs', '/otlp/v1/traces'],
+  },
 });
 
 // The API module loads after init(), so its HTTP server is instrumented.
@@ -40,44 +49,79 @@ if (process.env.REDIS_URL) {
     () => queue.close(),
   );
 }
-const server = createApi({ enqueue }).listen(0, '127.0.0.1');
+let page: PageHandler | undefined;
+if (serve) {
+  const { createPage } = await import('./page.ts');
+  page = await createPage({ collectorEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT });
+}
+// Port 3000 by default: the collector's CORS configuration allows that origin out of the box.
+const server = createApi({ enqueue, page }).listen(
+  serve ? Number(process.env.PORT ?? 3000) : 0,
+  '127.0.0.1',
+);
 await new Promise((resolve) => server.once('listening', resolve));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-const requests = [
-  { user: 'trader-7', order: { symbol: 'ACME', side: 'buy', quantity: 100, price: 12.5 } },
-  { user: 'trader-7', order: { symbol: 'acme!', side: 'buy', quantity: 5, price: 1 } },
-  { user: 'trader-9', order: { symbol: 'GLOBX', side: 'sell', quantity: 90_000, price: 40 } },
-];
-const results: Array<{ status: number; correlationId: string }> = [];
-for (const { user, order } of requests) {
-  const response = await fetch(`${base}/orders`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-user-id': user,
-      'x-api-key': 'sk_live_demo_0123456789abcdef',
-    },
-    body: JSON.stringify(order),
-  });
-  await response.text();
-  results.push({
-    status: response.status,
-    correlationId: response.headers.get('x-correlation-id') ?? '?',
-  });
-}
+const results = serve ? await servePage() : await placeOrders();
 await new Promise((resolve) => setTimeout(resolve, enqueue ? 1500 : 100)); // let settlement finish
 server.close();
+server.closeAllConnections();
 for (const close of closers) await close();
 await telemetry.shutdown();
 
-if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+if (serve) {
+  console.log(
+    `\nStopped. The API's records are in ${telemetry.destination}${process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? ', the page’s too' : ''}.`,
+  );
+} else if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
   console.log(
     `\nTelemetry was sent to ${telemetry.destination}. Search these correlation ids there:`,
   );
   for (const r of results) console.log(`  ${r.status}  ${r.correlationId}`);
 } else {
   printCorrelated(results);
+}
+
+/** Serves the page until SIGINT or SIGTERM; orders come from whoever uses it. */
+async function servePage(): Promise<Array<{ status: number; correlationId: string }>> {
+  console.log(`\nThe trading page: ${base}/`);
+  console.log(
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? `Its telemetry goes through the relay at ${base}/otlp; ${base}/?via=collector posts it to the collector directly (CORS).`
+      : 'Without OTEL_EXPORTER_OTLP_ENDPOINT the page writes its telemetry to the browser console; start the stack (npm run stack) and set it to send both sides there.',
+  );
+  console.log('Press Ctrl+C to stop.');
+  await new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  return [];
+}
+
+/** The scripted run: three orders, one of them invalid and one over the risk limit. */
+async function placeOrders(): Promise<Array<{ status: number; correlationId: string }>> {
+  const requests = [
+    { user: 'trader-7', order: { symbol: 'ACME', side: 'buy', quantity: 100, price: 12.5 } },
+    { user: 'trader-7', order: { symbol: 'acme!', side: 'buy', quantity: 5, price: 1 } },
+    { user: 'trader-9', order: { symbol: 'GLOBX', side: 'sell', quantity: 90_000, price: 40 } },
+  ];
+  const results: Array<{ status: number; correlationId: string }> = [];
+  for (const { user, order } of requests) {
+    const response = await fetch(`${base}/orders`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-user-id': user,
+        'x-api-key': 'sk_live_demo_0123456789abcdef',
+      },
+      body: JSON.stringify(order),
+    });
+    await response.text();
+    results.push({
+      status: response.status,
+      correlationId: response.headers.get('x-correlation-id') ?? '?',
+    });
+  }
+  return results;
 }
 
 interface OtlpValue {
