@@ -55,7 +55,8 @@ function queueAndWorker(
   processor: (job: bullmq.Job) => Promise<unknown>,
   workerOpts: Partial<bullmq.WorkerOptions> = {},
 ) {
-  const name = `q${queueCounter++}-${Date.now()}`;
+  // Base 36: a long digit run in a name can look like a card number to the redactor.
+  const name = `q${queueCounter++}-${Date.now().toString(36)}`;
   const queue = new bullmq.Queue(name, { connection });
   const worker = new bullmq.Worker(name, processor, { connection, ...workerOpts });
   closers.push(
@@ -270,6 +271,129 @@ describe('BullMQ: request → enqueue → worker', () => {
     const child = jobLogs(childQ.name, EVENT.JOB_STARTED)[0]!;
     expect(child.traceId).toBe(traceId);
     expect(child.attributes['user.id']).toBe('flow-user');
+  });
+
+  it('gives each job of an addBulk its own create span, id and job.enqueued, and its worker run continues that span', async () => {
+    instrument();
+    const { name, queue } = queueAndWorker(async () => 'ok');
+    const tracer = (await import('@opentelemetry/api')).trace.getTracer('test');
+    const traceId = await tracer.startActiveSpan('request', async (span) => {
+      await withContext({ 'user.id': 'bulk-user' }, () =>
+        queue.addBulk(['a', 'b', 'c'].map((leg) => ({ name: 'settle-leg', data: { leg } }))),
+      );
+      span.end();
+      return span.spanContext().traceId;
+    });
+    await arrived(() => jobLogs(name, EVENT.JOB_SUCCEEDED).length === 3, 'three jobs');
+    await flushed();
+    await arrived(
+      () => spansOf(name, 'create').length === 3 && spansOf(name, 'process').length === 3,
+      'their spans',
+    );
+    const creates = spansOf(name, 'create');
+    expect(new Set(creates.map((s) => s.spanId)).size).toBe(3);
+    const enqueued = jobLogs(name, EVENT.JOB_ENQUEUED);
+    expect(enqueued.map((l) => JSON.parse(String(l.attributes[ATTR.JOB_DATA])).leg).sort()).toEqual(
+      ['a', 'b', 'c'],
+    );
+    for (const create of creates) {
+      expect(create.traceId).toBe(traceId);
+      expect(create.kind).toBe(4); // PRODUCER
+      const id = create.attributes[ATTR.MESSAGING_MESSAGE_ID];
+      expect(typeof id).toBe('string');
+      // Under the fan-out threshold: each job continues its own create span.
+      const run = spansOf(name, 'process').find(
+        (s) => s.attributes[ATTR.MESSAGING_MESSAGE_ID] === id,
+      )!;
+      expect(run.parentSpanId).toBe(create.spanId);
+      expect(run.traceId).toBe(traceId);
+      const record = enqueued.find((l) => l.attributes[ATTR.MESSAGING_MESSAGE_ID] === id)!;
+      expect(record.spanId).toBe(create.spanId);
+      expect(record.attributes).toMatchObject({
+        [ATTR.MESSAGING_MESSAGE_CONVERSATION_ID]: traceId,
+        'user.id': 'bulk-user',
+      });
+    }
+  });
+
+  it('starts a trace per job for an addBulk over the fan-out threshold, keeping the conversation', async () => {
+    instrument({ fanOutThreshold: 2 });
+    const { name, queue } = queueAndWorker(async () => 'ok');
+    const tracer = (await import('@opentelemetry/api')).trace.getTracer('test');
+    const traceId = await tracer.startActiveSpan('request', async (span) => {
+      await queue.addBulk([1, 2, 3].map((n) => ({ name: 'quote', data: { n } })));
+      span.end();
+      return span.spanContext().traceId;
+    });
+    await arrived(() => jobLogs(name, EVENT.JOB_SUCCEEDED).length === 3, 'three jobs');
+    await flushed();
+    await arrived(() => spansOf(name, 'process').length === 3, 'their spans');
+    const runs = spansOf(name, 'process');
+    expect(runs.some((s) => s.traceId === traceId)).toBe(false);
+    expect(new Set(runs.map((s) => s.traceId)).size).toBe(3);
+    expect(
+      runs.every((s) => s.attributes[ATTR.MESSAGING_MESSAGE_CONVERSATION_ID] === traceId),
+    ).toBe(true);
+  });
+
+  it('logs worker.stats every statsEveryJobs jobs with the counts and duration percentiles of the jobs run', async () => {
+    // An interval far longer than the test: every report here comes from the job count.
+    instrument({ statsEveryJobs: 4, statsEveryMs: 3_600_000 });
+    // Concurrency 1 (the default) runs the jobs in the order they were added.
+    const { name, queue } = queueAndWorker(async (job) => {
+      if (job.data.fail) throw new Error(`rejected leg ${job.data.n}`);
+      return 'ok';
+    });
+    await queue.addBulk(
+      Array.from({ length: 10 }, (_, n) => ({ name: 'leg', data: { n, fail: n % 3 === 0 } })),
+    );
+    await arrived(
+      () =>
+        jobLogs(name, EVENT.JOB_SUCCEEDED).length + jobLogs(name, EVENT.JOB_FAILED).length === 10,
+      'ten outcomes',
+    );
+    await arrived(() => jobLogs(name, EVENT.WORKER_STATS).length >= 2, 'two stats records');
+    const reports = jobLogs(name, EVENT.WORKER_STATS);
+    // 10 jobs, a report every 4: after the 4th and the 8th, none for the last two.
+    expect(reports).toHaveLength(2);
+
+    // Each job's duration as its outcome record reports it, in the order the jobs ran.
+    const outcomes = [
+      ...jobLogs(name, EVENT.JOB_SUCCEEDED),
+      ...jobLogs(name, EVENT.JOB_FAILED),
+    ].sort(
+      (a, b) =>
+        Number(a.attributes[ATTR.MESSAGING_MESSAGE_ID]) -
+        Number(b.attributes[ATTR.MESSAGING_MESSAGE_ID]),
+    );
+    const nearestRank = (values: number[], p: number) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      return sorted[Math.ceil((p / 100) * sorted.length) - 1];
+    };
+    const windows = [outcomes.slice(0, 4), outcomes.slice(4, 8)];
+    const expected = [
+      { processed: 4, succeeded: 2, failed: 2 }, // legs 0 and 3 fail
+      { processed: 8, succeeded: 5, failed: 3 }, // and leg 6
+    ];
+    reports.forEach((report, i) => {
+      const durations = windows[i]!.map((l) => Number(l.attributes[ATTR.JOB_DURATION_MS]));
+      expect(report.attributes).toMatchObject({
+        [ATTR.MESSAGING_SYSTEM]: 'bullmq',
+        [ATTR.MESSAGING_DESTINATION_NAME]: name,
+        [ATTR.WORKER_PROCESSED]: expected[i]!.processed,
+        [ATTR.WORKER_SUCCEEDED]: expected[i]!.succeeded,
+        [ATTR.WORKER_FAILED]: expected[i]!.failed,
+        [ATTR.WORKER_DURATION_P50_MS]: nearestRank(durations, 50),
+        [ATTR.WORKER_DURATION_P95_MS]: nearestRank(durations, 95),
+        [ATTR.WORKER_DURATION_P99_MS]: nearestRank(durations, 99),
+      });
+    });
+    // The failed jobs counted are the ones logged as failed.
+    expect(
+      jobLogs(name, EVENT.JOB_FAILED)
+        .map((l) => Number(l.attributes[ATTR.MESSAGING_MESSAGE_ID]))
+        .sort((a, b) => a - b),
+    ).toEqual([1, 4, 7, 10]);
   });
 
   it('exports worker metrics', async () => {

@@ -1,11 +1,15 @@
 import { createRequire } from 'node:module';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT_CONTEXT, context, logs } from '@opentelemetry/api';
+import { ROOT_CONTEXT, context, diag } from '@opentelemetry/api';
 import { ATTR, EVENT, SEVERITY_NUMBER } from '@tracelog/core';
 import { parseCarrier } from './carrier.js';
-import { runJob } from './job.js';
-import { produce } from './producer.js';
+import { instruments } from './instruments.js';
+import { runAttempt } from './job.js';
+import type { ControlFlow, JobInfo } from './job.js';
+import { resolveOptions } from './options.js';
+import { enqueueTraced, startEnqueue } from './producer.js';
+import type { Enqueue } from './producer.js';
 import type { JobCarrier, QueueInstrumentationOptions } from './types.js';
 
 type Fn = (...args: unknown[]) => unknown;
@@ -105,8 +109,11 @@ function patchModule(
       proto[method] = original;
     });
   };
-  const recordData = options.recordJobData !== false;
-  const fanOutThreshold = options.fanOutThreshold ?? 20;
+  const resolved = resolveOptions(options);
+  const recordData = resolved.recordJobData;
+  const isControlFlow: ControlFlow = (error) =>
+    error instanceof Error &&
+    (CONTROL_FLOW.has(error.name) || error.message === 'bullmq:rateLimitExceeded');
 
   wrap(
     mod.Queue?.prototype,
@@ -115,18 +122,25 @@ function patchModule(
       function (this: { name: string }, ...args: unknown[]) {
         const [name, data, opts] = args as [string, unknown, BullJob['opts'] | undefined];
         if (opts?.telemetry?.metadata) return original.apply(this, args);
-        return produce({
+        const e: Enqueue = {
           system: 'bullmq',
           queue: this.name,
           operation: 'send',
-          name,
-          data,
           fanOut: false,
           recordData,
-          enqueue: (carrier) =>
-            original.call(this, name, data, withCarrier(opts, carrier)) as Promise<BullJob>,
-          idOf: (job) => job?.id,
-        });
+        };
+        const jobs = [{ name, data }];
+        const pending = startEnqueue(e, jobs);
+        if (!pending) return original.apply(this, args);
+        const { ctx, carrier } = pending[0]!;
+        return enqueueTraced(
+          e,
+          jobs,
+          pending,
+          ctx,
+          () => original.call(this, name, data, withCarrier(opts, carrier)) as Promise<BullJob>,
+          (job) => [job?.id],
+        );
       },
   );
 
@@ -137,40 +151,29 @@ function patchModule(
       function (this: { name: string }, ...args: unknown[]) {
         const [jobs] = args as [Array<{ name: string; data: unknown; opts?: BullJob['opts'] }>];
         if (!Array.isArray(jobs)) return original.apply(this, args);
-        const fanOut = jobs.length > fanOutThreshold;
+        const e: Enqueue = {
+          system: 'bullmq',
+          queue: this.name,
+          operation: 'create',
+          fanOut: jobs.length > resolved.fanOutThreshold,
+          recordData,
+        };
         // One `create` span per job, then the real bulk add with every job's carrier in place.
-        const prepared: Array<{ name: string; data: unknown; opts?: BullJob['opts'] }> = [];
-        let release: (value: BullJob[]) => void = () => undefined;
-        const added = new Promise<BullJob[]>((resolve) => (release = resolve));
-        const creates = jobs.map((job, index) =>
-          produce({
-            system: 'bullmq',
-            queue: this.name,
-            operation: 'create',
-            name: job.name,
-            data: job.data,
-            fanOut,
-            recordData,
-            enqueue: async (carrier) => {
-              prepared[index] = {
-                ...job,
-                opts: job.opts?.telemetry?.metadata ? job.opts : withCarrier(job.opts, carrier),
-              };
-              return (await added)[index];
-            },
-            idOf: (result) => result?.id,
-          }),
+        const pending = startEnqueue(e, jobs);
+        if (!pending) return original.apply(this, args);
+        const prepared = jobs.map((job, i) =>
+          job.opts?.telemetry?.metadata
+            ? job
+            : { ...job, opts: withCarrier(job.opts, pending[i]!.carrier) },
         );
-        return (async () => {
-          await Promise.resolve();
-          try {
-            release((await original.call(this, prepared)) as BullJob[]);
-          } catch (error) {
-            release([]);
-            throw error;
-          }
-          return Promise.all(creates);
-        })();
+        return enqueueTraced(
+          e,
+          jobs,
+          pending,
+          context.active(),
+          () => original.call(this, prepared) as Promise<BullJob[]>,
+          (added) => added.map((job) => job?.id),
+        );
       },
   );
 
@@ -180,19 +183,26 @@ function patchModule(
     (original) =>
       function (this: unknown, ...args: unknown[]) {
         const [flow, opts] = args as [FlowNode, unknown];
-        return produce({
+        const e: Enqueue = {
           system: 'bullmq',
           queue: flow.queueName,
           operation: 'create',
-          name: flow.name,
-          data: flow.data,
           fanOut: false,
           recordData,
+        };
+        const jobs = [{ name: flow.name, data: flow.data }];
+        const pending = startEnqueue(e, jobs);
+        if (!pending) return original.apply(this, args);
+        const { ctx, carrier } = pending[0]!;
+        return enqueueTraced(
+          e,
+          jobs,
+          pending,
+          ctx,
           // Every node, children without opts included, carries the flow's context.
-          enqueue: (carrier) =>
-            original.call(this, stampFlow(flow, carrier), opts) as Promise<{ job: BullJob }>,
-          idOf: (node) => node?.job?.id,
-        });
+          () => original.call(this, stampFlow(flow, carrier), opts) as Promise<{ job: BullJob }>,
+          (node) => [node?.job?.id],
+        );
       },
   );
 
@@ -202,32 +212,18 @@ function patchModule(
     (original) =>
       function (this: unknown, ...args: unknown[]) {
         const job = args[0] as BullJob;
-        const carrier = parseCarrier(job.opts?.telemetry?.metadata);
-        const attempt = (job.attemptsMade ?? 0) + 1;
-        return runJob(
-          {
-            system: 'bullmq',
-            queue: job.queueName,
-            name: job.name,
-            id: String(job.id),
-            attempt,
-            maxAttempts: Math.max(1, job.opts?.attempts ?? 1),
-            ...(carrier && { carrier }),
-            enqueuedAt: job.timestamp + (job.opts?.delay ?? 0),
-            detached: Boolean(
-              job.opts?.repeat ||
-              job.repeatJobKey ||
-              (job.opts?.delay ?? 0) > 0 ||
-              attempt > 1 ||
-              carrier?.fanOut,
-            ),
-            data: recordData ? job.data : undefined,
-          },
+        let info: JobInfo;
+        try {
+          info = jobInfo(job, recordData);
+        } catch {
+          // Not a job this version knows how to read: run it untraced.
+          return original.apply(this, args);
+        }
+        return runAttempt(
+          info,
           () => original.apply(this, args) as Promise<unknown>,
-          options,
-          (error) =>
-            error instanceof Error &&
-            (CONTROL_FLOW.has(error.name) || error.message === 'bullmq:rateLimitExceeded'),
+          resolved,
+          isControlFlow,
         );
       },
   );
@@ -248,24 +244,48 @@ function patchModule(
     'updateProgress',
     (original) =>
       function (this: BullJob, ...args: unknown[]) {
-        logs.getLogger('@tracelog/queue-instrumentation').emit({
-          eventName: EVENT.JOB_PROGRESS,
-          severityNumber: SEVERITY_NUMBER.info,
-          severityText: 'INFO',
-          body: `${this.name} #${String(this.id)} progress`,
-          attributes: {
-            [ATTR.MESSAGING_SYSTEM]: 'bullmq',
-            [ATTR.MESSAGING_DESTINATION_NAME]: this.queueName,
-            [ATTR.MESSAGING_MESSAGE_ID]: String(this.id),
-            [ATTR.JOB_NAME]: this.name,
-            [ATTR.JOB_PROGRESS]:
-              typeof args[0] === 'number' ? args[0] : JSON.stringify(args[0] ?? null),
-          },
-        });
+        try {
+          instruments().logger.emit({
+            eventName: EVENT.JOB_PROGRESS,
+            severityNumber: SEVERITY_NUMBER.info,
+            severityText: 'INFO',
+            body: `${this.name} #${String(this.id)} progress`,
+            attributes: {
+              [ATTR.MESSAGING_SYSTEM]: 'bullmq',
+              [ATTR.MESSAGING_DESTINATION_NAME]: this.queueName,
+              [ATTR.MESSAGING_MESSAGE_ID]: String(this.id),
+              [ATTR.JOB_NAME]: this.name,
+              [ATTR.JOB_PROGRESS]:
+                typeof args[0] === 'number' ? args[0] : JSON.stringify(args[0] ?? null),
+            },
+          });
+        } catch (error) {
+          diag.warn(`queue instrumentation: could not record job progress: ${String(error)}`);
+        }
         return original.apply(this, args);
       },
   );
   return undo;
+}
+
+function jobInfo(job: BullJob, recordData: boolean): JobInfo {
+  const carrier = parseCarrier(job.opts?.telemetry?.metadata);
+  const attempt = (job.attemptsMade ?? 0) + 1;
+  const delay = job.opts?.delay ?? 0;
+  return {
+    system: 'bullmq',
+    queue: job.queueName,
+    name: job.name,
+    id: String(job.id),
+    attempt,
+    maxAttempts: Math.max(1, job.opts?.attempts ?? 1),
+    ...(carrier && { carrier }),
+    enqueuedAt: job.timestamp + delay,
+    detached: Boolean(
+      job.opts?.repeat || job.repeatJobKey || delay > 0 || attempt > 1 || carrier?.fanOut,
+    ),
+    data: recordData ? job.data : undefined,
+  };
 }
 
 function withCarrier<T extends { telemetry?: { metadata?: string } }>(

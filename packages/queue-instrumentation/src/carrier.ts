@@ -22,16 +22,34 @@ export function captureCarrier(ctx: Context = context.active()): JobCarrier {
   return carrier;
 }
 
-/** The context a carrier describes (trace parent, baggage, scoped attributes), from ROOT. */
+/**
+ * The context a carrier describes (trace parent, baggage, scoped attributes), from ROOT. Only
+ * fields of the right type are used: a carrier is input from outside the process.
+ */
 export function extractCarrier(carrier: JobCarrier | undefined): Context {
-  if (!carrier) return ROOT_CONTEXT;
+  if (!carrier || typeof carrier !== 'object') return ROOT_CONTEXT;
   const headers: Record<string, string> = {};
-  if (carrier.traceparent) headers.traceparent = carrier.traceparent;
-  if (carrier.tracestate) headers.tracestate = carrier.tracestate;
-  if (carrier.baggage) headers.baggage = carrier.baggage;
+  if (typeof carrier.traceparent === 'string') headers.traceparent = carrier.traceparent;
+  if (typeof carrier.tracestate === 'string') headers.tracestate = carrier.tracestate;
+  if (typeof carrier.baggage === 'string') headers.baggage = carrier.baggage;
   let ctx = propagation.extract(ROOT_CONTEXT, headers);
-  if (carrier.scoped) ctx = setScopedAttributes(ctx, carrier.scoped);
+  const scoped = carrier.scoped;
+  if (scoped && typeof scoped === 'object' && !Array.isArray(scoped)) {
+    const valid: Record<string, string | number | boolean> = {};
+    for (const key in scoped) {
+      const value = scoped[key];
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+        valid[key] = value;
+    }
+    ctx = setScopedAttributes(ctx, valid);
+  }
   return ctx;
+}
+
+/** The conversation id a carrier holds, when it is one. */
+export function conversationOf(carrier: JobCarrier | undefined): string | undefined {
+  const conversation = carrier && typeof carrier === 'object' ? carrier.conversation : undefined;
+  return typeof conversation === 'string' ? conversation : undefined;
 }
 
 export function parseCarrier(text: unknown): JobCarrier | undefined {

@@ -1,32 +1,20 @@
-import {
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  context,
-  logs,
-  metrics,
-  trace,
-} from '@opentelemetry/api';
-import type { Attributes, Link } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, diag, trace } from '@opentelemetry/api';
+import type { Attributes, Context, Link, Span } from '@opentelemetry/api';
 import {
   ATTR,
   EVENT,
-  METRIC,
   SEVERITY_NUMBER,
-  createRedactor,
   getScopedAttributes,
   setScopedAttributes,
 } from '@tracelog/core';
-import { extractCarrier } from './carrier.js';
+import { conversationOf, extractCarrier } from './carrier.js';
+import { recordedData, redactedText } from './data.js';
+import { destination, instruments } from './instruments.js';
+import type { Destination } from './instruments.js';
+import { resolveOptions } from './options.js';
+import type { ResolvedOptions } from './options.js';
 import { WorkerStats } from './stats.js';
 import type { JobCarrier, QueueInstrumentationOptions } from './types.js';
-import { VERSION } from './version.js';
-
-const SCOPE = '@tracelog/queue-instrumentation';
-const tracer = () => trace.getTracer(SCOPE, VERSION);
-const logger = () => logs.getLogger(SCOPE, VERSION);
-const meter = () => metrics.getMeter(SCOPE, VERSION);
-const redactor = createRedactor();
 
 /** What a job run needs to know about the job. */
 export interface JobInfo {
@@ -50,49 +38,74 @@ export interface JobInfo {
 /** Errors that are how a queue says "not now" rather than "failed". */
 export type ControlFlow = (error: unknown) => boolean;
 
-const instruments = () => {
-  const m = meter();
-  return {
-    duration: m.createHistogram(METRIC.MESSAGING_PROCESS_DURATION, {
-      unit: 's',
-      description: 'Duration of processing one job attempt',
-    }),
-    consumed: m.createCounter(METRIC.MESSAGING_CLIENT_CONSUMED_MESSAGES, {
-      description: 'Jobs taken for processing',
-    }),
-    wait: m.createHistogram(METRIC.JOB_WAIT_DURATION, {
-      unit: 's',
-      description: 'Time from enqueue to processing start',
-    }),
-    active: m.createUpDownCounter(METRIC.JOB_ACTIVE, { description: 'Jobs being processed' }),
-  };
-};
-let cachedInstruments: ReturnType<typeof instruments> | undefined;
+type Outcome = 'succeeded' | 'failed' | 'retrying' | 'deferred';
+
+/** One attempt in progress: its span, context and the attributes every record of it carries. */
+interface Attempt {
+  info: JobInfo;
+  options: ResolvedOptions;
+  span: Span;
+  ctx: Context;
+  attributes: Attributes;
+  destination: Destination;
+  start: number;
+}
+
 const stats = new Map<string, WorkerStats>();
 
 /**
  * Runs one attempt of a job: a `process {queue}` CONSUMER span under the enqueuer's context (or
  * linked to it, per `consumerParent`), `job.started` then `job.succeeded`, `job.retrying` or
  * `job.failed` records with the conversation id, metrics, and periodic `worker.stats`. The
- * handler's result or error passes through unchanged.
+ * handler's result or error passes through unchanged; a problem in the instrumentation itself is
+ * reported through OpenTelemetry's diagnostics and never reaches the caller.
  */
-export async function runJob<T>(
+export function runJob<T>(
   info: JobInfo,
   handler: () => Promise<T> | T,
   options: QueueInstrumentationOptions = {},
   isControlFlow: ControlFlow = () => false,
 ): Promise<T> {
-  const m = (cachedInstruments ??= instruments());
+  return runAttempt(info, handler, resolveOptions(options), isControlFlow);
+}
+
+/** `runJob` with options already resolved (the BullMQ hook resolves them once). */
+export async function runAttempt<T>(
+  info: JobInfo,
+  handler: () => Promise<T> | T,
+  options: ResolvedOptions,
+  isControlFlow: ControlFlow,
+): Promise<T> {
+  let attempt: Attempt | undefined;
+  try {
+    attempt = begin(info, options);
+  } catch (error) {
+    diag.warn(`queue instrumentation: could not instrument a job run: ${String(error)}`);
+  }
+  if (!attempt) return handler();
+  let result: T;
+  try {
+    result = await context.with(attempt.ctx, handler);
+  } catch (error) {
+    settle(attempt, outcomeOf(error, info, isControlFlow), error);
+    throw error;
+  }
+  settle(attempt, 'succeeded');
+  return result;
+}
+
+function begin(info: JobInfo, options: ResolvedOptions): Attempt {
+  const { tracer, logger, waitDuration } = instruments();
   const origin = extractCarrier(info.carrier);
   const originSpan = trace.getSpanContext(origin);
-  const policy = options.consumerParent ?? 'auto';
-  const continueTrace = policy === 'parent' || (policy === 'auto' && !info.detached);
-  const links: Link[] = originSpan ? [{ context: originSpan }] : [];
+  const continueTrace =
+    options.consumerParent === 'parent' || (options.consumerParent === 'auto' && !info.detached);
+  const links: Link[] = originSpan && !continueTrace ? [{ context: originSpan }] : [];
   // A detached run keeps the scoped attributes but not the parent span.
   const base = continueTrace
     ? origin
     : setScopedAttributes(ROOT_CONTEXT, getScopedAttributes(origin));
-  const conversation = info.carrier?.conversation ?? originSpan?.traceId;
+  const conversation = conversationOf(info.carrier) ?? originSpan?.traceId;
 
   const attributes: Attributes = {
     [ATTR.MESSAGING_SYSTEM]: info.system,
@@ -106,149 +119,142 @@ export async function runJob<T>(
   };
   if (conversation) attributes[ATTR.MESSAGING_MESSAGE_CONVERSATION_ID] = conversation;
 
-  const span = tracer().startSpan(
+  const span = tracer.startSpan(
     `process ${info.queue}`,
     { kind: SpanKind.CONSUMER, attributes, links },
     base,
   );
   const ctx = trace.setSpan(base, span);
   const start = performance.now();
+  const where = destination(info.system, info.queue);
+
+  // The log record copies its attributes, so the span's set can be extended in place.
   const waitMs = info.enqueuedAt ? Math.max(0, Date.now() - info.enqueuedAt) : undefined;
-  const emit = (
-    event: string,
-    level: 'info' | 'warn' | 'error',
-    body: string,
-    extra: Attributes = {},
-  ) =>
-    logger().emit({
-      eventName: event,
-      severityNumber: SEVERITY_NUMBER[level],
-      severityText: level.toUpperCase(),
-      body,
-      attributes: { ...attributes, ...extra },
-      context: ctx,
-    });
-
-  const started: Attributes = {};
+  const started: Attributes = { ...attributes };
   if (waitMs !== undefined) started[ATTR.JOB_WAIT_MS] = waitMs;
-  if (options.recordJobData !== false && info.data !== undefined)
-    started[ATTR.JOB_DATA] = safeJson(redactor.redactValue(info.data));
-  emit(
-    EVENT.JOB_STARTED,
-    'info',
-    `${info.name} #${info.id} started (attempt ${info.attempt})`,
-    started,
-  );
-  const metricAttributes = {
-    [ATTR.MESSAGING_SYSTEM]: info.system,
-    [ATTR.MESSAGING_DESTINATION_NAME]: info.queue,
-  };
-  m.consumed.add(1, metricAttributes);
-  m.active.add(1, metricAttributes);
-  if (waitMs !== undefined) m.wait.record(waitMs / 1000, metricAttributes);
+  if (options.recordJobData && info.data !== undefined)
+    started[ATTR.JOB_DATA] = recordedData(info.data);
+  logger.emit({
+    eventName: EVENT.JOB_STARTED,
+    severityNumber: SEVERITY_NUMBER.info,
+    severityText: 'INFO',
+    body: `${info.name} #${info.id} started (attempt ${info.attempt})`,
+    attributes: started,
+    context: ctx,
+  });
+  where.consumed++;
+  where.active++;
+  if (waitMs !== undefined) waitDuration.record(waitMs / 1000, where.attributes);
+  return { info, options, span, ctx, attributes, destination: where, start };
+}
 
-  const finish = (outcome: 'succeeded' | 'failed' | 'retrying' | 'deferred', error?: unknown) => {
-    const durationMs = Math.round((performance.now() - start) * 1000) / 1000;
-    m.active.add(-1, metricAttributes);
-    if (outcome === 'deferred') {
-      span.end();
-      return;
-    }
-    m.duration.record(durationMs / 1000, {
-      ...metricAttributes,
-      ...(error ? { [ATTR.ERROR_TYPE]: errorType(error) } : {}),
-    });
-    const extra: Attributes = { [ATTR.JOB_DURATION_MS]: durationMs };
-    if (error !== undefined) {
-      const e = error instanceof Error ? error : new Error(String(error));
-      Object.assign(extra, {
-        [ATTR.EXCEPTION_TYPE]: e.name,
-        [ATTR.EXCEPTION_MESSAGE]: redactor.redactString(e.message),
-        [ATTR.EXCEPTION_STACKTRACE]: redactor.redactString(e.stack ?? ''),
-        [ATTR.ERROR_TYPE]: errorType(e),
-      });
-      span.recordException(e);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: redactor.redactString(e.message) });
-      span.setAttribute(ATTR.ERROR_TYPE, errorType(e));
-    }
-    span.setAttribute(ATTR.JOB_DURATION_MS, durationMs);
-    span.end();
-    if (outcome === 'succeeded')
-      emit(EVENT.JOB_SUCCEEDED, 'info', `${info.name} #${info.id} succeeded`, extra);
-    else if (outcome === 'retrying')
-      emit(
-        EVENT.JOB_RETRYING,
-        'warn',
-        `${info.name} #${info.id} failed attempt ${info.attempt} of ${info.maxAttempts}; will retry`,
-        extra,
-      );
-    else
-      emit(
-        EVENT.JOB_FAILED,
-        'error',
-        `${info.name} #${info.id} failed after ${info.attempt} attempt(s)`,
-        extra,
-      );
-
-    const worker =
-      stats.get(info.queue) ??
-      new WorkerStats(options.statsEveryJobs ?? 100, options.statsEveryMs ?? 60_000);
-    stats.set(info.queue, worker);
-    worker.record(outcome === 'succeeded' ? 'succeeded' : 'failed', durationMs);
-    const report = worker.due();
-    if (report) {
-      logger().emit({
-        eventName: EVENT.WORKER_STATS,
-        severityNumber: SEVERITY_NUMBER.info,
-        severityText: 'INFO',
-        body: `${info.queue}: ${report.processed} processed, ${report.failed} failed, p95 ${report.p95} ms`,
-        attributes: {
-          [ATTR.MESSAGING_SYSTEM]: info.system,
-          [ATTR.MESSAGING_DESTINATION_NAME]: info.queue,
-          [ATTR.WORKER_PROCESSED]: report.processed,
-          [ATTR.WORKER_SUCCEEDED]: report.succeeded,
-          [ATTR.WORKER_FAILED]: report.failed,
-          [ATTR.WORKER_DURATION_P50_MS]: report.p50,
-          [ATTR.WORKER_DURATION_P95_MS]: report.p95,
-          [ATTR.WORKER_DURATION_P99_MS]: report.p99,
-        },
-        context: ROOT_CONTEXT,
-      });
-    }
-  };
-
+/** The outcome of a rejected attempt; a throwing control-flow check counts as "not control flow". */
+function outcomeOf(error: unknown, info: JobInfo, isControlFlow: ControlFlow): Outcome {
+  let deferred = false;
   try {
-    const result = await context.with(ctx, handler);
-    finish('succeeded');
-    return result;
-  } catch (error) {
-    if (isControlFlow(error)) finish('deferred');
-    else
-      finish(
-        info.attempt < info.maxAttempts && !isUnrecoverable(error) ? 'retrying' : 'failed',
-        error,
-      );
-    throw error;
+    deferred = isControlFlow(error) === true;
+  } catch (hookError) {
+    diag.warn(`queue instrumentation: a job's control-flow check threw: ${String(hookError)}`);
   }
+  if (deferred) return 'deferred';
+  return info.attempt < info.maxAttempts && !isUnrecoverable(error) ? 'retrying' : 'failed';
+}
+
+/** Ends the attempt's span and logs its outcome; never throws. */
+function settle(attempt: Attempt, outcome: Outcome, error?: unknown): void {
+  try {
+    finish(attempt, outcome, error);
+  } catch (problem) {
+    diag.warn(`queue instrumentation: could not record a job outcome: ${String(problem)}`);
+  }
+}
+
+function finish(attempt: Attempt, outcome: Outcome, error: unknown): void {
+  const { info, span, ctx, attributes, destination: where } = attempt;
+  const durationMs = Math.round((performance.now() - attempt.start) * 1000) / 1000;
+  where.active--;
+  if (outcome === 'deferred') {
+    span.end();
+    return;
+  }
+  const { logger, processDuration } = instruments();
+  const record: Attributes = { ...attributes, [ATTR.JOB_DURATION_MS]: durationMs };
+  if (outcome === 'succeeded') {
+    processDuration.record(durationMs / 1000, where.attributes);
+  } else {
+    const e = error instanceof Error ? error : new Error(String(error));
+    const type = errorType(e);
+    const message = redactedText(e.message);
+    record[ATTR.EXCEPTION_TYPE] = e.name;
+    record[ATTR.EXCEPTION_MESSAGE] = message;
+    record[ATTR.EXCEPTION_STACKTRACE] = redactedText(e.stack ?? '');
+    record[ATTR.ERROR_TYPE] = type;
+    processDuration.record(durationMs / 1000, { ...where.attributes, [ATTR.ERROR_TYPE]: type });
+    span.recordException(e);
+    span.setStatus({ code: SpanStatusCode.ERROR, message });
+    span.setAttribute(ATTR.ERROR_TYPE, type);
+  }
+  span.setAttribute(ATTR.JOB_DURATION_MS, durationMs);
+  span.end();
+
+  const [event, level, body] =
+    outcome === 'succeeded'
+      ? [EVENT.JOB_SUCCEEDED, 'info' as const, `${info.name} #${info.id} succeeded`]
+      : outcome === 'retrying'
+        ? [
+            EVENT.JOB_RETRYING,
+            'warn' as const,
+            `${info.name} #${info.id} failed attempt ${info.attempt} of ${info.maxAttempts}; will retry`,
+          ]
+        : [
+            EVENT.JOB_FAILED,
+            'error' as const,
+            `${info.name} #${info.id} failed after ${info.attempt} attempt(s)`,
+          ];
+  logger.emit({
+    eventName: event,
+    severityNumber: SEVERITY_NUMBER[level],
+    severityText: level.toUpperCase(),
+    body,
+    attributes: record,
+    context: ctx,
+  });
+  reportStats(attempt, outcome === 'succeeded' ? 'succeeded' : 'failed', durationMs);
+}
+
+function reportStats(attempt: Attempt, outcome: 'succeeded' | 'failed', durationMs: number): void {
+  const { info, options } = attempt;
+  const key = `${info.system}\u0000${info.queue}`;
+  let worker = stats.get(key);
+  if (!worker) {
+    worker = new WorkerStats(options.statsEveryJobs, options.statsEveryMs);
+    stats.set(key, worker);
+  }
+  const report = worker.record(outcome, durationMs);
+  if (!report) return;
+  instruments().logger.emit({
+    eventName: EVENT.WORKER_STATS,
+    severityNumber: SEVERITY_NUMBER.info,
+    severityText: 'INFO',
+    body: `${info.queue}: ${report.processed} processed, ${report.failed} failed, p95 ${report.p95} ms`,
+    attributes: {
+      ...attempt.destination.attributes,
+      [ATTR.WORKER_PROCESSED]: report.processed,
+      [ATTR.WORKER_SUCCEEDED]: report.succeeded,
+      [ATTR.WORKER_FAILED]: report.failed,
+      [ATTR.WORKER_DURATION_P50_MS]: report.p50,
+      [ATTR.WORKER_DURATION_P95_MS]: report.p95,
+      [ATTR.WORKER_DURATION_P99_MS]: report.p99,
+    },
+    context: ROOT_CONTEXT,
+  });
 }
 
 function isUnrecoverable(error: unknown): boolean {
   return error instanceof Error && error.name === 'UnrecoverableError';
 }
 
-function errorType(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? code : error.name;
-  }
-  return typeof error;
-}
-
-function safeJson(value: unknown): string {
-  try {
-    const text = JSON.stringify(value) ?? '';
-    return text.length > 4096 ? `${text.slice(0, 4096)}…` : text;
-  } catch {
-    return '[unserialisable]';
-  }
+function errorType(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : error.name;
 }

@@ -1,78 +1,163 @@
-import { SpanKind, SpanStatusCode, context, logs, metrics, trace } from '@opentelemetry/api';
-import type { Attributes } from '@opentelemetry/api';
-import { ATTR, EVENT, METRIC, SEVERITY_NUMBER, createRedactor } from '@tracelog/core';
+import {
+  SpanKind,
+  SpanStatusCode,
+  context,
+  diag,
+  isSpanContextValid,
+  trace,
+} from '@opentelemetry/api';
+import type { Attributes, Context, Span, SpanContext } from '@opentelemetry/api';
+import { ATTR, EVENT, SEVERITY_NUMBER } from '@tracelog/core';
 import { captureCarrier } from './carrier.js';
+import { recordedData } from './data.js';
+import { destination, instruments } from './instruments.js';
 import type { JobCarrier } from './types.js';
-import { VERSION } from './version.js';
 
-const SCOPE = '@tracelog/queue-instrumentation';
-const redactor = createRedactor();
-let sent: ReturnType<ReturnType<typeof metrics.getMeter>['createCounter']> | undefined;
+/** One job being enqueued. */
+export interface Outgoing {
+  name: string;
+  data: unknown;
+}
 
-export interface Enqueue<T> {
+export interface Enqueue {
   system: string;
   queue: string;
   /** `send` for one job, `create` for each job of a batch or flow. */
   operation: 'send' | 'create';
-  name: string;
-  data: unknown;
+  /** Part of a fan-out larger than the threshold: `auto` consumers start their own traces. */
   fanOut: boolean;
   recordData: boolean;
-  /** Does the enqueueing, given the carrier to store with the job; returns the job id. */
-  enqueue: (carrier: JobCarrier) => Promise<T>;
-  idOf: (result: T) => string | undefined;
+}
+
+/** A PRODUCER span for one job, and the carrier that the job takes with it. */
+export interface Pending {
+  span: Span;
+  ctx: Context;
+  attributes: Attributes;
+  carrier: JobCarrier;
 }
 
 /**
- * A PRODUCER span around an enqueue, the trace context and scoped attributes captured into the
- * job, and a `job.enqueued` record once the queue accepted it.
+ * Starts a PRODUCER span per job and captures, for each, the carrier to store with it: trace
+ * context pointing at that span, scoped attributes, and the conversation (the enqueuer's trace,
+ * kept across re-enqueues by a job of its own). Returns undefined, having reported why, when the
+ * instrumentation cannot: the jobs are then enqueued as they are.
  */
-export async function produce<T>(e: Enqueue<T>): Promise<T> {
-  const attributes: Attributes = {
-    [ATTR.MESSAGING_SYSTEM]: e.system,
-    [ATTR.MESSAGING_DESTINATION_NAME]: e.queue,
-    [ATTR.MESSAGING_OPERATION_TYPE]: e.operation,
-    [ATTR.MESSAGING_OPERATION_NAME]: e.operation === 'send' ? 'add' : 'addBulk',
-    [ATTR.JOB_NAME]: e.name,
-  };
-  const span = trace
-    .getTracer(SCOPE, VERSION)
-    .startSpan(`${e.operation} ${e.queue}`, { kind: SpanKind.PRODUCER, attributes });
-  const ctx = trace.setSpan(context.active(), span);
-  const carrier = captureCarrier(ctx);
-  // The conversation is the enqueuer's trace, kept across re-enqueues by a job of its own.
-  const parentConversation = trace.getSpanContext(context.active())?.traceId;
-  if (parentConversation) carrier.conversation = parentConversation;
-  if (e.fanOut) carrier.fanOut = true;
+export function startEnqueue(e: Enqueue, jobs: Outgoing[]): Pending[] | undefined {
   try {
-    const result = await context.with(ctx, () => e.enqueue(carrier));
-    const id = e.idOf(result);
-    if (id) span.setAttribute(ATTR.MESSAGING_MESSAGE_ID, id);
-    (sent ??= metrics
-      .getMeter(SCOPE, VERSION)
-      .createCounter(METRIC.MESSAGING_CLIENT_SENT_MESSAGES)).add(1, {
-      [ATTR.MESSAGING_SYSTEM]: e.system,
-      [ATTR.MESSAGING_DESTINATION_NAME]: e.queue,
+    const { tracer } = instruments();
+    const parent = context.active();
+    // The conversation is the enqueuer's trace; a job enqueued outside any trace starts its own.
+    const enqueuer = trace.getSpanContext(parent);
+    const conversation = enqueuer && isSpanContextValid(enqueuer) ? enqueuer.traceId : undefined;
+    let shared: JobCarrier | undefined;
+    return jobs.map((job) => {
+      const attributes: Attributes = {
+        [ATTR.MESSAGING_SYSTEM]: e.system,
+        [ATTR.MESSAGING_DESTINATION_NAME]: e.queue,
+        [ATTR.MESSAGING_OPERATION_TYPE]: e.operation,
+        [ATTR.MESSAGING_OPERATION_NAME]: e.operation === 'send' ? 'add' : 'addBulk',
+        [ATTR.JOB_NAME]: job.name,
+      };
+      const span = tracer.startSpan(
+        `${e.operation} ${e.queue}`,
+        { kind: SpanKind.PRODUCER, attributes },
+        parent,
+      );
+      const ctx = trace.setSpan(parent, span);
+      // Jobs of one call share everything but the span: inject once, then write each job's
+      // traceparent directly (the W3C form the propagator wrote for the first).
+      if (!shared) {
+        shared = captureCarrier(ctx);
+        delete shared.conversation;
+      }
+      const spanContext = span.spanContext();
+      const carrier: JobCarrier = { ...shared };
+      if (shared.traceparent) carrier.traceparent = traceparentOf(spanContext);
+      const own = isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
+      const jobConversation = conversation ?? own;
+      if (jobConversation) carrier.conversation = jobConversation;
+      if (e.fanOut) carrier.fanOut = true;
+      return { span, ctx, attributes, carrier };
     });
-    const record: Attributes = { ...attributes };
-    if (id) record[ATTR.MESSAGING_MESSAGE_ID] = id;
-    if (carrier.conversation) record[ATTR.MESSAGING_MESSAGE_CONVERSATION_ID] = carrier.conversation;
-    if (e.recordData && e.data !== undefined)
-      record[ATTR.JOB_DATA] = JSON.stringify(redactor.redactValue(e.data))?.slice(0, 4096) ?? '';
-    logs.getLogger(SCOPE, VERSION).emit({
-      eventName: EVENT.JOB_ENQUEUED,
-      severityNumber: SEVERITY_NUMBER.info,
-      severityText: 'INFO',
-      body: `${e.name}${id ? ` #${id}` : ''} enqueued on ${e.queue}`,
-      attributes: record,
-      context: ctx,
-    });
-    return result;
   } catch (error) {
-    span.recordException(error instanceof Error ? error : String(error));
-    span.setStatus({ code: SpanStatusCode.ERROR });
-    throw error;
-  } finally {
-    span.end();
+    diag.warn(`queue instrumentation: could not instrument an enqueue: ${String(error)}`);
+    return undefined;
   }
+}
+
+function traceparentOf({ traceId, spanId, traceFlags }: SpanContext): string {
+  return `00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+}
+
+/** Ends the spans and logs `job.enqueued` for each job the queue accepted; never throws. */
+function endEnqueue(
+  e: Enqueue,
+  jobs: Outgoing[],
+  pending: Pending[],
+  ids: ReadonlyArray<string | undefined>,
+  error?: unknown,
+): void {
+  try {
+    const { logger } = instruments();
+    const where = destination(e.system, e.queue);
+    for (let i = 0; i < pending.length; i++) {
+      const { span, ctx, attributes, carrier } = pending[i]!;
+      if (error !== undefined) {
+        span.recordException(error instanceof Error ? error : String(error));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+        continue;
+      }
+      const id = ids[i];
+      if (id) span.setAttribute(ATTR.MESSAGING_MESSAGE_ID, id);
+      span.end();
+      where.sent++;
+      const job = jobs[i]!;
+      const record: Attributes = { ...attributes };
+      if (id) record[ATTR.MESSAGING_MESSAGE_ID] = id;
+      if (carrier.conversation)
+        record[ATTR.MESSAGING_MESSAGE_CONVERSATION_ID] = carrier.conversation;
+      if (e.recordData && job.data !== undefined) record[ATTR.JOB_DATA] = recordedData(job.data);
+      logger.emit({
+        eventName: EVENT.JOB_ENQUEUED,
+        severityNumber: SEVERITY_NUMBER.info,
+        severityText: 'INFO',
+        body: `${job.name}${id ? ` #${id}` : ''} enqueued on ${e.queue}`,
+        attributes: record,
+        context: ctx,
+      });
+    }
+  } catch (problem) {
+    diag.warn(`queue instrumentation: could not record an enqueue: ${String(problem)}`);
+  }
+}
+
+/**
+ * Runs the real enqueue in `ctx` (its own client calls then belong to the PRODUCER span), then
+ * ends the spans with the ids the queue gave, or with the error, which passes through.
+ */
+export async function enqueueTraced<T>(
+  e: Enqueue,
+  jobs: Outgoing[],
+  pending: Pending[],
+  ctx: Context,
+  run: () => Promise<T>,
+  idsOf: (result: T) => Array<string | undefined>,
+): Promise<T> {
+  let result: T;
+  try {
+    result = await context.with(ctx, run);
+  } catch (error) {
+    endEnqueue(e, jobs, pending, [], error);
+    throw error;
+  }
+  let ids: Array<string | undefined> = [];
+  try {
+    ids = idsOf(result);
+  } catch {
+    // A result of a shape this version does not know: the records go without ids.
+  }
+  endEnqueue(e, jobs, pending, ids);
+  return result;
 }

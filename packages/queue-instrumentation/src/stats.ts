@@ -1,42 +1,67 @@
-/** Processed/succeeded/failed counts and duration percentiles of one worker, reported periodically. */
+/** What a `worker.stats` record reports. */
+export interface StatsReport {
+  /** Jobs finished since the worker started: succeeded + failed. */
+  processed: number;
+  succeeded: number;
+  failed: number;
+  /** Nearest-rank percentiles of the durations (ms) of the jobs finished since the last report. */
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/** Durations kept per report window; past this a random sample of the window is kept. */
+const RESERVOIR = 1000;
+
+/**
+ * Processed/succeeded/failed counts and duration percentiles of one queue's worker, reported
+ * after every `everyJobs` jobs, or with the first job to finish once `everyMs` has passed since
+ * the last report, whichever comes first.
+ */
 export class WorkerStats {
-  processed = 0;
-  succeeded = 0;
-  failed = 0;
+  private processed = 0;
+  private succeeded = 0;
+  private failed = 0;
   private durations: number[] = [];
-  private lastReport = Date.now();
+  /** Jobs finished in the current window (may exceed the reservoir). */
+  private windowJobs = 0;
+  private lastReport: number;
 
   constructor(
     private readonly everyJobs: number,
     private readonly everyMs: number,
-  ) {}
-
-  record(outcome: 'succeeded' | 'failed', durationMs: number): void {
-    this.processed++;
-    this[outcome]++;
-    // A bounded reservoir: percentiles of the recent window, memory fixed.
-    if (this.durations.length < 1000) this.durations.push(durationMs);
-    else this.durations[Math.floor(Math.random() * 1000)] = durationMs;
+    private readonly now: () => number = Date.now,
+  ) {
+    this.lastReport = now();
   }
 
-  /** The report due now, if any; resets the window. */
-  due(now = Date.now()): Record<string, number> | undefined {
-    const jobs = this.processed;
-    if (jobs === 0 || (jobs % this.everyJobs !== 0 && now - this.lastReport < this.everyMs))
+  /** Counts one finished job; returns the report when one is due (and starts a new window). */
+  record(outcome: 'succeeded' | 'failed', durationMs: number): StatsReport | undefined {
+    this.processed++;
+    this[outcome]++;
+    this.windowJobs++;
+    // Reservoir sampling: every job of the window is equally likely to be kept, memory fixed.
+    if (this.durations.length < RESERVOIR) this.durations.push(durationMs);
+    else {
+      const slot = Math.floor(Math.random() * this.windowJobs);
+      if (slot < RESERVOIR) this.durations[slot] = durationMs;
+    }
+    const now = this.now();
+    if (this.processed % this.everyJobs !== 0 && now - this.lastReport < this.everyMs)
       return undefined;
-    const sorted = [...this.durations].sort((a, b) => a - b);
-    const pct = (p: number) =>
-      sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+    const sorted = this.durations.sort((a, b) => a - b);
+    const rank = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
     const report = {
       processed: this.processed,
       succeeded: this.succeeded,
       failed: this.failed,
-      p50: pct(50),
-      p95: pct(95),
-      p99: pct(99),
+      p50: rank(50),
+      p95: rank(95),
+      p99: rank(99),
     };
     this.lastReport = now;
     this.durations = [];
+    this.windowJobs = 0;
     return report;
   }
 }
