@@ -1,0 +1,290 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.js';
+import {
+  Collector,
+  Elasticsearch,
+  Loki,
+  freePort,
+  removeWorkDirs,
+  waitFor,
+  workDir,
+} from '../support/stack.js';
+import type { LokiEntry } from '../support/stack.js';
+
+/**
+ * The example trading page (examples/browser) in Chromium, served by the example API
+ * (`npm run demo -- --serve`) with its Node SDK exporting to our collector build, which stores
+ * into Loki and Elasticsearch: everything real, on loopback. Each flow runs twice: through the
+ * relay the API mounts on the page's origin, and straight to the collector's OTLP/HTTP receiver
+ * (CORS allows the page's origin, and only it).
+ */
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const UI = 'trading-ui';
+const API = 'orders-api';
+let es: Elasticsearch;
+let loki: Loki;
+let collector: Collector;
+let app: ChildProcess;
+let origin: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  const executablePath = ensureChromium();
+  const port = await freePort();
+  origin = `http://127.0.0.1:${port}`;
+  es = await new Elasticsearch().start();
+  loki = await new Loki().start();
+  collector = await new Collector({
+    elasticsearch: es,
+    lokiUrl: loki.url,
+    // Both allowed origins are the page's: a page on any other origin must be refused.
+    env: { TRACELOG_CORS_ORIGIN: origin, TRACELOG_CORS_ORIGIN_2: origin },
+  }).start();
+  app = spawn(process.execPath, [join(root, 'examples/src/demo.ts'), '--serve'], {
+    // Its own folder: the demo clears its local telemetry file relative to the working directory.
+    cwd: workDir('demo'),
+    env: {
+      ...process.env,
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      TRACELOG_SPOOL_DIR: join(workDir('spool'), 'spool'),
+      PORT: String(port),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    app.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes(`The trading page: ${origin}/`)) resolve();
+    });
+    app.once('exit', (code) => reject(new Error(`the demo exited with ${code}:\n${out}`)));
+  });
+  browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (app && app.exitCode === null) {
+    const exited = new Promise((resolve) => app.once('exit', resolve));
+    app.kill('SIGTERM');
+    await exited;
+  }
+  await collector?.stop();
+  await loki?.stop();
+  await es?.stop();
+  removeWorkDirs();
+});
+
+interface Opened {
+  page: Page;
+  context: BrowserContext;
+  /** Every OTLP request the page made (including keepalive ones after it was left). */
+  otlp: Array<{ url: string; body: string }>;
+  sessionId: string;
+}
+
+async function open(path: string, setup?: (page: Page) => Promise<void>): Promise<Opened> {
+  const context = await browser.newContext();
+  const otlp: Opened['otlp'] = [];
+  context.on('request', (request) => {
+    if (/\/v1\/(logs|traces)$/.test(request.url()) && request.method() === 'POST')
+      otlp.push({ url: request.url(), body: request.postData() ?? '' });
+  });
+  const page = await context.newPage();
+  await setup?.(page);
+  await page.goto(`${origin}${path}`);
+  const sessionId = await page.waitForFunction(
+    () => JSON.parse(sessionStorage.getItem('tracelog:session:trading-ui') ?? '{}').id as string,
+  );
+  return { page, context, otlp, sessionId: await sessionId.jsonValue() };
+}
+
+/** Places the order on the page and returns the correlation id the page shows for it. */
+async function placeOrder(page: Page): Promise<string> {
+  await page.click('#place-order');
+  const row = await page.waitForSelector('#orders tr[data-correlation-id]');
+  const id = await row.getAttribute('data-correlation-id');
+  expect(await row.textContent()).toMatch(/^201ord-\d+/);
+  return id ?? '';
+}
+
+/** Waits until a LogQL query returns lines satisfying `done`, and returns them. */
+function lokiUntil(
+  query: string,
+  done: (lines: LokiEntry[]) => boolean,
+  what: string,
+): Promise<LokiEntry[]> {
+  return waitFor(
+    async () => {
+      const lines = await loki.logs(query);
+      return done(lines) ? lines : undefined;
+    },
+    120_000,
+    what,
+  );
+}
+
+const bodies = (lines: LokiEntry[]) => lines.map((l) => l.line);
+
+const modes = [
+  { via: 'relay', path: '/', otlpPrefix: () => `${origin}/otlp/v1/` },
+  { via: 'collector (CORS)', path: '/?via=collector', otlpPrefix: () => `${collector.url}/v1/` },
+];
+
+describe.each(modes)('the trading page, telemetry through the $via', (mode) => {
+  it('a click places an order: the page’s logs and spans and the API’s logs share one trace id', async () => {
+    const { page, context, otlp } = await open(mode.path);
+    const traceId = await placeOrder(page);
+    expect(traceId).toMatch(/^[\da-f]{32}$/);
+
+    const ui = await lokiUntil(
+      `{service_name="${UI}"} | trace_id="${traceId}"`,
+      (lines) => bodies(lines).includes('order placed'),
+      'the page’s records in Loki',
+    );
+    expect(bodies(ui)).toEqual(expect.arrayContaining(['placing order', 'order placed']));
+    const placed = ui.find((l) => l.line === 'order placed')!.labels;
+    expect(placed).toMatchObject({
+      scope_name: 'orders.ticket',
+      user_id: 'trader-7',
+      deployment_environment_name: 'demo',
+      tracelog_source: 'frontend',
+    });
+    expect(placed.order_id).toMatch(/^ord-\d+$/);
+
+    const api = await lokiUntil(
+      `{service_name="${API}"} | trace_id="${traceId}"`,
+      (lines) =>
+        bodies(lines).includes('order accepted') &&
+        lines.some((l) => l.labels.event_name === 'http.request'),
+      'the API’s records in Loki',
+    );
+    expect(bodies(api)).toEqual(expect.arrayContaining(['order received', 'order accepted']));
+    expect(api.find((l) => l.labels.event_name === 'http.request')?.labels).toMatchObject({
+      http_request_method: 'POST',
+      url_path: '/orders',
+      http_response_status_code: '201',
+    });
+    // The same order id on both sides.
+    expect(api.find((l) => l.line === 'order accepted')?.labels.order_id).toBe(placed.order_id);
+
+    // The spans: the page's place-order span and its fetch, and the API's server span.
+    const find = (spans: Array<Record<string, unknown>>) => ({
+      placeOrder: spans.find((s) => s['Resource.service.name'] === UI && s.Name === 'place-order'),
+      fetch: spans.find((s) => s['Resource.service.name'] === UI && s.Name === 'POST'),
+      server: spans.find(
+        (s) => s['Resource.service.name'] === API && s.Kind === 'SPAN_KIND_SERVER',
+      ),
+    });
+    const {
+      placeOrder: placeSpan,
+      fetch: fetchSpan,
+      server,
+    } = await waitFor(
+      async () => {
+        const found = find(await es.search('tracelog-traces', { term: { TraceId: traceId } }));
+        return found.placeOrder && found.fetch && found.server ? found : undefined;
+      },
+      120_000,
+      'both sides’ spans in Elasticsearch',
+    );
+    expect(fetchSpan!.Kind).toBe('SPAN_KIND_CLIENT');
+    expect(fetchSpan!.ParentSpanId).toBe(placeSpan!.SpanId);
+    expect(server!.ParentSpanId).toBe(fetchSpan!.SpanId);
+
+    // Delivered by the path under test, and by no other.
+    expect(otlp.length).toBeGreaterThan(0);
+    expect(otlp.filter((r) => !r.url.startsWith(mode.otlpPrefix()))).toEqual([]);
+    await context.close();
+  });
+
+  it('an uncaught error and an unhandled rejection arrive with their stacks', async () => {
+    const { page, context, sessionId } = await open(mode.path);
+    await page.click('#throw-error');
+    await page.click('#reject-promise');
+    const exceptions = await lokiUntil(
+      `{service_name="${UI}"} | session_id="${sessionId}" | event_name="exception"`,
+      (lines) => lines.length >= 2,
+      'two exception records in Loki',
+    );
+    const byType = (type: string) => exceptions.find((l) => l.labels.exception_type === type)!;
+    const thrown = byType('TypeError').labels;
+    expect(thrown.tracelog_exception_mechanism).toBe('onerror');
+    expect(thrown.severity_text).toBe('ERROR');
+    expect(thrown.exception_message).toContain('length');
+    expect(thrown.exception_stacktrace).toMatch(/openPriceLadder[\s\S]*\/app\.js:\d+:\d+/);
+    expect(thrown.code_function_name).toBe('openPriceLadder');
+    const rejected = byType('RangeError').labels;
+    expect(rejected.tracelog_exception_mechanism).toBe('unhandledrejection');
+    expect(rejected.exception_message).toBe('positions service answered with an empty book');
+    expect(rejected.exception_stacktrace).toMatch(/loadPositions[\s\S]*\/app\.js:\d+:\d+/);
+    await context.close();
+  });
+
+  it('the last batch arrives after the page is left', async () => {
+    // The page's clock stands still, so its flush timer never fires: only leaving can send.
+    const { page, context, otlp } = await open(mode.path, (p) => p.clock.install());
+    await page.clock.pauseAt(Date.now() + 1_000);
+    const traceId = await placeOrder(page);
+    expect(otlp.filter((r) => r.body.includes('order placed'))).toEqual([]);
+    await page.goto(`${origin}/health`);
+    const ui = await lokiUntil(
+      `{service_name="${UI}"} | trace_id="${traceId}"`,
+      (lines) => bodies(lines).includes('order placed'),
+      'the record written just before the page was left',
+    );
+    expect(bodies(ui)).toEqual(expect.arrayContaining(['placing order', 'order placed']));
+    expect(otlp.filter((r) => !r.url.startsWith(mode.otlpPrefix()))).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('the collector’s CORS', () => {
+  it('answers preflights for the page’s origin only, and a page on another origin cannot post', async () => {
+    const preflight = (from: string) =>
+      fetch(`${collector.url}/v1/logs`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: from,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
+      });
+    const allowed = await preflight(origin);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(allowed.headers.get('access-control-allow-headers')?.toLowerCase()).toContain(
+      'content-type',
+    );
+    const refused = await preflight('http://evil.example');
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+
+    // The same page from http://localhost:<port>, an origin the collector does not allow.
+    const post = (page: Page) =>
+      page.evaluate(
+        (url) =>
+          fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{}',
+          })
+            .then((r) => r.status)
+            .catch((e: unknown) => String(e)),
+        `${collector.url}/v1/logs`,
+      );
+    const { page: ok, context: okContext } = await open('/');
+    expect(await post(ok)).toBe(200);
+    await okContext.close();
+    const elsewhere = await browser.newContext();
+    const other = await elsewhere.newPage();
+    await other.goto(origin.replace('127.0.0.1', 'localhost'));
+    expect(await post(other)).toMatch(/TypeError: Failed to fetch/);
+    await elsewhere.close();
+  });
+});
