@@ -246,6 +246,41 @@ describe.each(modes)('the trading page, telemetry through the $via', (mode) => {
   });
 });
 
+describe('the example’s relay', () => {
+  it('takes telemetry only with the session cookie the page was served with', async () => {
+    const body = JSON.stringify({
+      resourceLogs: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: UI } }] },
+          scopeLogs: [
+            {
+              scope: { name: 'orders.ticket' },
+              logRecords: [
+                {
+                  timeUnixNano: `${Date.now()}000000`,
+                  severityNumber: 9,
+                  body: { stringValue: 'relay auth probe' },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const send = (cookie?: string) =>
+      fetch(`${origin}/otlp/v1/logs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+        body,
+      });
+    expect((await send()).status).toBe(401);
+    expect((await send(`demo_session=${'a'.repeat(32)}.${'b'.repeat(64)}`)).status).toBe(401);
+    const served = await fetch(`${origin}/`);
+    const cookie = served.headers.get('set-cookie')!.split(';')[0]!;
+    expect((await send(cookie)).status).toBe(200);
+  });
+});
+
 describe('the collector’s CORS', () => {
   it('answers preflights for the page’s origin only, and a page on another origin cannot post', async () => {
     const preflight = (from: string) =>

@@ -7,6 +7,9 @@ describe('public API', () => {
   it('exports exactly this surface', () => {
     expect(Object.keys(browser).sort()).toEqual(['initBrowser', 'parseStack']);
   });
+  it('exports exactly this surface from @tracelog/browser/react', async () => {
+    expect(Object.keys(await import('../src/react.js')).sort()).toEqual(['TracelogErrorBoundary']);
+  });
   it('reports the package version as telemetry.sdk.version', () => {
     expect(VERSION).toBe(pkg.version);
   });
