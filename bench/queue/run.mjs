@@ -1,0 +1,78 @@
+// The BullMQ benchmark on its own, for work on the queue instrumentation's hot path (the full
+// `npm run bench` runs the same peer inside its suite and writes RESULTS.md; this prints only).
+// Usage (from the repo root, after building the packages and installing bench/):
+//   node bench/queue/run.mjs [rounds] [jobs] [label=peer-script ...]
+// Each label runs `node <peer-script> tracelog <jobs>`; `bare` and `tracelog` (bench/queue/peer.mjs)
+// always run. Variants alternate within each round on one Redis and one OTLP sink; medians print.
+import { spawn } from 'node:child_process';
+
+const here = new URL('..', import.meta.url).pathname;
+const [roundsText = '3', jobsText = '3000', ...extra] = process.argv.slice(2);
+const ROUNDS = Number(roundsText);
+const JOBS = Number(jobsText);
+const variants = [
+  { label: 'bare', args: ['queue/peer.mjs', 'bare'] },
+  { label: 'tracelog', args: ['queue/peer.mjs', 'tracelog'] },
+  ...extra.map((spec) => {
+    const [label, script] = spec.split('=');
+    return { label, args: [script, 'tracelog'] };
+  }),
+];
+
+function start(args, env = {}) {
+  const child = spawn(process.execPath, args, {
+    cwd: here,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const firstLine = new Promise((resolve, reject) => {
+    let buffer = '';
+    child.stdout.on('data', (chunk) => {
+      buffer += chunk;
+      const newline = buffer.indexOf('\n');
+      if (newline >= 0) resolve(JSON.parse(buffer.slice(0, newline)));
+    });
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+  });
+  return { child, firstLine };
+}
+
+const sink = start(['sink.mjs']);
+const sinkUrl = `http://127.0.0.1:${(await sink.firstLine).port}`;
+const redisPort = 20_000 + Math.floor(Math.random() * 20_000);
+const redis = spawn(
+  'redis-server',
+  ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+  { stdio: 'ignore' },
+);
+await new Promise((resolve) => setTimeout(resolve, 500));
+
+const runs = Object.fromEntries(variants.map((v) => [v.label, []]));
+const delivered = Object.fromEntries(variants.map((v) => [v.label, []]));
+for (let round = 0; round < ROUNDS; round++) {
+  for (const variant of variants) {
+    await fetch(`${sinkUrl}/stats`); // read and reset
+    const { child, firstLine } = start([...variant.args, String(JOBS)], {
+      SINK_URL: sinkUrl,
+      REDIS_PORT: String(redisPort),
+    });
+    const result = await firstLine;
+    await new Promise((resolve) => child.once('exit', resolve));
+    const { bytes } = await (await fetch(`${sinkUrl}/stats`)).json();
+    runs[variant.label].push(result.jobsPerSecond);
+    delivered[variant.label].push(bytes);
+    console.log(
+      `round ${round + 1}: ${variant.label} ${result.jobsPerSecond} jobs/s, ${Math.round(bytes / 1024)} KB to the sink`,
+    );
+  }
+}
+redis.kill('SIGTERM');
+sink.child.kill('SIGTERM');
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+console.log(`\n${JOBS} jobs, ${ROUNDS} round(s), medians:`);
+for (const { label } of variants)
+  console.log(
+    `${label.padEnd(12)} ${String(median(runs[label])).padStart(6)} jobs/s  ${(median(runs[label]) / median(runs.bare)).toFixed(2)}× bare  ${Math.round(median(delivered[label]) / 1024)} KB`,
+  );
+process.exit(0);
