@@ -9,9 +9,10 @@ import { build } from 'esbuild';
 import { createRelay } from '@tracelog/node';
 
 const browserDir = new URL('../browser/', import.meta.url);
-/** The front end's service.name; the relay refuses any other. */
-export const UI_SERVICE = 'trading-ui';
+/** The front end's service.name (app.ts); the relay refuses any other. */
+const UI_SERVICE = 'trading-ui';
 const SESSION_COOKIE = 'demo_session';
+const SESSION_PATTERN = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([\\da-f]+)\\.([\\da-f]+)`);
 
 export interface PageOptions {
   /** The collector's OTLP/HTTP URL. Without it the page writes to the browser console only. */
@@ -38,8 +39,7 @@ export async function createPage(options: PageOptions = {}): Promise<PageHandler
   const secret = randomBytes(32);
   const sign = (id: string) => createHmac('sha256', secret).update(id).digest();
   const signedIn = (req: IncomingMessage) => {
-    const [, id = '', mac = ''] =
-      /(?:^|;\s*)demo_session=([\da-f]+)\.([\da-f]+)/.exec(req.headers.cookie ?? '') ?? [];
+    const [, id = '', mac = ''] = SESSION_PATTERN.exec(req.headers.cookie ?? '') ?? [];
     const given = Buffer.from(mac, 'hex');
     const expected = sign(id);
     return given.length === expected.length && timingSafeEqual(given, expected);
