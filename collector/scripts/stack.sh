@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The tracelog stack on one machine, without Docker: our collector build, Elasticsearch and (when
-# a binary is supplied) Loki, on loopback.
+# The tracelog stack on one machine, without Docker: our collector build, Elasticsearch and Loki,
+# on loopback.
 #
 #   stack.sh build    fetch or build what is missing into the cache (outside the repo)
 #   stack.sh start    build if needed, start all, wait until ready, print the endpoints
@@ -17,6 +17,7 @@ repo="$(cd "$collector_dir/.." && pwd)"
 
 COLLECTOR_VERSION="0.157.0"
 ES_VERSION="${TRACELOG_ES_VERSION:-8.19.7}"
+LOKI_VERSION="${TRACELOG_LOKI_VERSION:-3.7.8}"
 cache="${TRACELOG_CACHE:-$HOME/.cache/tracelog}"
 # Elasticsearch refuses to run as root, so as root it runs as a system user, and its files must be
 # readable by that user: they live outside root's home.
@@ -40,8 +41,8 @@ loki_bin() {
   if [ -n "${TRACELOG_LOKI_BIN:-}" ]; then
     [ -x "$TRACELOG_LOKI_BIN" ] || die "TRACELOG_LOKI_BIN=$TRACELOG_LOKI_BIN is not an executable"
     echo "$TRACELOG_LOKI_BIN"
-  elif command -v loki >/dev/null 2>&1; then
-    command -v loki
+  else
+    echo "$cache/loki/$LOKI_VERSION/loki"
   fi
 }
 
@@ -74,6 +75,31 @@ build_collector() {
   log "collector built in $(( $(date +%s) - start )) s: $bin"
 }
 
+# Loki from its Go module, built like any Go program. Its go.mod points the nested module
+# github.com/grafana/loki/pkg/push at ./pkg/push, which a module download does not contain (a
+# nested module is its own module), so that one replace is dropped and the version the main
+# module requires is used instead.
+build_loki() {
+  local bin; bin="$(loki_bin)"
+  [ -x "$bin" ] && return
+  command -v go >/dev/null 2>&1 || die "Go is needed to build Loki (go >= 1.26); install it from your distribution or go.dev"
+  log "building Loki $LOKI_VERSION (first time only; about ten minutes on two cores)"
+  local start tmp dir
+  start=$(date +%s)
+  tmp="$(mktemp -d)"
+  dir="$(GOFLAGS=-mod=mod go mod download -json "github.com/grafana/loki/v3@v$LOKI_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -n "$dir" ] || die "could not download the Loki $LOKI_VERSION module"
+  cp -r "$dir" "$tmp/src"
+  chmod -R u+w "$tmp/src"
+  (cd "$tmp/src" && go mod edit -dropreplace github.com/grafana/loki/pkg/push &&
+    GOFLAGS=-mod=mod go build -trimpath -o "$tmp/loki" ./cmd/loki >"$tmp/build.log" 2>&1) ||
+    { tail -30 "$tmp/build.log" >&2; die "Loki build failed (log: $tmp/build.log)"; }
+  mkdir -p "$(dirname "$bin")"
+  mv "$tmp/loki" "$bin"
+  rm -rf "$tmp"
+  log "Loki built in $(( $(date +%s) - start )) s: $bin"
+}
+
 fetch_elasticsearch() {
   local home; home="$(es_home)"
   [ -x "$home/bin/elasticsearch" ] && return
@@ -95,7 +121,12 @@ ensure_es_user() {
 }
 
 cmd_build() {
+  # One build at a time per cache: parallel test runs wait for the first one's result.
+  mkdir -p "$cache"
+  exec 9>"$cache/.build.lock"
+  flock 9
   build_collector
+  build_loki
   fetch_elasticsearch
   [ -n "$(java_home)" ] || die "Elasticsearch $ES_VERSION needs Java 17 or newer; install openjdk-17-jre-headless (or set ES_JAVA_HOME)"
   ensure_es_user
@@ -170,9 +201,8 @@ start_loki() {
 }
 
 start_collector() {
-  local loki_exporters="$1"
   TRACELOG_ES_ENDPOINT="http://127.0.0.1:$es_port" TRACELOG_LOKI_ENDPOINT="http://127.0.0.1:$loki_port/otlp" \
-    TRACELOG_LOKI_EXPORTERS="$loki_exporters" TRACELOG_STORAGE_DIR="$work/collector/storage" \
+    TRACELOG_STORAGE_DIR="$work/collector/storage" \
     TRACELOG_OTLP_HTTP_ENDPOINT="$otlp_http" TRACELOG_OTLP_GRPC_ENDPOINT="$otlp_grpc" TRACELOG_HEALTH_ENDPOINT="$health" \
     nohup "$(collector_bin)" --config "$collector_dir/config.yaml" </dev/null >"$work/logs/collector.out" 2>&1 &
   echo $! >"$work/collector.pid"
@@ -185,23 +215,15 @@ cmd_start() {
   cmd_build
   mkdir -p "$work/logs"
   running "$work/elasticsearch/es.pid" && log "Elasticsearch already running" || start_es
-  local bin exporters='[otlp_http/loki]'
-  bin="$(loki_bin)"
-  if [ -n "$bin" ]; then
-    running "$work/loki.pid" && log "Loki already running" || start_loki "$bin"
-  else
-    exporters='[nop]'
-    log "Loki is not started: no Loki binary was found. Loki is AGPL-licensed and our scripts do not"
-    log "download it; set TRACELOG_LOKI_BIN to a Loki 3.x binary, or use collector/docker-compose.yml."
-  fi
-  running "$work/collector.pid" && log "collector already running" || start_collector "$exporters"
+  running "$work/loki.pid" && log "Loki already running" || start_loki "$(loki_bin)"
+  running "$work/collector.pid" && log "collector already running" || start_collector
   cat <<INFO
 tracelog stack is up (data and logs in $work):
   OTLP/HTTP      http://$otlp_http      (set OTEL_EXPORTER_OTLP_ENDPOINT=http://$otlp_http)
   OTLP/gRPC      $otlp_grpc
   health         http://$health/
   Elasticsearch  http://127.0.0.1:$es_port   (indices tracelog-logs, tracelog-traces)
-  Loki           $([ -n "$bin" ] && echo "http://127.0.0.1:$loki_port" || echo "not running (see above)")
+  Loki           http://127.0.0.1:$loki_port
 Stop it with: npm run stack:stop
 INFO
 }

@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { ALERTS } from './alerts.ts';
 import { DASHBOARDS } from './dashboards.ts';
 import type { DashboardSpec } from './dashboards.ts';
-import { DS } from './model.ts';
+import { ALL, DS } from './model.ts';
 import type { Panel, Target } from './model.ts';
 
 const root = new URL('../', import.meta.url);
@@ -25,7 +25,7 @@ function variable(name: DashboardSpec['variables'][number]): Record<string, unkn
     datasource: DS.esLogs,
     query: JSON.stringify({ find: 'terms', field }),
     includeAll: true,
-    allValue: '*',
+    allValue: ALL,
     current: { text: 'All', value: '$__all' },
     refresh: 2,
   });
@@ -43,7 +43,7 @@ function variable(name: DashboardSpec['variables'][number]): Record<string, unkn
         type: 'custom',
         query: 'FATAL,ERROR,WARN,INFO,DEBUG,TRACE',
         includeAll: true,
-        allValue: '*',
+        allValue: ALL,
         current: { text: 'All', value: '$__all' },
       };
     case 'trace_id':
@@ -57,10 +57,10 @@ function variable(name: DashboardSpec['variables'][number]): Record<string, unkn
     case 'search':
       return {
         name,
-        label: 'search (Lucene)',
+        label: 'message contains',
         type: 'textbox',
-        query: '*',
-        current: { text: '*', value: '*' },
+        query: '',
+        current: { text: '', value: '' },
       };
   }
 }

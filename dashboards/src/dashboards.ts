@@ -231,28 +231,31 @@ export const DASHBOARDS: DashboardSpec[] = [
       {
         title: 'Volume by component',
         type: 'timeseries',
-        es: esCount(`${ES_SCOPE} AND SeverityText:$level AND Scope.name:$component AND $search`, [
-          terms('3', 'Scope.name'),
-        ]),
+        es: esCount(
+          `${ES_SCOPE} AND SeverityText:/$level/ AND Scope.name:/$component/ AND Body:*$search*`,
+          [terms('3', 'Scope.name')],
+        ),
       },
       {
         title: 'Task runs by outcome',
         type: 'table',
         es: esTable(
-          `${ES_SCOPE} AND Attributes.event.name:(task.success OR task.failure) AND $search`,
+          `${ES_SCOPE} AND Attributes.event.name:(task.success OR task.failure) AND Body:*$search*`,
           [terms('3', 'Attributes.task.name'), terms('4', 'Attributes.task.outcome')],
         ),
       },
       {
         title: 'Records',
         type: 'logs',
-        es: esLogs(`${ES_SCOPE} AND SeverityText:$level AND Scope.name:$component AND $search`),
+        es: esLogs(
+          `${ES_SCOPE} AND SeverityText:/$level/ AND Scope.name:/$component/ AND Body:*$search*`,
+        ),
         width: 24,
       },
       {
         title: 'Records (Loki)',
         type: 'logs',
-        loki: `${LOKI_SCOPE} | severity_text=~"$level" | scope_name=~"$component" |= "$search"`,
+        loki: `${LOKI_SCOPE} | severity_text=~"$level" | scope_name=~"$component" |~ "(?i)$search"`,
         width: 24,
       },
     ],

@@ -10,9 +10,16 @@ export const DS = {
 } as const;
 export type DataSource = (typeof DS)[keyof typeof DS];
 
+/**
+ * The value Grafana inserts, unescaped, when "All" is selected: a regular expression, so one
+ * variable serves both data sources (Lucene regexp queries `field:/…/` and LogQL `=~`). Not `.*`:
+ * Loki refuses a stream selector whose matchers all match the empty string.
+ */
+export const ALL = '.+';
+
 /** Lucene filter every Elasticsearch panel starts from: the dashboard's service and environment. */
 export const ES_SCOPE =
-  'Resource.service.name:$service AND Resource.deployment.environment.name:$environment';
+  'Resource.service.name:/$service/ AND Resource.deployment.environment.name:/$environment/';
 /** LogQL stream selector every Loki panel starts from. */
 export const LOKI_SCOPE = '{service_name=~"$service", deployment_environment_name=~"$environment"}';
 

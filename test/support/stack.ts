@@ -16,10 +16,9 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
 /**
- * The real stack for end-to-end tests: our collector build and Elasticsearch (and Loki when a
- * binary is supplied), each on free loopback ports with its own temporary data, started and
- * stopped by the tests. Binaries come from `collector/scripts/stack.sh`, which fetches or builds
- * them into the cache on first use.
+ * The real stack for end-to-end tests: our collector build, Elasticsearch and Loki, each on free
+ * loopback ports with its own temporary data, started and stopped by the tests. Binaries come
+ * from `collector/scripts/stack.sh`, which fetches or builds them into the cache on first use.
  */
 
 const repo = new URL('../../', import.meta.url).pathname;
@@ -61,13 +60,6 @@ export function stackBinaries(): StackBinaries {
     lokiConfig: env.TRACELOG_LOKI_CONFIG!,
   };
   return binaries;
-}
-
-/** Why Loki-backed checks cannot run here, or undefined when a Loki binary is available. */
-export function lokiUnavailableReason(): string | undefined {
-  return stackBinaries().lokiBin
-    ? undefined
-    : 'no Loki binary: Loki is AGPL-licensed and not fetched by our scripts; set TRACELOG_LOKI_BIN to run these';
 }
 
 export function freePort(): Promise<number> {
@@ -267,6 +259,87 @@ export class Elasticsearch extends Managed {
     });
     if (response.status === 404) return 0;
     return ((await response.json()) as { count: number }).count;
+  }
+}
+
+/** One log line read back from Loki: its stream labels merged with its structured metadata. */
+export interface LokiEntry {
+  /** Nanoseconds since the epoch, as Loki returns it. */
+  ts: string;
+  line: string;
+  labels: Record<string, string>;
+}
+
+export interface LokiOptions {
+  /** Folder holding `<tenant>/*.yaml` ruler files (default: none, the ruler has nothing to load). */
+  rulesDir?: string;
+  /** How often the ruler evaluates (default 1m, Loki's own). */
+  ruleInterval?: string;
+}
+
+export class Loki extends Managed {
+  readonly dir = workDir('loki');
+  port = 0;
+  private grpcPort = 0;
+
+  constructor(private readonly opts: LokiOptions = {}) {
+    super();
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<this> {
+    const bin = stackBinaries();
+    if (!this.port) {
+      this.port = await freePort();
+      this.grpcPort = await freePort();
+    }
+    const emptyRules = join(this.dir, 'no-rules');
+    mkdirSync(emptyRules, { recursive: true });
+    this.launch(
+      bin.lokiBin,
+      [`-config.file=${bin.lokiConfig}`, '-config.expand-env=true'],
+      {
+        TRACELOG_LOKI_DIR: join(this.dir, 'data'),
+        TRACELOG_LOKI_PORT: String(this.port),
+        TRACELOG_LOKI_GRPC_PORT: String(this.grpcPort),
+        TRACELOG_LOKI_RULES: this.opts.rulesDir ?? emptyRules,
+        TRACELOG_LOKI_RULE_INTERVAL: this.opts.ruleInterval ?? '1m',
+      },
+      join(this.dir, 'loki.log'),
+    );
+    await waitFor(async () => (await fetch(`${this.url}/ready`)).ok, 120_000, 'Loki');
+    return this;
+  }
+
+  /** Runs a LogQL query through Loki's HTTP API and returns its JSON `data`. */
+  async request(
+    path: 'query_range' | 'query',
+    query: string,
+    params: Record<string, string> = {},
+  ): Promise<{ resultType: string; result: unknown[] }> {
+    const search = new URLSearchParams({ query, ...params });
+    const response = await fetch(`${this.url}/loki/api/v1/${path}?${search}`);
+    const text = await response.text();
+    if (!response.ok) throw new Error(`Loki ${path} ${query}: ${response.status} ${text}`);
+    return (JSON.parse(text) as { data: { resultType: string; result: unknown[] } }).data;
+  }
+
+  /** Log lines matching a LogQL log query within the last `sinceMs`, oldest first. */
+  async logs(query: string, sinceMs = 3_600_000, limit = 5000): Promise<LokiEntry[]> {
+    const now = Date.now();
+    const data = await this.request('query_range', query, {
+      start: `${(now - sinceMs) * 1e6}`,
+      end: `${(now + 60_000) * 1e6}`,
+      limit: String(limit),
+      direction: 'forward',
+    });
+    const streams = data.result as Array<{ stream: Record<string, string>; values: string[][] }>;
+    return streams
+      .flatMap((s) => s.values.map(([ts, line]) => ({ ts: ts!, line: line!, labels: s.stream })))
+      .sort((a, b) => (BigInt(a.ts) < BigInt(b.ts) ? -1 : BigInt(a.ts) > BigInt(b.ts) ? 1 : 0));
   }
 }
 
