@@ -4,36 +4,12 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
+import { start, stop } from './processes.mjs';
 
-const here = new URL('.', import.meta.url).pathname;
 const quick = process.env.BENCH_QUICK === '1';
 const ROUNDS = quick ? 1 : 3;
 const RECORDS = quick ? 50_000 : 200_000;
 const HTTP_SECONDS = quick ? 5 : 15;
-
-function start(args, env = {}) {
-  const child = spawn(process.execPath, args, {
-    cwd: here,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const firstLine = new Promise((resolve, reject) => {
-    let buffer = '';
-    child.stdout.on('data', (chunk) => {
-      buffer += chunk;
-      const newline = buffer.indexOf('\n');
-      if (newline >= 0) resolve(JSON.parse(buffer.slice(0, newline)));
-    });
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
-  });
-  return { child, firstLine };
-}
-
-const stop = (child) =>
-  new Promise((resolve) => {
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-  });
 
 const sink = start(['sink.mjs']);
 const sinkUrl = `http://127.0.0.1:${(await sink.firstLine).port}`;

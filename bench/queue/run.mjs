@@ -5,8 +5,8 @@
 // Each label runs `node <peer-script> tracelog <jobs>`; `bare` and `tracelog` (bench/queue/peer.mjs)
 // always run. Variants alternate within each round on one Redis and one OTLP sink; medians print.
 import { spawn } from 'node:child_process';
+import { start } from '../processes.mjs';
 
-const here = new URL('..', import.meta.url).pathname;
 const [roundsText = '3', jobsText = '3000', ...extra] = process.argv.slice(2);
 const ROUNDS = Number(roundsText);
 const JOBS = Number(jobsText);
@@ -18,24 +18,6 @@ const variants = [
     return { label, args: [script, 'tracelog'] };
   }),
 ];
-
-function start(args, env = {}) {
-  const child = spawn(process.execPath, args, {
-    cwd: here,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const firstLine = new Promise((resolve, reject) => {
-    let buffer = '';
-    child.stdout.on('data', (chunk) => {
-      buffer += chunk;
-      const newline = buffer.indexOf('\n');
-      if (newline >= 0) resolve(JSON.parse(buffer.slice(0, newline)));
-    });
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
-  });
-  return { child, firstLine };
-}
 
 const sink = start(['sink.mjs']);
 const sinkUrl = `http://127.0.0.1:${(await sink.firstLine).port}`;

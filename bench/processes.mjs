@@ -1,0 +1,30 @@
+// Child processes for the benchmark runners: each peer prints one JSON line when it is ready or
+// done, then runs until it exits or is stopped.
+import { spawn } from 'node:child_process';
+
+const here = new URL('.', import.meta.url).pathname;
+
+/** Starts `node <args>` in bench/; `firstLine` is the JSON the process prints first. */
+export function start(args, env = {}) {
+  const child = spawn(process.execPath, args, {
+    cwd: here,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const firstLine = new Promise((resolve, reject) => {
+    let buffer = '';
+    child.stdout.on('data', (chunk) => {
+      buffer += chunk;
+      const newline = buffer.indexOf('\n');
+      if (newline >= 0) resolve(JSON.parse(buffer.slice(0, newline)));
+    });
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+  });
+  return { child, firstLine };
+}
+
+export const stop = (child) =>
+  new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
