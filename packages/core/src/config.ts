@@ -75,6 +75,13 @@ export const KNOWN_ENV = [
   'TRACELOG_SHUTDOWN_DEADLINE',
 ] as const;
 
+/**
+ * The stack's own settings (collector, Loki, Elasticsearch, scripts) share the prefix; people
+ * export them in the same shell as their services, so they are not reported as unknown.
+ */
+const STACK_ENV =
+  /^TRACELOG_(ES|LOKI|COLLECTOR|OTLP|CORS)_|^TRACELOG_(CACHE|STACK_DIR|STORAGE_DIR|HEALTH_ENDPOINT|INGEST_TOKEN|MAX_BODY_BYTES|METRICS_EXPORTERS)$/;
+
 const SIZE_UNITS: Record<string, number> = {
   b: 1,
   kb: 1e3,
@@ -280,7 +287,11 @@ export function resolveCommonConfig(
   }
 
   for (const key of Object.keys(env)) {
-    if (key.startsWith('TRACELOG_') && !(KNOWN_ENV as readonly string[]).includes(key)) {
+    if (
+      key.startsWith('TRACELOG_') &&
+      !(KNOWN_ENV as readonly string[]).includes(key) &&
+      !STACK_ENV.test(key)
+    ) {
       const hint = closest(key, KNOWN_ENV);
       warnings.push(
         `${key} is not a tracelog setting${hint ? ` (did you mean ${hint}?)` : ''}; ignored`,

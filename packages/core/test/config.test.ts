@@ -99,6 +99,22 @@ describe('resolveCommonConfig', () => {
     );
   });
 
+  it('does not report the stack’s own TRACELOG_ settings as unknown', () => {
+    const { warnings } = resolveCommonConfig(
+      {},
+      {
+        TRACELOG_LOKI_BIN: '/opt/loki',
+        TRACELOG_ES_PORT: '9201',
+        TRACELOG_CORS_ORIGIN: 'http://localhost:5173',
+        TRACELOG_CACHE: '/var/cache/tracelog',
+        TRACELOG_SPOOL_DIRR: '/tmp/spool',
+      },
+    );
+    expect(warnings).toEqual([
+      expect.stringContaining('TRACELOG_SPOOL_DIRR is not a tracelog setting'),
+    ]);
+  });
+
   it('parses rate limits, dedupe windows and debug sampling from the environment', () => {
     const { config } = resolveCommonConfig(
       {},
