@@ -2,10 +2,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { DASHBOARDS } from '../../dashboards/src/dashboards.ts';
-import { buildDashboard } from '../../dashboards/src/build.ts';
 import { isEs } from '../../dashboards/src/model.ts';
-import type { EsTarget, LokiTarget, Target } from '../../dashboards/src/model.ts';
+import {
+  PANELS,
+  VARIABLE_QUERIES,
+  expectPanelData,
+  runPanel,
+  variableValues,
+} from '../support/panels.ts';
 import { seedTraffic } from '../support/seed-traffic.ts';
 import {
   Collector,
@@ -23,6 +27,7 @@ let es: Elasticsearch;
 let loki: Loki;
 let collector: Collector;
 let correlationId = '';
+const backends = () => ({ esUrl: es.url, loki, traceId: correlationId });
 
 /**
  * The committed Loki rules with a faster cadence for the test: evaluated every 5 s, firing after
@@ -95,171 +100,27 @@ afterAll(async () => {
   removeWorkDirs();
 });
 
-interface Variable {
-  name: string;
-  type: string;
-  query: string;
-  allValue?: string;
-  current: { value: string };
-}
-
-/**
- * Grafana's variable interpolation for the values a user starts from: "All" inserts the custom
- * all value unescaped; other values are escaped for the data source (Lucene for Elasticsearch,
- * string quoting for Loki); the correlation id is the one the user pastes.
- */
-function interpolate(text: string, variables: Variable[], ds: 'elasticsearch' | 'loki'): string {
-  return text.replace(/\$(\w+)/g, (match, name: string) => {
-    if (name === 'trace_id') return correlationId;
-    const variable = variables.find((v) => v.name === name);
-    if (!variable) return match;
-    const value = variable.current.value;
-    if (value === '$__all') return variable.allValue!;
-    return ds === 'elasticsearch'
-      ? value.replace(/([!*+\-=<>\s&|()[\]{}^~?:\\/"])/g, '\\$1')
-      : value.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
-  });
-}
-
-/** The request Grafana's Elasticsearch data source sends for a target (the parts we use). */
-function toSearch(target: EsTarget, variables: Variable[]): Record<string, unknown> {
-  const query = interpolate(target.query, variables, 'elasticsearch');
-  const body = {
-    bool: {
-      filter: [
-        { range: { '@timestamp': { gte: 'now-6h', lte: 'now' } } },
-        { query_string: { query, analyze_wildcard: true } },
-      ],
-    },
-  };
-  if (target.metrics.some((m) => m.type === 'logs' || m.type === 'raw_data')) {
-    return { query: body, size: 500, sort: [{ '@timestamp': 'desc' }] };
-  }
-  const metricAggs: Record<string, unknown> = {};
-  for (const metric of target.metrics) {
-    if (metric.type === 'count') continue;
-    if (metric.type === 'percentiles') {
-      metricAggs[metric.id] = {
-        percentiles: {
-          field: metric.field,
-          percents: (metric.settings?.percents as string[]).map(Number),
-        },
-      };
-    } else {
-      metricAggs[metric.id] = { [metric.type]: { field: metric.field } };
-    }
-  }
-  let aggs: Record<string, unknown> = metricAggs;
-  for (const bucket of [...target.bucketAggs].reverse()) {
-    const body =
-      bucket.type === 'date_histogram'
-        ? { date_histogram: { field: bucket.field, fixed_interval: '1m', min_doc_count: 0 } }
-        : {
-            terms: {
-              field: bucket.field,
-              size: Number(bucket.settings?.size ?? 10),
-              order: { _count: 'desc' },
-              min_doc_count: 1,
-            },
-          };
-    aggs = { [bucket.id]: Object.keys(aggs).length > 0 ? { ...body, aggs } : body };
-  }
-  return { query: body, size: 0, aggs };
-}
-
-/** Leaf buckets with documents, and whether every requested metric has a value in one of them. */
-function inspect(
-  result: Record<string, unknown>,
-  target: EsTarget,
-): { docs: number; metricsWithValues: boolean } {
-  let docs = 0;
-  let metricsWithValues = false;
-  const walk = (node: Record<string, unknown>, depth: number) => {
-    const bucketAgg = target.bucketAggs[depth];
-    if (!bucketAgg) {
-      const count = Number(node.doc_count ?? 0);
-      docs += count;
-      const values = target.metrics
-        .filter((m) => m.type !== 'count')
-        .map(
-          (m) => node[m.id] as { value?: number | null; values?: Record<string, number | null> },
-        );
-      if (count > 0 && values.every((v) => (v?.value ?? Object.values(v?.values ?? {})[0]) != null))
-        metricsWithValues = true;
-      return;
-    }
-    const agg = node[bucketAgg.id] as { buckets: Array<Record<string, unknown>> };
-    for (const bucket of agg.buckets) walk(bucket, depth + 1);
-  };
-  walk((result.aggregations ?? {}) as Record<string, unknown>, 0);
-  return {
-    docs,
-    metricsWithValues: metricsWithValues || target.metrics.every((m) => m.type === 'count'),
-  };
-}
-
-const panels = DASHBOARDS.flatMap((spec) => {
-  const dashboard = buildDashboard(spec) as {
-    templating: { list: Variable[] };
-    panels: Array<{ title: string; targets: Target[] }>;
-  };
-  return dashboard.panels.map((panel) => ({
-    name: `${spec.file} › ${panel.title}`,
-    target: panel.targets[0]!,
-    variables: dashboard.templating.list,
-  }));
-});
-
 describe('every Elasticsearch panel query returns data of the expected shape', () => {
-  it.each(panels.filter((p) => isEs(p.target)))('$name', async ({ target, variables }) => {
-    const es_ = target as EsTarget;
-    const index = es_.datasource.uid === 'tracelog-es-traces' ? 'tracelog-traces' : 'tracelog-logs';
-    const response = await fetch(`${es.url}/${index}/_search`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(toSearch(es_, variables)),
-    });
-    const result = (await response.json()) as Record<string, unknown>;
-    expect(response.status, JSON.stringify(result).slice(0, 500)).toBe(200);
-    if (es_.metrics.some((m) => m.type === 'logs')) {
-      const hits = (result.hits as { hits: unknown[] }).hits;
-      expect(hits.length).toBeGreaterThan(0);
-    } else {
-      const { docs, metricsWithValues } = inspect(result, es_);
-      expect(docs).toBeGreaterThan(0);
-      expect(metricsWithValues).toBe(true);
-    }
+  it.each(PANELS.filter((p) => isEs(p.target)))('$name', async (panel) => {
+    expectPanelData(await runPanel(panel, backends()));
   });
 });
 
 describe('every Loki panel query parses and returns log lines', () => {
-  it.each(panels.filter((p) => !isEs(p.target)))('$name', async ({ target, variables }) => {
-    const query = interpolate((target as LokiTarget).expr, variables, 'loki');
-    const lines = await loki.logs(query, 7_200_000, 1000);
-    expect(lines.length).toBeGreaterThan(0);
-    if (query.includes(correlationId)) {
-      expect(lines.every((l) => l.labels.trace_id === correlationId)).toBe(true);
+  it.each(PANELS.filter((p) => !isEs(p.target)))('$name', async (panel) => {
+    const data = await runPanel(panel, backends());
+    expectPanelData(data);
+    if (data.source === 'loki' && data.query.includes(correlationId)) {
+      expect(data.lines.every((l) => l.labels.trace_id === correlationId)).toBe(true);
       // Browser, API and worker: one correlation id across all three.
-      expect(new Set(lines.map((l) => l.labels.service_name)).size).toBe(3);
+      expect(new Set(data.lines.map((l) => l.labels.service_name)).size).toBe(3);
     }
   });
 });
 
 describe('every dashboard variable query returns values', () => {
-  const queries = new Map<string, string>();
-  for (const { variables } of panels)
-    for (const v of variables) if (v.type === 'query') queries.set(v.name, v.query);
-  it.each([...queries])('$0', async (_name, query) => {
-    const { field } = JSON.parse(query) as { find: 'terms'; field: string };
-    const response = await fetch(`${es.url}/tracelog-logs/_search`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ size: 0, aggs: { values: { terms: { field, size: 500 } } } }),
-    });
-    const body = (await response.json()) as {
-      aggregations: { values: { buckets: Array<{ key: string }> } };
-    };
-    expect(body.aggregations.values.buckets.length).toBeGreaterThan(0);
+  it.each(VARIABLE_QUERIES)('$0', async (_name, query) => {
+    expect((await variableValues(es.url, query)).length).toBeGreaterThan(0);
   });
 });
 
