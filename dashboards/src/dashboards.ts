@@ -214,9 +214,11 @@ export const DASHBOARDS: DashboardSpec[] = [
         title: 'Failed API calls (browser fetch spans with status ≥ 400)',
         type: 'table',
         esDatasource: DS.esTraces,
+        // By url.full: the browser's client spans carry the called URL (redacted) as the HTTP
+        // client conventions define it; url.path is a server span attribute they never have.
         es: esTable(
           `${frontend} AND Kind:SPAN_KIND_CLIENT AND Attributes.http.response.status_code:[400 TO 599]`,
-          [terms('3', 'Attributes.url.path', 20)],
+          [terms('3', 'Attributes.url.full', 20)],
         ),
       },
     ],

@@ -315,14 +315,15 @@ export function seedTraffic(): SeededTraffic {
       });
     }
     webSpans.push({
-      name: 'HTTP POST',
+      name: 'POST',
       kind: 3,
       traceId: i === 0 ? correlationId : hex(16),
       spanId: i === 0 ? browserSpan : hex(8),
       status: i % 3 ? 0 : 2,
       attributes: {
         'http.request.method': 'POST',
-        'url.path': i % 2 ? '/api/orders' : '/api/quotes',
+        'url.full': `https://trading.example.com${i % 2 ? '/api/orders' : '/api/quotes'}`,
+        'server.address': 'trading.example.com',
         'http.response.status_code': i % 3 ? 200 : 502,
       },
     });
