@@ -267,6 +267,23 @@ describe('a job enqueued by a request', () => {
         term('Attributes.messaging.message.conversation_id', traceId),
       );
       expect(byConversation).toBeGreaterThanOrEqual(3);
+      // The queue options given to init() reach the instrumentation: stats after every job.
+      const stats = await waitFor(
+        async () => {
+          const found = await es.search('tracelog-logs', {
+            bool: {
+              filter: [
+                term('Resource.service.name', 'settlement-svc'),
+                term('Attributes.event.name', 'worker.stats'),
+              ],
+            },
+          });
+          return found.length > 0 ? found : undefined;
+        },
+        60_000,
+        'a worker.stats record',
+      );
+      expect(stats[0]).toMatchObject({ 'Attributes.worker.processed': 1 });
 
       const lines = await lokiLines(
         `{service_name="settlement-svc"} | trace_id="${traceId}"`,

@@ -10,7 +10,7 @@ import {
   resolveCommonConfig,
 } from '@tracelog/core';
 import type { ResolvedCommonConfig } from '@tracelog/core';
-import type { InitOptions } from './types.js';
+import type { BullMQOptions, InitOptions } from './types.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -54,7 +54,8 @@ export interface ResolvedConfig extends ResolvedCommonConfig {
   shutdownDeadlineMs: number;
   handleSignals: boolean;
   metricsIntervalMs: number;
-  instrumentations: { http: boolean; bullmq: boolean };
+  /** `false`, or the options for the queue instrumentation. */
+  instrumentations: { http: boolean; bullmq: false | BullMQOptions };
 }
 
 /**
@@ -176,7 +177,7 @@ export function resolveConfig(
     ),
     instrumentations: {
       http: options.instrumentations?.http ?? true,
-      bullmq: options.instrumentations?.bullmq ?? true,
+      bullmq: bullmqOptions(options.instrumentations?.bullmq),
     },
   };
   return { config, warnings };
@@ -189,4 +190,9 @@ function listEnv(value: string | undefined): string[] | undefined {
 function trimSlash(url: string | undefined): string | undefined {
   if (!url) return undefined;
   return url.endsWith('/') ? url.slice(0, -1) : url;
+}
+
+function bullmqOptions(option: boolean | BullMQOptions | undefined): false | BullMQOptions {
+  if (option === false) return false;
+  return option === true || option === undefined ? {} : option;
 }

@@ -6,7 +6,13 @@ export { task, timed } from './task.js';
 export type { TaskContext, TaskOptions, TimedOptions } from './task.js';
 export { OpenTelemetryTransport } from './transport.js';
 export type { OpenTelemetryTransportOptions } from './transport.js';
-export type { ExportStats, InitOptions, ShutdownOptions, TracelogHandle } from './types.js';
+export type {
+  BullMQOptions,
+  ExportStats,
+  InitOptions,
+  ShutdownOptions,
+  TracelogHandle,
+} from './types.js';
 export { createRelay } from './relay/relay.js';
 export type { FastifyLike, NextFunction, Relay, RelayOptions, RelayStats } from './relay/types.js';
 export { ATTR, EVENT } from '@tracelog/core';

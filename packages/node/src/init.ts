@@ -48,7 +48,7 @@ import { configureLoggers } from './logger.js';
 import { LogPipeline, SpanPipeline } from './pipeline.js';
 import { runSelfCheck } from './selfcheck.js';
 import { ConsoleSink } from './sinks/console.js';
-import type { InitOptions, ShutdownOptions, TracelogHandle } from './types.js';
+import type { BullMQOptions, InitOptions, ShutdownOptions, TracelogHandle } from './types.js';
 import { VERSION } from './version.js';
 
 type Signal = 'logs' | 'traces' | 'metrics';
@@ -259,7 +259,8 @@ function start(config: ResolvedConfig): TracelogHandle {
     // functions only after this.
     syncBuiltinESMExports();
   }
-  const disableQueue = config.instrumentations.bullmq ? enableQueueInstrumentation() : undefined;
+  const queueOptions = config.instrumentations.bullmq;
+  const disableQueue = queueOptions ? enableQueueInstrumentation(queueOptions) : undefined;
 
   let shuttingDown: Promise<void> | undefined;
   const flushChannels = async (deadline: number) => {
@@ -381,13 +382,13 @@ function installExitHooks(hooks: {
  * Turns on BullMQ instrumentation when `@tracelog/queue-instrumentation` is installed, resolved
  * as the application would resolve it: from its entry script's folder, then the working folder.
  */
-function enableQueueInstrumentation(): (() => void) | undefined {
+function enableQueueInstrumentation(options: BullMQOptions): (() => void) | undefined {
   for (const base of appResolutionBases()) {
     try {
       const queue = createRequire(join(base, 'index.js'))('@tracelog/queue-instrumentation') as {
-        instrumentBullMQ?: () => { disable(): void };
+        instrumentBullMQ?: (options: BullMQOptions) => { disable(): void };
       };
-      const handle = queue.instrumentBullMQ?.();
+      const handle = queue.instrumentBullMQ?.(options);
       return handle ? () => handle.disable() : undefined;
     } catch {
       // not installed there

@@ -46,8 +46,25 @@ export interface InitOptions extends CommonOptions {
   handleSignals?: boolean;
   /** How often metrics are exported. @default 15000 */
   metricsIntervalMs?: number;
-  /** Automatic instrumentations; BullMQ needs `@tracelog/queue-instrumentation` installed. */
-  instrumentations?: { http?: boolean; bullmq?: boolean };
+  /**
+   * Automatic instrumentations. BullMQ needs `@tracelog/queue-instrumentation` installed; an
+   * object instead of `true` is passed to its `instrumentBullMQ()` (see that package's README).
+   */
+  instrumentations?: { http?: boolean; bullmq?: boolean | BullMQOptions };
+}
+
+/** The queue instrumentation's options that can be set from `init()`. */
+export interface BullMQOptions {
+  /** How a job's processing span relates to its enqueuer. @default 'auto' */
+  consumerParent?: 'parent' | 'link' | 'auto';
+  /** In `auto`, bulk adds of more jobs than this start their own traces. @default 20 */
+  fanOutThreshold?: number;
+  /** Log `worker.stats` after this many jobs per worker… @default 100 */
+  statsEveryJobs?: number;
+  /** …or after this long, whichever comes first. @default 60000 */
+  statsEveryMs?: number;
+  /** Record job data (redacted) on `job.enqueued` and `job.started`. @default true */
+  recordJobData?: boolean;
 }
 
 export interface ShutdownOptions {
