@@ -53,7 +53,7 @@ for (let round = 0; round < ROUNDS; round++) {
     );
   }
 }
-// Queue: jobs/s on the same Redis, bare vs instrumented, alternating.
+// Queue: jobs/s on the same Redis and sink, bare vs ours vs BullMQ's own telemetry, alternating.
 const redisPort = 20_000 + Math.floor(Math.random() * 20_000);
 const redis = spawn(
   'redis-server',
@@ -62,9 +62,12 @@ const redis = spawn(
 );
 await new Promise((resolve) => setTimeout(resolve, 500));
 const JOBS = quick ? 1000 : 3000;
-const queueRuns = { bare: [], tracelog: [] };
+const queueVariants = ['bare', 'tracelog', 'bullmq-otel'];
+const queueRuns = Object.fromEntries(queueVariants.map((v) => [v, []]));
+const queueDelivered = Object.fromEntries(queueVariants.map((v) => [v, []]));
 for (let round = 0; round < ROUNDS; round++) {
-  for (const variant of ['bare', 'tracelog']) {
+  for (const variant of queueVariants) {
+    await sinkStats();
     const { child, firstLine } = start(['queue/peer.mjs', variant, String(JOBS)], {
       SINK_URL: sinkUrl,
       REDIS_PORT: String(redisPort),
@@ -72,6 +75,7 @@ for (let round = 0; round < ROUNDS; round++) {
     const result = await firstLine;
     await new Promise((resolve) => child.once('exit', resolve));
     queueRuns[variant].push(result.jobsPerSecond);
+    queueDelivered[variant].push((await sinkStats()).bytes);
     console.log(`queue round ${round + 1}: ${variant} ${result.jobsPerSecond} jobs/s`);
   }
 }
@@ -87,6 +91,12 @@ const ratio = (a, b) => (a / b).toFixed(2);
 const version = (name) =>
   JSON.parse(readFileSync(new URL(`node_modules/${name}/package.json`, import.meta.url), 'utf8'))
     .version;
+
+const queueLabels = {
+  bare: `bare BullMQ ${version('bullmq')}`,
+  tracelog: 'with tracelog instrumentation',
+  'bullmq-otel': 'with bullmq-otel + NodeSDK',
+};
 
 const table = `# Benchmarks
 
@@ -117,11 +127,13 @@ Goal: tracelog ≥ 0.85× bare req/s.
 
 ## BullMQ jobs (${JOBS.toLocaleString('en')} no-op jobs, addBulk by 100, worker concurrency 10, same Redis)
 
-| worker | jobs/s | ÷ bare |
-| --- | ---: | ---: |
-| bare BullMQ ${version('bullmq')} | ${median(queueRuns.bare).toLocaleString('en')} | 1.00 |
-| with tracelog instrumentation | ${median(queueRuns.tracelog).toLocaleString('en')} | ${ratio(median(queueRuns.tracelog), median(queueRuns.bare))} |
+| worker | jobs/s | ÷ bare | KB delivered to the sink |
+| --- | ---: | ---: | ---: |
+${queueVariants.map((v) => `| ${queueLabels[v]} | ${median(queueRuns[v]).toLocaleString('en')} | ${ratio(median(queueRuns[v]), median(queueRuns.bare))} | ${Math.round(median(queueDelivered[v]) / 1024).toLocaleString('en')} |`).join('\n')}
 
+bullmq-otel is BullMQ's own tracing (its \`telemetry\` option, bullmq-otel ${version('bullmq-otel')}) on the
+upstream NodeSDK, exporting spans as OTLP protobuf: spans only. tracelog also emits the job
+lifecycle logs (\`job.enqueued\`, \`job.started\`, \`job.succeeded\`) and the queue metrics.
 Goal: ≥ 0.9× bare.
 `;
 writeFileSync(new URL('RESULTS.md', import.meta.url), table);

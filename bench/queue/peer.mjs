@@ -1,5 +1,7 @@
-// One queue benchmark run in its own process: `node peer.mjs <bare|tracelog> <jobs>`; prints jobs/s
-// (from the first add until the worker finished the last job) for the same Redis.
+// One queue benchmark run in its own process: `node peer.mjs <bare|tracelog|bullmq-otel> <jobs>`;
+// prints jobs/s (from the first add until the worker finished the last job) for the same Redis.
+// `bullmq-otel` is BullMQ's own tracing (its `telemetry` option) on the upstream NodeSDK, exporting
+// spans as OTLP protobuf to the same sink; it makes spans only (no lifecycle logs, no metrics).
 import { performance } from 'node:perf_hooks';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,13 +25,41 @@ if (variant === 'tracelog') {
   });
   instrumentBullMQ({ modules: [bullmq] });
 }
+let bullmqTelemetry;
+if (variant === 'bullmq-otel') {
+  const { NodeSDK } = await import('@opentelemetry/sdk-node');
+  const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace');
+  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
+  const { BullMQOtel } = await import('bullmq-otel');
+  process.env.OTEL_SERVICE_NAME = 'bench-queue';
+  process.env.OTEL_METRICS_EXPORTER = 'none';
+  process.env.OTEL_LOGS_EXPORTER = 'none';
+  const sdk = new NodeSDK({
+    instrumentations: [],
+    spanProcessors: [
+      // A queue large enough for the whole run: the default (2,048 spans) drops silently, and a
+      // peer that delivers less than it traced would look cheaper than it is.
+      new BatchSpanProcessor({
+        exporter: new OTLPTraceExporter({ url: `${process.env.SINK_URL}/v1/traces` }),
+        maxQueueSize: 1_000_000,
+      }),
+    ],
+  });
+  sdk.start();
+  telemetry = sdk;
+  bullmqTelemetry = new BullMQOtel({ tracerName: 'bench-queue' });
+}
 const connection = { host: '127.0.0.1', port: Number(process.env.REDIS_PORT) };
 const name = `bench-${variant}-${process.pid}`;
-const queue = new bullmq.Queue(name, { connection });
+const queue = new bullmq.Queue(name, { connection, telemetry: bullmqTelemetry });
 let done = 0;
 let finish;
 const finished = new Promise((resolve) => (finish = resolve));
-const worker = new bullmq.Worker(name, async () => undefined, { connection, concurrency: 10 });
+const worker = new bullmq.Worker(name, async () => undefined, {
+  connection,
+  concurrency: 10,
+  telemetry: bullmqTelemetry,
+});
 worker.on('completed', () => {
   if (++done === count) finish();
 });
@@ -48,6 +78,7 @@ const seconds = (performance.now() - start) / 1000;
 await worker.close();
 await queue.obliterate({ force: true });
 await queue.close();
+// Both SDKs flush what they hold on shutdown; the sink's byte count shows what arrived.
 await telemetry?.shutdown({ deadlineMs: 30_000 });
 rmSync(spool, { recursive: true, force: true });
 process.stdout.write(

@@ -2,8 +2,8 @@
 // `npm run bench` runs the same peer inside its suite and writes RESULTS.md; this prints only).
 // Usage (from the repo root, after building the packages and installing bench/):
 //   node bench/queue/run.mjs [rounds] [jobs] [label=peer-script ...]
-// Each label runs `node <peer-script> tracelog <jobs>`; `bare` and `tracelog` (bench/queue/peer.mjs)
-// always run. Variants alternate within each round on one Redis and one OTLP sink; medians print.
+// Each label runs `node <peer-script> tracelog <jobs>`; `bare`, `tracelog` and `bullmq-otel`
+// (bench/queue/peer.mjs) always run. Variants alternate within each round on one Redis and one OTLP sink; medians print.
 import { spawn } from 'node:child_process';
 import { start } from '../processes.mjs';
 
@@ -13,6 +13,7 @@ const JOBS = Number(jobsText);
 const variants = [
   { label: 'bare', args: ['queue/peer.mjs', 'bare'] },
   { label: 'tracelog', args: ['queue/peer.mjs', 'tracelog'] },
+  { label: 'bullmq-otel', args: ['queue/peer.mjs', 'bullmq-otel'] },
   ...extra.map((spec) => {
     const [label, script] = spec.split('=');
     return { label, args: [script, 'tracelog'] };
