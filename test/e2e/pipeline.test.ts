@@ -25,6 +25,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // A service a failed test left running would write into folders removed below.
+  for (const child of services)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await collector?.stop();
   await Promise.all([loki?.stop(), es?.stop()]);
   removeWorkDirs();
@@ -41,6 +44,7 @@ const lokiLines = (query: string, min: number, what: string, timeoutMs = 60_000)
     what,
   );
 
+const services: ChildProcess[] = [];
 function node(
   script: string,
   env: Record<string, string>,
@@ -55,6 +59,7 @@ function node(
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  services.push(child);
   const line = new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {

@@ -158,7 +158,7 @@ function builtinPatterns(mask: string): Pattern[] {
     {
       name: 'card-number',
       pattern: /\b\d(?:[ -]?\d){12,18}\b/g,
-      replace: (match) => (luhn(match.replace(/\D/g, '')) ? `${mask}:card` : match),
+      replace: (match) => (isCardNumber(match.replace(/\D/g, '')) ? `${mask}:card` : match),
     },
   ];
 }
@@ -252,11 +252,13 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
       case 'string':
         return redactText(value, key);
       case 'number':
-        return Number.isInteger(value) && Math.abs(value) >= 1e12 && luhn(String(Math.abs(value)))
+        return Number.isInteger(value) &&
+          Math.abs(value) >= 1e12 &&
+          isCardNumber(String(Math.abs(value)))
           ? `${mask}:card`
           : value;
       case 'bigint':
-        return luhn(value.toString().replace('-', '')) ? `${mask}:card` : value;
+        return isCardNumber(value.toString().replace('-', '')) ? `${mask}:card` : value;
       case 'object':
         break;
       default:
@@ -437,6 +439,18 @@ function splitKey(key: string): string[] {
 
 function normalize(key: string): string {
   return key.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+/**
+ * A card number: 13–19 digits that pass the Luhn check and start as an issuer's do — 2 to 6 for
+ * the card networks (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay), 1 only for 15-digit
+ * UATP cards. The prefix rule spares epoch timestamps in milli-, micro- and nanoseconds (13, 16
+ * and 19 digits starting with 1), a tenth of which pass Luhn and would otherwise be masked.
+ */
+export function isCardNumber(digits: string): boolean {
+  const first = digits.charCodeAt(0) - 48;
+  const issuer = (first >= 2 && first <= 6) || (first === 1 && digits.length === 15);
+  return issuer && luhn(digits);
 }
 
 /** The Luhn checksum: card numbers pass it, most order ids and timestamps don't. */

@@ -80,6 +80,21 @@ describe('sensitive values', () => {
     expect(luhn('1234567890123')).toBe(false);
   });
 
+  it('masks numbers that start as cards do, not epoch timestamps that happen to pass Luhn', () => {
+    // Each of these passes the Luhn check.
+    expect(r.redactString('run kill-1795574460055')).toBe('run kill-1795574460055'); // ms
+    expect(r.redactString('at 1795574460050124')).toBe('at 1795574460050124'); // µs
+    expect(r.redactValue(1795574460055)).toBe(1795574460055);
+    expect(r.redactString('uatp 135410014004955')).toBe('uatp [REDACTED]:card');
+    for (const card of [
+      '378282246310005',
+      '6011111111111117',
+      '3530111333300000',
+      '2221000000000009',
+    ])
+      expect(r.redactString(`pay ${card}`), card).toBe('pay [REDACTED]:card');
+  });
+
   it('leaves ordinary text untouched and returns the same string', () => {
     const text = 'order accepted for ACME at 12.5';
     expect(r.redactString(text)).toBe(text);
