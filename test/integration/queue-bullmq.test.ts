@@ -396,6 +396,78 @@ describe('BullMQ: request → enqueue → worker', () => {
     ).toEqual([1, 4, 7, 10]);
   });
 
+  it('logs worker.stats for a worker that went idle, without a further job, and stays quiet while nothing new happens', async () => {
+    // A job count the test never reaches: every report here comes from the worker's timer.
+    instrument({ statsEveryJobs: 1000, statsEveryMs: 300 });
+    const { name, queue } = queueAndWorker(async () => 'ok');
+    await queue.addBulk([1, 2, 3].map((n) => ({ name: 'leg', data: { n } })));
+    const processed = () =>
+      jobLogs(name, EVENT.WORKER_STATS).map((l) => l.attributes[ATTR.WORKER_PROCESSED]);
+    // No fourth job: the idle worker's timer reports the three.
+    await arrived(() => processed().includes(3), 'the idle worker’s stats');
+    expect(jobLogs(name, EVENT.WORKER_STATS).at(-1)!.attributes).toMatchObject({
+      [ATTR.MESSAGING_SYSTEM]: 'bullmq',
+      [ATTR.MESSAGING_DESTINATION_NAME]: name,
+      [ATTR.WORKER_PROCESSED]: 3,
+      [ATTR.WORKER_SUCCEEDED]: 3,
+      [ATTR.WORKER_FAILED]: 0,
+    });
+    // Several idle intervals, then news: one more cumulative report, no repeats of the same counts.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await queue.add('leg', { n: 4 });
+    await arrived(() => processed().includes(4), 'the report after the next job');
+    expect(new Set(processed()).size).toBe(processed().length);
+    expect(processed().at(-1)).toBe(4);
+  });
+
+  it('leaves no stats timer behind a closed worker: its process exits on its own', async () => {
+    const name = `idle-exit-${Date.now().toString(36)}`;
+    // Built packages, as an application would load them; no process.exit anywhere.
+    const script = `
+      import * as bullmq from 'bullmq';
+      import { init } from '@tracelog/node';
+      import { instrumentBullMQ } from '@tracelog/queue-instrumentation';
+      const telemetry = init({
+        serviceName: 'idle-exit', endpoint: ${JSON.stringify(receiver.url)}, protocol: 'http/json',
+        console: false, spool: false, handleSignals: false, instrumentations: { bullmq: false },
+      });
+      instrumentBullMQ({ statsEveryJobs: 1000, statsEveryMs: 300, modules: [bullmq] });
+      const connection = { host: '127.0.0.1', port: ${redis.port} };
+      const queue = new bullmq.Queue(${JSON.stringify(name)}, { connection });
+      const worker = new bullmq.Worker(${JSON.stringify(name)}, async () => 'ok', { connection });
+      await queue.addBulk([1, 2, 3].map((n) => ({ name: 'leg', data: { n } })));
+      // The test says when the idle report has arrived; then everything is closed.
+      process.stdin.once('data', async () => {
+        await worker.close();
+        await queue.close();
+        await telemetry.shutdown();
+        process.stdin.destroy();
+        process.stdout.write('closed\\n');
+      });
+    `;
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: new URL('..', import.meta.url).pathname,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += String(chunk)));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await arrived(
+      () =>
+        jobLogs(name, EVENT.WORKER_STATS).some((l) => l.attributes[ATTR.WORKER_PROCESSED] === 3),
+      'the child worker’s idle stats',
+    );
+    child.stdin.write('close\n');
+    const code = await Promise.race([
+      exited,
+      new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 60_000)),
+    ]);
+    if (code === 'still running') child.kill('SIGKILL');
+    expect(out).toContain('closed');
+    expect(code).toBe(0);
+  });
+
   it('exports worker metrics', async () => {
     await telemetry.flush();
     const { metrics } = await import('@opentelemetry/api');

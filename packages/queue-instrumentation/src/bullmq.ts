@@ -11,6 +11,7 @@ import { resolveOptions } from './options.js';
 import { enqueueTraced, startEnqueue } from './producer.js';
 import type { Enqueue } from './producer.js';
 import type { JobCarrier, QueueInstrumentationOptions } from './types.js';
+import { startStatsTimer } from './worker-stats.js';
 
 type Fn = (...args: unknown[]) => unknown;
 type Proto = Record<string, unknown>;
@@ -229,13 +230,36 @@ function patchModule(
   );
 
   // The worker's own loops (polling, stalled checks, lock renewal) never run inside a request's
-  // context, whatever context the worker was created or started in.
+  // context, whatever context the worker was created or started in. A running worker has a
+  // stats timer, so it reports after going idle too; closing the worker (or disabling the
+  // instrumentation) stops it.
+  const statsTimers = new Map<object, () => void>();
+  undo.push(() => {
+    for (const stop of statsTimers.values()) stop();
+    statsTimers.clear();
+  });
   wrap(
     mod.Worker?.prototype,
     'run',
     (original) =>
-      function (this: unknown, ...args: unknown[]) {
+      function (this: { name: string }, ...args: unknown[]) {
+        try {
+          if (!statsTimers.has(this))
+            statsTimers.set(this, startStatsTimer('bullmq', this.name, resolved));
+        } catch (error) {
+          diag.warn(`queue instrumentation: could not start worker stats: ${String(error)}`);
+        }
         return context.with(ROOT_CONTEXT, () => original.apply(this, args));
+      },
+  );
+  wrap(
+    mod.Worker?.prototype,
+    'close',
+    (original) =>
+      function (this: object, ...args: unknown[]) {
+        statsTimers.get(this)?.();
+        statsTimers.delete(this);
+        return original.apply(this, args);
       },
   );
 

@@ -13,8 +13,8 @@ import { destination, instruments } from './instruments.js';
 import type { Destination } from './instruments.js';
 import { resolveOptions } from './options.js';
 import type { ResolvedOptions } from './options.js';
-import { WorkerStats } from './stats.js';
 import type { JobCarrier, QueueInstrumentationOptions } from './types.js';
+import { countFinished } from './worker-stats.js';
 
 /** What a job run needs to know about the job. */
 export interface JobInfo {
@@ -50,8 +50,6 @@ interface Attempt {
   destination: Destination;
   start: number;
 }
-
-const stats = new Map<string, WorkerStats>();
 
 /**
  * Runs one attempt of a job: a `process {queue}` CONSUMER span under the enqueuer's context (or
@@ -219,35 +217,13 @@ function finish(attempt: Attempt, outcome: Outcome, error: unknown): void {
     attributes: record,
     context: ctx,
   });
-  reportStats(attempt, outcome === 'succeeded' ? 'succeeded' : 'failed', durationMs);
-}
-
-function reportStats(attempt: Attempt, outcome: 'succeeded' | 'failed', durationMs: number): void {
-  const { info, options } = attempt;
-  const key = `${info.system}\u0000${info.queue}`;
-  let worker = stats.get(key);
-  if (!worker) {
-    worker = new WorkerStats(options.statsEveryJobs, options.statsEveryMs);
-    stats.set(key, worker);
-  }
-  const report = worker.record(outcome, durationMs);
-  if (!report) return;
-  instruments().logger.emit({
-    eventName: EVENT.WORKER_STATS,
-    severityNumber: SEVERITY_NUMBER.info,
-    severityText: 'INFO',
-    body: `${info.queue}: ${report.processed} processed, ${report.failed} failed, p95 ${report.p95} ms`,
-    attributes: {
-      ...attempt.destination.attributes,
-      [ATTR.WORKER_PROCESSED]: report.processed,
-      [ATTR.WORKER_SUCCEEDED]: report.succeeded,
-      [ATTR.WORKER_FAILED]: report.failed,
-      [ATTR.WORKER_DURATION_P50_MS]: report.p50,
-      [ATTR.WORKER_DURATION_P95_MS]: report.p95,
-      [ATTR.WORKER_DURATION_P99_MS]: report.p99,
-    },
-    context: ROOT_CONTEXT,
-  });
+  countFinished(
+    info.system,
+    info.queue,
+    attempt.options,
+    outcome === 'succeeded' ? 'succeeded' : 'failed',
+    durationMs,
+  );
 }
 
 function isUnrecoverable(error: unknown): boolean {

@@ -15,8 +15,10 @@ const RESERVOIR = 1000;
 
 /**
  * Processed/succeeded/failed counts and duration percentiles of one queue's worker, reported
- * after every `everyJobs` jobs, or with the first job to finish once `everyMs` has passed since
- * the last report, whichever comes first.
+ * after every `everyJobs` jobs, or once `everyMs` has passed since the last report, whichever
+ * comes first. The time-based report comes with the first job to finish after the interval, or
+ * from the worker's timer (`due()`) when no job finishes; an interval in which nothing finished
+ * reports nothing, since the cumulative counts have not changed.
  */
 export class WorkerStats {
   private processed = 0;
@@ -46,9 +48,21 @@ export class WorkerStats {
       const slot = Math.floor(Math.random() * this.windowJobs);
       if (slot < RESERVOIR) this.durations[slot] = durationMs;
     }
-    const now = this.now();
-    if (this.processed % this.everyJobs !== 0 && now - this.lastReport < this.everyMs)
-      return undefined;
+    if (this.processed % this.everyJobs !== 0 && this.msUntilDue() > 0) return undefined;
+    return this.report();
+  }
+
+  /** The report, when the interval has passed and a job finished since the last one. */
+  due(): StatsReport | undefined {
+    return this.windowJobs > 0 && this.msUntilDue() === 0 ? this.report() : undefined;
+  }
+
+  /** How long until the interval since the last report has passed; 0 when it has. */
+  msUntilDue(): number {
+    return Math.max(0, this.lastReport + this.everyMs - this.now());
+  }
+
+  private report(): StatsReport {
     const sorted = this.durations.sort((a, b) => a - b);
     const rank = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
     const report = {
@@ -59,7 +73,7 @@ export class WorkerStats {
       p95: rank(95),
       p99: rank(99),
     };
-    this.lastReport = now;
+    this.lastReport = this.now();
     this.durations = [];
     this.windowJobs = 0;
     return report;

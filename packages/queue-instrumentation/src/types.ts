@@ -14,7 +14,10 @@ export interface QueueInstrumentationOptions {
   fanOutThreshold?: number;
   /** Log `worker.stats` after this many jobs per worker… @default 100 */
   statsEveryJobs?: number;
-  /** …or after this long, whichever comes first. @default 60000 */
+  /**
+   * …or after this long, whichever comes first; a running worker's timer reports when it has gone
+   * idle, but only when a job finished since the last report. @default 60000
+   */
   statsEveryMs?: number;
   /** Record job data (redacted) on `job.enqueued` and `job.started`. @default true */
   recordJobData?: boolean;

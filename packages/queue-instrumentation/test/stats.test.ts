@@ -55,6 +55,26 @@ describe('WorkerStats', () => {
     expect(stats.record('succeeded', 3)).toMatchObject({ processed: 5, p50: 1, p99: 3 });
   });
 
+  it('has a report due from the timer only once the interval has passed and a job finished since the last report', () => {
+    const time = clock();
+    const stats = new WorkerStats(100, 300, time.now);
+    expect(stats.due()).toBeUndefined(); // nothing finished yet
+    expect(stats.record('succeeded', 4)).toBeUndefined();
+    expect(stats.record('failed', 6)).toBeUndefined();
+    time.advance(299);
+    expect(stats.msUntilDue()).toBe(1);
+    expect(stats.due()).toBeUndefined();
+    time.advance(1);
+    expect(stats.due()).toEqual({ processed: 2, succeeded: 1, failed: 1, p50: 4, p95: 6, p99: 6 });
+    // An idle interval: the same cumulative counts again would be noise.
+    time.advance(1000);
+    expect(stats.msUntilDue()).toBe(0);
+    expect(stats.due()).toBeUndefined();
+    // News after the idle period: the next job finishing reports at once, counts cumulative.
+    expect(stats.record('succeeded', 2)).toMatchObject({ processed: 3, succeeded: 2, p50: 2 });
+    expect(stats.msUntilDue()).toBe(300);
+  });
+
   it('keeps percentiles exact up to its reservoir and bounded past it', () => {
     const stats = new WorkerStats(5000, 60_000, () => 0);
     let report;
