@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as bullmq from 'bullmq';
+import * as bullmq5 from 'bullmq5';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTR, EVENT, getScopedAttributes } from '@tracelog/core';
 import { getLogger, init, withContext } from '@tracelog/node';
@@ -12,7 +13,8 @@ import { instrumentBullMQ } from '@tracelog/queue-instrumentation';
 import { OtlpReceiver } from '../../packages/node/test/support/receiver.js';
 import { startRedis } from '../support/redis.js';
 
-// BullMQ 6 on a real Redis, with @tracelog/node exporting to an in-process OTLP receiver.
+// BullMQ 6 on a real Redis, with @tracelog/node exporting to an in-process OTLP receiver; the
+// core of it (trace continuity, attempts, failure) also on the latest BullMQ 5.
 const receiver = new OtlpReceiver();
 let telemetry: TracelogHandle;
 let redis: Awaited<ReturnType<typeof startRedis>>;
@@ -45,20 +47,23 @@ afterAll(async () => {
   rmSync(spoolDir, { recursive: true, force: true });
 });
 
-function instrument(options: Parameters<typeof instrumentBullMQ>[0] = {}) {
+type BullMQ = typeof bullmq;
+
+function instrument(options: Parameters<typeof instrumentBullMQ>[0] = {}, mod: BullMQ = bullmq) {
   instrumentation?.disable();
-  instrumentation = instrumentBullMQ({ ...options, modules: [bullmq] });
+  instrumentation = instrumentBullMQ({ ...options, modules: [mod] });
 }
 
 let queueCounter = 0;
 function queueAndWorker(
   processor: (job: bullmq.Job) => Promise<unknown>,
   workerOpts: Partial<bullmq.WorkerOptions> = {},
+  mod: BullMQ = bullmq,
 ) {
   // Base 36: a long digit run in a name can look like a card number to the redactor.
   const name = `q${queueCounter++}-${Date.now().toString(36)}`;
-  const queue = new bullmq.Queue(name, { connection });
-  const worker = new bullmq.Worker(name, processor, { connection, ...workerOpts });
+  const queue = new mod.Queue(name, { connection });
+  const worker = new mod.Worker(name, processor, { connection, ...workerOpts });
   closers.push(
     () => queue.close(),
     () => worker.close(),
@@ -91,15 +96,26 @@ const jobLogs = (queue: string, event?: string) =>
 const spansOf = (queue: string, prefix: string) =>
   receiver.spans.filter((s) => s.name === `${prefix} ${queue}`);
 
-describe('BullMQ: request → enqueue → worker', () => {
+// The major versions the peer range claims: each runs the core of the instrumentation.
+describe.each([
+  { version: '6', mod: bullmq },
+  { version: '5', mod: bullmq5 as unknown as BullMQ },
+])('BullMQ $version: request → enqueue → worker', ({ mod }) => {
   it('continues the request trace into the worker, with the scoped context, under the default policy', async () => {
-    instrument();
+    instrument({}, mod);
     const seenInWorker: Array<Record<string, unknown>> = [];
-    const { name, queue } = queueAndWorker(async (job) => {
-      seenInWorker.push({ ...getScopedAttributes() });
-      getLogger('settlement').info('settling inside the job', { orderId: job.data.orderId });
-      return 'ok';
-    });
+    const { name, queue } = queueAndWorker(
+      async (job) => {
+        seenInWorker.push({ ...getScopedAttributes() });
+        getLogger('settlement').info('settling inside the job', {
+          orderId: job.data.orderId,
+          queue: job.queueName,
+        });
+        return 'ok';
+      },
+      {},
+      mod,
+    );
     const server = createServer((req, res) => {
       void withContext({ 'user.id': 'trader-7' }, async () => {
         await queue.add('settle', { orderId: 'o-1', password: 'hunter2-queue' });
@@ -116,7 +132,9 @@ describe('BullMQ: request → enqueue → worker', () => {
     await arrived(
       () =>
         jobLogs(name, EVENT.JOB_SUCCEEDED).length === 1 &&
-        receiver.logs.some((l) => l.body === 'settling inside the job'),
+        receiver.logs.some(
+          (l) => l.body === 'settling inside the job' && l.attributes.queue === name,
+        ),
       'job completion',
     );
     await flushed();
@@ -148,7 +166,9 @@ describe('BullMQ: request → enqueue → worker', () => {
         EVENT.HTTP_REQUEST,
       ]),
     );
-    const inside = receiver.logs.find((l) => l.body === 'settling inside the job')!;
+    const inside = receiver.logs.find(
+      (l) => l.body === 'settling inside the job' && l.attributes.queue === name,
+    )!;
     expect(inside.traceId).toBe(traceId);
     expect(inside.attributes['user.id']).toBe('trader-7');
     const started = jobLogs(name, EVENT.JOB_STARTED)[0]!;
@@ -158,13 +178,17 @@ describe('BullMQ: request → enqueue → worker', () => {
   });
 
   it('gives each attempt its own process span, logs job.retrying, and marks failed attempts as errors', async () => {
-    instrument();
+    instrument({}, mod);
     let calls = 0;
-    const { name, queue } = queueAndWorker(async () => {
-      calls++;
-      if (calls < 3) throw new Error(`broker busy (${calls})`);
-      return 'done';
-    });
+    const { name, queue } = queueAndWorker(
+      async () => {
+        calls++;
+        if (calls < 3) throw new Error(`broker busy (${calls})`);
+        return 'done';
+      },
+      {},
+      mod,
+    );
     await withContext({ 'user.id': 'u-retry' }, () =>
       queue.add('book', {}, { attempts: 3, backoff: { type: 'fixed', delay: 50 } }),
     );
@@ -190,10 +214,14 @@ describe('BullMQ: request → enqueue → worker', () => {
   });
 
   it('ends a job that runs out of attempts with job.failed and an ERROR span', async () => {
-    instrument();
-    const { name, queue } = queueAndWorker(async () => {
-      throw new TypeError('bad instrument');
-    });
+    instrument({}, mod);
+    const { name, queue } = queueAndWorker(
+      async () => {
+        throw new TypeError('bad instrument');
+      },
+      {},
+      mod,
+    );
     await queue.add('book', {}, { attempts: 2 });
     await arrived(() => jobLogs(name, EVENT.JOB_FAILED).length === 1, 'the final failure');
     const failed = jobLogs(name, EVENT.JOB_FAILED)[0]!;
@@ -206,7 +234,9 @@ describe('BullMQ: request → enqueue → worker', () => {
     await arrived(() => spansOf(name, 'process').length === 2, 'two attempts');
     expect(spansOf(name, 'process').every((s) => s.status.code === 2)).toBe(true);
   });
+});
 
+describe('BullMQ: request → enqueue → worker', () => {
   it("with consumerParent 'link', starts a new trace linked to the producer and keeps the conversation id", async () => {
     instrument({ consumerParent: 'link' });
     const { name, queue } = queueAndWorker(async () => 'ok');
@@ -425,6 +455,7 @@ describe('BullMQ: request → enqueue → worker', () => {
     // Built packages, as an application would load them; no process.exit anywhere.
     const script = `
       import * as bullmq from 'bullmq';
+import * as bullmq5 from 'bullmq5';
       import { init } from '@tracelog/node';
       import { instrumentBullMQ } from '@tracelog/queue-instrumentation';
       const telemetry = init({
