@@ -357,6 +357,34 @@ describe('faults', () => {
     expect(new Set(lines.map((l) => l.labels.seq)).size).toBe(2000);
   });
 
+  it('stores a batch sent twice once, in Elasticsearch and Loki', async () => {
+    // What an SDK that never saw the answer, or a collector restarted mid-export, sends again.
+    const run = `twice-${Date.now()}`;
+    const records = Array.from({ length: 50 }, (_, i) => ({
+      body: 'fill',
+      attributes: { run, seq: i },
+    }));
+    // Two records alike but for one attribute stay two documents.
+    records.push({ body: 'fill', attributes: { run, seq: 0, venue: 'XLON' } });
+    const batch = logsRequest('replayed', records);
+    const conflicts = () => collector.output.join('').split('version_conflict_engine_exception');
+    const conflictsBefore = conflicts().length;
+    const linesBefore = await loki.linesReceived();
+    expect((await otlp('/v1/logs', batch)).status).toBe(200);
+    expect((await otlp('/v1/logs', batch)).status).toBe(200);
+    // Both copies reached both stores: Elasticsearch refused each second copy as a document that
+    // already exists, and Loki's distributor took 102 lines.
+    await waitFor(
+      async () =>
+        conflicts().length - conflictsBefore >= 51 &&
+        (await loki.linesReceived()) - linesBefore >= 102,
+      60_000,
+      'both copies in both stores',
+    );
+    expect(await es.count('tracelog-logs', term('Attributes.run', run))).toBe(51);
+    expect(await loki.logs(`{service_name="replayed"} | run="${run}"`)).toHaveLength(51);
+  });
+
   it('answers malformed and oversized bodies with 4xx and keeps working', async () => {
     expect((await otlp('/v1/logs', '{"resourceLogs": [')).status).toBe(400);
     expect((await otlp('/v1/logs', 'plain text', 'text/plain')).status).toBe(415);

@@ -327,6 +327,15 @@ export class Loki extends Managed {
     return (JSON.parse(text) as { data: { resultType: string; result: unknown[] } }).data;
   }
 
+  /** Log lines Loki's distributor has accepted so far, duplicates included. */
+  async linesReceived(): Promise<number> {
+    const metrics = await (await fetch(`${this.url}/metrics`)).text();
+    return [...metrics.matchAll(/^loki_distributor_lines_received_total\{[^}]*\} (\S+)$/gm)].reduce(
+      (sum, m) => sum + Number(m[1]),
+      0,
+    );
+  }
+
   /** Log lines matching a LogQL log query within the last `sinceMs`, oldest first. */
   async logs(query: string, sinceMs = 3_600_000, limit = 5000): Promise<LokiEntry[]> {
     const now = Date.now();
