@@ -360,10 +360,8 @@ describe('faults', () => {
   it('stores a batch sent twice once, in Elasticsearch and Loki', async () => {
     // What an SDK that never saw the answer, or a collector restarted mid-export, sends again.
     const run = `twice-${Date.now()}`;
-    const records = Array.from({ length: 50 }, (_, i) => ({
-      body: 'fill',
-      attributes: { run, seq: i },
-    }));
+    const records: Array<{ body: string; attributes: Record<string, string | number> }> =
+      Array.from({ length: 50 }, (_, i) => ({ body: 'fill', attributes: { run, seq: i } }));
     // Two records alike but for one attribute stay two documents.
     records.push({ body: 'fill', attributes: { run, seq: 0, venue: 'XLON' } });
     const batch = logsRequest('replayed', records);
