@@ -1,5 +1,5 @@
 // Child processes for the benchmark runners: each peer prints one JSON line when it is ready or
-// done, then runs until it exits or is stopped.
+// done, then runs until it exits or is stopped; and the Redis the queue peers share.
 import { spawn } from 'node:child_process';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -28,3 +28,15 @@ export const stop = (child) =>
     child.once('exit', resolve);
     child.kill('SIGTERM');
   });
+
+/** A throwaway Redis on a random loopback port, without persistence. */
+export async function startRedis() {
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  return { port, child };
+}

@@ -1,10 +1,9 @@
 // Runs every benchmark side by side in one run and rewrites RESULTS.md.
 // Usage (from the repo root): npm run bench   [BENCH_QUICK=1 for a short run]
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
-import { start, stop } from './processes.mjs';
+import { start, startRedis, stop } from './processes.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
 const ROUNDS = quick ? 1 : 3;
@@ -54,13 +53,7 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 // Queue: jobs/s on the same Redis and sink, bare vs ours vs BullMQ's own telemetry, alternating.
-const redisPort = 20_000 + Math.floor(Math.random() * 20_000);
-const redis = spawn(
-  'redis-server',
-  ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-  { stdio: 'ignore' },
-);
-await new Promise((resolve) => setTimeout(resolve, 500));
+const { port: redisPort, child: redis } = await startRedis();
 const JOBS = quick ? 1000 : 3000;
 const queueVariants = ['bare', 'tracelog', 'bullmq-otel'];
 const queueRuns = Object.fromEntries(queueVariants.map((v) => [v, []]));

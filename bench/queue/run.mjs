@@ -4,8 +4,7 @@
 //   node bench/queue/run.mjs [rounds] [jobs] [label=peer-script ...]
 // Each label runs `node <peer-script> tracelog <jobs>`; `bare`, `tracelog` and `bullmq-otel`
 // (bench/queue/peer.mjs) always run. Variants alternate within each round on one Redis and one OTLP sink; medians print.
-import { spawn } from 'node:child_process';
-import { start } from '../processes.mjs';
+import { start, startRedis } from '../processes.mjs';
 
 const [roundsText = '3', jobsText = '3000', ...extra] = process.argv.slice(2);
 const ROUNDS = Number(roundsText);
@@ -22,13 +21,7 @@ const variants = [
 
 const sink = start(['sink.mjs']);
 const sinkUrl = `http://127.0.0.1:${(await sink.firstLine).port}`;
-const redisPort = 20_000 + Math.floor(Math.random() * 20_000);
-const redis = spawn(
-  'redis-server',
-  ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-  { stdio: 'ignore' },
-);
-await new Promise((resolve) => setTimeout(resolve, 500));
+const { port: redisPort, child: redis } = await startRedis();
 
 const runs = Object.fromEntries(variants.map((v) => [v.label, []]));
 const delivered = Object.fromEntries(variants.map((v) => [v.label, []]));

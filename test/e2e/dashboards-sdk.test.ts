@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
@@ -13,6 +11,7 @@ import {
   variableValues,
 } from '../support/panels.ts';
 import { startRedis } from '../support/redis.ts';
+import { startService, stopServices } from '../support/services.ts';
 import {
   Collector,
   Elasticsearch,
@@ -38,35 +37,19 @@ let collector: Collector;
 let redis: Awaited<ReturnType<typeof startRedis>>;
 let browser: Browser;
 let origin: string;
-const children: ChildProcess[] = [];
 /** The trace id of the page's order click: page → API → settlement job. */
 let clickTraceId = '';
 
 /** Starts a fixture service; resolves with the first line it prints. */
 function service(script: string, name: string, env: Record<string, string>): Promise<string> {
-  const child = spawn(process.execPath, [join(fixtures, script)], {
-    cwd: fixtures,
-    env: {
-      ...process.env,
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-      OTEL_SERVICE_NAME: name,
-      TRACELOG_ENVIRONMENT: 'test',
-      TRACELOG_SPOOL_DIR: join(workDir('spool'), 'spool'),
-      REDIS_PORT: String(redis.port),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const newline = out.indexOf('\n');
-      if (newline >= 0) resolve(out.slice(0, newline));
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
+  return startService(fixtures, script, {
+    OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+    OTEL_SERVICE_NAME: name,
+    TRACELOG_ENVIRONMENT: 'test',
+    TRACELOG_SPOOL_DIR: join(workDir('spool'), 'spool'),
+    REDIS_PORT: String(redis.port),
+    ...env,
+  }).line;
 }
 
 /** Back-end traffic, from a client's side: every route, some 4xx and 5xx, tasks and jobs. */
@@ -208,12 +191,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  for (const child of children) {
-    if (child.exitCode !== null) continue;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  await stopServices();
   await redis?.stop();
   await collector?.stop();
   await Promise.all([loki?.stop(), es?.stop()]);

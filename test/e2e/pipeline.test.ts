@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECRET_CORPUS, findLeaks } from '@tracelog/test-utils';
 import { startRedis } from '../support/redis.js';
+import { startService, stopService, stopServices } from '../support/services.js';
 import {
   Collector,
   Elasticsearch,
@@ -26,8 +25,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // A service a failed test left running would write into folders removed below.
-  for (const child of services)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await stopServices();
   await collector?.stop();
   await Promise.all([loki?.stop(), es?.stop()]);
   removeWorkDirs();
@@ -44,39 +42,15 @@ const lokiLines = (query: string, min: number, what: string, timeoutMs = 60_000)
     what,
   );
 
-const services: ChildProcess[] = [];
-function node(
-  script: string,
-  env: Record<string, string>,
-): { child: ChildProcess; line: Promise<string> } {
-  const child = spawn(process.execPath, [join(fixtures, script)], {
-    cwd: fixtures,
-    env: {
-      ...process.env,
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-      TRACELOG_SPOOL_DIR: join(workDir('spool'), 'spool'),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+/** A fixture service exporting to the shared collector, with a spool of its own. */
+const node = (script: string, env: Record<string, string>) =>
+  startService(fixtures, script, {
+    OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+    TRACELOG_SPOOL_DIR: join(workDir('spool'), 'spool'),
+    ...env,
   });
-  services.push(child);
-  const line = new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const newline = out.indexOf('\n');
-      if (newline >= 0) resolve(out.slice(0, newline));
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-  return { child, line };
-}
 
-const stop = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
+const stop = stopService;
 
 const term = (field: string, value: string) => ({ term: { [field]: value } });
 
