@@ -1,6 +1,6 @@
 // Runs every benchmark side by side in one run and rewrites RESULTS.md.
 // Usage (from the repo root): npm run bench   [BENCH_QUICK=1 for a short run]
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
 import { start, startRedis, stop } from './processes.mjs';
@@ -32,23 +32,40 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 
-// HTTP: req/s and p99 latency under the same load.
+// HTTP: req/s and p99 latency under the same load, and the server's own CPU time per request.
+// On a small, shared machine the server competes with autocannon and the sink for cores, so req/s
+// moves with the neighbours; CPU time per request is what the instrumentation itself costs.
 const httpVariants = ['bare', 'tracelog', 'upstream'];
+/** User + system CPU milliseconds a process has used so far (Linux /proc; undefined elsewhere). */
+const cpuMs = (pid) => {
+  const stat = `/proc/${pid}/stat`;
+  if (!existsSync(stat)) return undefined;
+  const fields = readFileSync(stat, 'utf8').split(') ')[1].split(' ');
+  // utime and stime (fields 14 and 15) in clock ticks, which Linux fixes at 100 per second.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
 const http = Object.fromEntries(httpVariants.map((v) => [v, []]));
 for (let round = 0; round < ROUNDS; round++) {
   for (const variant of httpVariants) {
     const server = start(['http/server.mjs', variant], { SINK_URL: sinkUrl });
     const { port } = await server.firstLine;
     await autocannon({ url: `http://127.0.0.1:${port}/`, connections: 20, duration: 2 }); // warm up
+    const cpuBefore = cpuMs(server.child.pid);
     const result = await autocannon({
       url: `http://127.0.0.1:${port}/`,
       connections: 20,
       duration: HTTP_SECONDS,
     });
+    const cpuAfter = cpuMs(server.child.pid);
     await stop(server.child);
-    http[variant].push({ rps: result.requests.average, p99: result.latency.p99 });
+    const cpuUs =
+      cpuBefore === undefined || cpuAfter === undefined
+        ? undefined
+        : ((cpuAfter - cpuBefore) * 1000) / result.requests.total;
+    http[variant].push({ rps: result.requests.average, p99: result.latency.p99, cpuUs });
     console.log(
-      `http round ${round + 1}: ${variant} ${Math.round(result.requests.average)} req/s p99 ${result.latency.p99} ms`,
+      `http round ${round + 1}: ${variant} ${Math.round(result.requests.average)} req/s p99 ${result.latency.p99} ms` +
+        (cpuUs === undefined ? '' : `, server CPU ${cpuUs.toFixed(1)} µs/request`),
     );
   }
 }
@@ -79,6 +96,8 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const log = Object.fromEntries(loggingPeers.map((p) => [p, median(logging[p])]));
 const rps = Object.fromEntries(httpVariants.map((v) => [v, median(http[v].map((r) => r.rps))]));
 const p99 = Object.fromEntries(httpVariants.map((v) => [v, median(http[v].map((r) => r.p99))]));
+const cpuPerRequest = (v) =>
+  http[v].some((r) => r.cpuUs === undefined) ? '—' : median(http[v].map((r) => r.cpuUs)).toFixed(1);
 const ratio = (a, b) => (a / b).toFixed(2);
 // Read from disk: some packages don't export their package.json.
 const version = (name) =>
@@ -112,10 +131,12 @@ Goals: tracelog ≥ 1.0× pino-sync, ≥ 3× winston + OTel transport.
 
 ## HTTP hello-world (autocannon, 20 connections, ${HTTP_SECONDS} s)
 
-| server | req/s | p99 ms | ÷ bare |
-| --- | ---: | ---: | ---: |
-${httpVariants.map((v) => `| ${v} | ${Math.round(rps[v]).toLocaleString('en')} | ${p99[v]} | ${ratio(rps[v], rps.bare)} |`).join('\n')}
+| server | req/s | p99 ms | ÷ bare | server CPU µs/request |
+| --- | ---: | ---: | ---: | ---: |
+${httpVariants.map((v) => `| ${v} | ${Math.round(rps[v]).toLocaleString('en')} | ${p99[v]} | ${ratio(rps[v], rps.bare)} | ${cpuPerRequest(v)} |`).join('\n')}
 
+The server is single-threaded and runs at one full core under this load, so req/s follows its CPU
+time per request (user + system, from /proc, over the measured run).
 Goal: tracelog ≥ 0.85× bare req/s.
 
 ## BullMQ jobs (${JOBS.toLocaleString('en')} no-op jobs, addBulk by 100, worker concurrency 10, same Redis)
