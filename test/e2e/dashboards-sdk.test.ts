@@ -97,6 +97,7 @@ async function pageTraffic(page: Page): Promise<string> {
   await page.waitForSelector('body[data-quote-status="503"]');
   await page.click('#throw-error');
   await page.click('#reject-promise');
+  await page.waitForSelector('body[data-error-seen][data-rejection-seen]');
   // Leaving hides the page: LCP, CLS and INP are reported then, and the last batch is sent.
   await page.goto(`${origin}/health`);
   return traceId;
