@@ -7,8 +7,16 @@
 import { register } from 'node:module';
 import { init } from './init.js';
 
+/** What the HTTP instrumentation patches (node: forms are added by the hook). */
+const HOOKED_MODULES = ['http', 'https'];
+
 try {
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  // Only the modules an instrumentation patches through the hook. Wrapping every ESM module costs
+  // start-up time and prints a warning for packages the hook cannot wrap, such as BullMQ's ESM
+  // build (the queue instrumentation patches BullMQ's classes instead).
+  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
+    data: { include: HOOKED_MODULES },
+  });
 } catch (error) {
   process.stderr.write(
     `tracelog: ESM instrumentation hook unavailable (${String(error)}); CommonJS modules are still instrumented\n`,
