@@ -1,50 +1,39 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as bullmq from 'bullmq';
 import * as bullmq5 from 'bullmq5';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTR, EVENT, getScopedAttributes } from '@tracelog/core';
-import { getLogger, init, withContext } from '@tracelog/node';
+import { getLogger, withContext } from '@tracelog/node';
 import type { TracelogHandle } from '@tracelog/node';
 import { instrumentBullMQ } from '@tracelog/queue-instrumentation';
 import { OtlpReceiver } from '../../packages/node/test/support/receiver.js';
 import { startRedis } from '../support/redis.js';
+import { startTestTelemetry } from '../support/telemetry.js';
+import type { TestTelemetry } from '../support/telemetry.js';
 
 // BullMQ 6 on a real Redis, with @tracelog/node exporting to an in-process OTLP receiver; the
 // core of it (trace continuity, attempts, failure) also on the latest BullMQ 5.
 const receiver = new OtlpReceiver();
+let sdk: TestTelemetry;
 let telemetry: TracelogHandle;
 let redis: Awaited<ReturnType<typeof startRedis>>;
 let connection: { host: string; port: number };
 let instrumentation: { disable(): void } | undefined;
-const spoolDir = mkdtempSync(join(tmpdir(), 'tracelog-queue-'));
 const closers: Array<() => Promise<unknown>> = [];
 
 beforeAll(async () => {
   redis = await startRedis();
   connection = { host: '127.0.0.1', port: redis.port };
-  await receiver.start();
-  telemetry = init({
-    serviceName: 'queue-test',
-    endpoint: receiver.url,
-    protocol: 'http/json',
-    console: false,
-    spool: { directory: spoolDir },
-    handleSignals: false,
-    instrumentations: { bullmq: false },
-  });
+  sdk = await startTestTelemetry('queue-test', receiver);
+  telemetry = sdk.handle;
 });
 
 afterAll(async () => {
   for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
   instrumentation?.disable();
-  await telemetry.shutdown();
-  await receiver.stop();
+  await sdk.stop();
   await redis.stop();
-  rmSync(spoolDir, { recursive: true, force: true });
 });
 
 type BullMQ = typeof bullmq;
@@ -75,18 +64,7 @@ async function flushed() {
   await telemetry.flush();
 }
 
-/**
- * Waits for exported telemetry, flushing as it goes: the assertion is about what arrives, not
- * about the export timers of a machine that is busy running the rest of the suite.
- */
-async function arrived(predicate: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await telemetry.flush({ deadlineMs: 1000 });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const arrived = (predicate: () => boolean, what: string) => sdk.arrived(predicate, what);
 
 const jobLogs = (queue: string, event?: string) =>
   receiver.logs.filter(
@@ -455,7 +433,6 @@ describe('BullMQ: request → enqueue → worker', () => {
     // Built packages, as an application would load them; no process.exit anywhere.
     const script = `
       import * as bullmq from 'bullmq';
-import * as bullmq5 from 'bullmq5';
       import { init } from '@tracelog/node';
       import { instrumentBullMQ } from '@tracelog/queue-instrumentation';
       const telemetry = init({

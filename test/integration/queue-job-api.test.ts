@@ -1,50 +1,26 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ROOT_CONTEXT, context, trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTR, EVENT, getScopedAttributes } from '@tracelog/core';
-import { getLogger, init, withContext } from '@tracelog/node';
-import type { TracelogHandle } from '@tracelog/node';
+import { getLogger, withContext } from '@tracelog/node';
 import { injectJobContext, runJob } from '@tracelog/queue-instrumentation';
 import type { JobCarrier, JobInfo } from '@tracelog/queue-instrumentation';
 import { OtlpReceiver } from '../../packages/node/test/support/receiver.js';
+import { startTestTelemetry } from '../support/telemetry.js';
+import type { TestTelemetry } from '../support/telemetry.js';
 
 // The generic job API (any queue, cron-style work) with @tracelog/node exporting to an
 // in-process OTLP receiver: what the README promises for `injectJobContext` and `runJob`.
 const receiver = new OtlpReceiver();
-let telemetry: TracelogHandle;
-const spoolDir = mkdtempSync(join(tmpdir(), 'tracelog-job-api-'));
+let sdk: TestTelemetry;
 const tracer = trace.getTracer('job-api-test');
 
 beforeAll(async () => {
-  await receiver.start();
-  telemetry = init({
-    serviceName: 'job-api-test',
-    endpoint: receiver.url,
-    protocol: 'http/json',
-    console: false,
-    spool: { directory: spoolDir },
-    handleSignals: false,
-    instrumentations: { bullmq: false },
-  });
+  sdk = await startTestTelemetry('job-api-test', receiver);
 });
 
-afterAll(async () => {
-  await telemetry.shutdown();
-  await receiver.stop();
-  rmSync(spoolDir, { recursive: true, force: true });
-});
+afterAll(() => sdk.stop());
 
-/** Waits for exported telemetry, flushing as it goes (no export timers are relied on). */
-async function arrived(predicate: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await telemetry.flush({ deadlineMs: 1000 });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const arrived = (predicate: () => boolean, what: string) => sdk.arrived(predicate, what);
 
 let queueCounter = 0;
 // Base 36: a long digit run in a name can look like a card number to the redactor.
