@@ -11,7 +11,7 @@ import type { Loki, LokiEntry } from './stack.ts';
  * Elasticsearch data source builds, Loki panels as LogQL range queries.
  */
 
-export interface Variable {
+interface Variable {
   name: string;
   type: string;
   query: string;
@@ -52,7 +52,7 @@ export const VARIABLE_QUERIES: Array<[name: string, query: string]> = [
  * all value unescaped; other values are escaped for the data source (Lucene for Elasticsearch,
  * string quoting for Loki); the correlation id is the one the user pastes.
  */
-export function interpolate(
+function interpolate(
   text: string,
   variables: Variable[],
   ds: 'elasticsearch' | 'loki',
@@ -71,7 +71,7 @@ export function interpolate(
 }
 
 /** The request Grafana's Elasticsearch data source sends for a target (the parts we use). */
-export function toSearch(
+function toSearch(
   target: EsTarget,
   variables: Variable[],
   traceId: string,
@@ -121,7 +121,7 @@ export function toSearch(
 }
 
 /** Leaf buckets with documents, and whether every requested metric has a value in one of them. */
-export function inspect(
+function inspect(
   result: Record<string, unknown>,
   target: EsTarget,
 ): { docs: number; metricsWithValues: boolean } {

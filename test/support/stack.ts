@@ -273,8 +273,6 @@ export interface LokiEntry {
 export interface LokiOptions {
   /** Folder holding `<tenant>/*.yaml` ruler files (default: none, the ruler has nothing to load). */
   rulesDir?: string;
-  /** How often the ruler evaluates (default 1m, Loki's own). */
-  ruleInterval?: string;
 }
 
 export class Loki extends Managed {
@@ -306,7 +304,6 @@ export class Loki extends Managed {
         TRACELOG_LOKI_PORT: String(this.port),
         TRACELOG_LOKI_GRPC_PORT: String(this.grpcPort),
         TRACELOG_LOKI_RULES: this.opts.rulesDir ?? emptyRules,
-        TRACELOG_LOKI_RULE_INTERVAL: this.opts.ruleInterval ?? '1m',
       },
       join(this.dir, 'loki.log'),
     );
