@@ -8,7 +8,7 @@ import { instruments } from './instruments.js';
 import { runAttempt } from './job.js';
 import type { ControlFlow, JobInfo } from './job.js';
 import { resolveOptions } from './options.js';
-import { enqueueTraced, startEnqueue } from './producer.js';
+import { enqueueOne, enqueueTraced, startEnqueue } from './producer.js';
 import type { Enqueue } from './producer.js';
 import type { JobCarrier, QueueInstrumentationOptions } from './types.js';
 import { startStatsTimer } from './worker-stats.js';
@@ -130,16 +130,12 @@ function patchModule(
           fanOut: false,
           recordData,
         };
-        const jobs = [{ name, data }];
-        const pending = startEnqueue(e, jobs);
-        if (!pending) return original.apply(this, args);
-        const { ctx, carrier } = pending[0]!;
-        return enqueueTraced(
+        return enqueueOne(
           e,
-          jobs,
-          pending,
-          ctx,
-          () => original.call(this, name, data, withCarrier(opts, carrier)) as Promise<BullJob>,
+          { name, data },
+          () => original.apply(this, args),
+          (carrier) =>
+            original.call(this, name, data, withCarrier(opts, carrier)) as Promise<BullJob>,
           (job) => [job?.id],
         );
       },
@@ -191,17 +187,13 @@ function patchModule(
           fanOut: false,
           recordData,
         };
-        const jobs = [{ name: flow.name, data: flow.data }];
-        const pending = startEnqueue(e, jobs);
-        if (!pending) return original.apply(this, args);
-        const { ctx, carrier } = pending[0]!;
-        return enqueueTraced(
+        return enqueueOne(
           e,
-          jobs,
-          pending,
-          ctx,
+          { name: flow.name, data: flow.data },
+          () => original.apply(this, args),
           // Every node, children without opts included, carries the flow's context.
-          () => original.call(this, stampFlow(flow, carrier), opts) as Promise<{ job: BullJob }>,
+          (carrier) =>
+            original.call(this, stampFlow(flow, carrier), opts) as Promise<{ job: BullJob }>,
           (node) => [node?.job?.id],
         );
       },

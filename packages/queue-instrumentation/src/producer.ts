@@ -136,6 +136,23 @@ function endEnqueue(
 }
 
 /**
+ * One job: its span and `job.enqueued` record, then `send` with the job's carrier in place, under
+ * the job's context. Falls back to `untraced` when the span could not be started.
+ */
+export function enqueueOne<T>(
+  e: Enqueue,
+  job: Outgoing,
+  untraced: () => unknown,
+  send: (carrier: JobCarrier) => Promise<T>,
+  idsOf: (result: T) => Array<string | undefined>,
+): unknown {
+  const pending = startEnqueue(e, [job]);
+  if (!pending) return untraced();
+  const { ctx, carrier } = pending[0]!;
+  return enqueueTraced(e, [job], pending, ctx, () => send(carrier), idsOf);
+}
+
+/**
  * Runs the real enqueue in `ctx` (its own client calls then belong to the PRODUCER span), then
  * ends the spans with the ids the queue gave, or with the error, which passes through.
  */
