@@ -33,11 +33,18 @@ export const DEFAULTS = {
   maxMemoryBytes: 16 * 1024 * 1024,
   shutdownDeadlineMs: 5000,
   metricsIntervalMs: 15_000,
+  timeoutMs: 10_000,
 } as const;
 
+type Signal = 'logs' | 'traces' | 'metrics';
+const SIGNALS: readonly Signal[] = ['logs', 'traces', 'metrics'];
+
 export interface ResolvedConfig extends ResolvedCommonConfig {
+  /** The collector's base URL; undefined means the embedded default (console and local file). */
   endpoint: string | undefined;
-  signalEndpoints: Record<'logs' | 'traces' | 'metrics', string>;
+  signalEndpoints: Record<Signal, string>;
+  /** How long one export request may take, per signal (`OTEL_EXPORTER_OTLP_*TIMEOUT`). */
+  timeoutsMs: Record<Signal, number>;
   headers: Record<string, string>;
   protocol: 'http/protobuf' | 'http/json';
   console: 'pretty' | 'json' | false;
@@ -76,8 +83,12 @@ export function resolveConfig(
       `tracelog: the OTLP endpoint must be an http(s) URL such as http://127.0.0.1:4318, got ${JSON.stringify(endpoint)}`,
     );
   }
-  const signalEndpoint = (signal: 'logs' | 'traces' | 'metrics') =>
-    env[`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`] ?? `${endpoint ?? ''}/v1/${signal}`;
+  // A per-signal endpoint is used as given; the others append /v1/<signal> to the base, which
+  // defaults to the standard local collector once any endpoint is set (the spec's defaults).
+  const signalEnv = (signal: Signal) => env[`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`];
+  const anySignalEndpoint = SIGNALS.some((signal) => signalEnv(signal));
+  const base = endpoint ?? (anySignalEndpoint ? 'http://localhost:4318' : undefined);
+  const signalEndpoint = (signal: Signal) => signalEnv(signal) ?? `${base ?? ''}/v1/${signal}`;
 
   const requested: string = options.protocol ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
   let protocol: ResolvedConfig['protocol'] = 'http/protobuf';
@@ -133,13 +144,19 @@ export function resolveConfig(
           ),
         };
 
+  const timeout = duration('OTEL_EXPORTER_OTLP_TIMEOUT', options.timeoutMs, DEFAULTS.timeoutMs);
   const config: ResolvedConfig = {
     ...common,
-    endpoint,
+    endpoint: base,
     signalEndpoints: {
       logs: signalEndpoint('logs'),
       traces: signalEndpoint('traces'),
       metrics: signalEndpoint('metrics'),
+    },
+    timeoutsMs: {
+      logs: duration('OTEL_EXPORTER_OTLP_LOGS_TIMEOUT', undefined, timeout),
+      traces: duration('OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', undefined, timeout),
+      metrics: duration('OTEL_EXPORTER_OTLP_METRICS_TIMEOUT', undefined, timeout),
     },
     headers: options.headers ?? parseKeyValueList(env.OTEL_EXPORTER_OTLP_HEADERS ?? ''),
     protocol,

@@ -11,37 +11,16 @@ import {
 } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import {
-  JsonLogsSerializer,
-  JsonMetricsSerializer,
-  JsonTraceSerializer,
-  ProtobufLogsSerializer,
-  ProtobufMetricsSerializer,
-  ProtobufTraceSerializer,
-} from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
-import type { LogRecordProcessor, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { RESOURCE, createLevelResolver, createRedactor } from '@tracelog/core';
 import { resolveConfig } from './config.js';
 import type { ResolvedConfig } from './config.js';
 import { configureContext } from './context.js';
-import { Batcher } from './export/batcher.js';
-import { Channel } from './export/channel.js';
-import { FileTarget } from './export/file-target.js';
-import { HttpTarget } from './export/http-target.js';
-import { ChannelMetricExporter } from './export/metric-exporter.js';
-import {
-  ExportLogProcessor,
-  ExportSpanProcessor,
-  estimateLogRecord,
-  estimateSpan,
-} from './export/processors.js';
-import { Spool } from './export/spool.js';
-import type { ExportTarget } from './export/target.js';
+import { createExporter } from './export/exporter.js';
 import { createHttpInstrumentation } from './instrumentations/http.js';
 import { diagnostics } from './internal/diag.js';
 import { configureLoggers } from './logger.js';
@@ -50,8 +29,6 @@ import { runSelfCheck } from './selfcheck.js';
 import { ConsoleSink } from './sinks/console.js';
 import type { BullMQOptions, InitOptions, ShutdownOptions, TracelogHandle } from './types.js';
 import { VERSION } from './version.js';
-
-type Signal = 'logs' | 'traces' | 'metrics';
 
 let current: TracelogHandle | undefined;
 
@@ -108,72 +85,8 @@ function start(config: ResolvedConfig): TracelogHandle {
     }),
   );
 
-  const json = config.protocol === 'http/json' || !config.endpoint;
-  const fileTarget = config.endpoint
-    ? undefined
-    : new FileTarget({ path: config.file, maxBytes: 64 * 1024 * 1024 });
-  const channels: Channel[] = [];
-  const channel = (signal: Signal): Channel => {
-    const target: ExportTarget =
-      fileTarget ??
-      new HttpTarget({
-        url: config.signalEndpoints[signal],
-        contentType: json ? 'application/json' : 'application/x-protobuf',
-        headers: config.headers,
-        timeoutMs: 10_000,
-      });
-    const spool =
-      config.spool && config.endpoint
-        ? new Spool({
-            directory: join(config.spool.directory, signal),
-            signal,
-            maxBytes: config.spool.maxBytes,
-            diag: diagnostics,
-          })
-        : undefined;
-    const created = new Channel({
-      signal,
-      target,
-      spool,
-      maxMemoryBytes: config.maxMemoryBytes,
-      diag: diagnostics,
-    });
-    channels.push(created);
-    return created;
-  };
-
-  const batchers: Array<Batcher<never>> = [];
-  const batcher = <T>(
-    signal: Signal,
-    ch: Channel,
-    serialize: (items: T[]) => Uint8Array | undefined,
-    estimateBytes: (item: T) => number,
-  ) => {
-    const created = new Batcher<T>({
-      signal,
-      channel: ch,
-      serialize,
-      estimateBytes,
-      maxBatchRecords: 512,
-      maxBatchBytes: 1024 * 1024,
-      flushIntervalMs: 1000,
-      diag: diagnostics,
-    });
-    batchers.push(created as unknown as Batcher<never>);
-    return created;
-  };
-
-  const flushTimeoutMs = config.shutdownDeadlineMs;
-  const logChannel = channel('logs');
-  const logBatcher = batcher<ReadableLogRecord>(
-    'logs',
-    logChannel,
-    (items) => (json ? JsonLogsSerializer : ProtobufLogsSerializer).serializeRequest(items),
-    estimateLogRecord,
-  );
-  const logSinks: LogRecordProcessor[] = [
-    new ExportLogProcessor(logBatcher, logChannel, flushTimeoutMs),
-  ];
+  const exporter = createExporter(config, diagnostics);
+  const logSinks: LogRecordProcessor[] = [exporter.logProcessor];
   if (config.console) {
     logSinks.unshift(
       new ConsoleSink({
@@ -204,37 +117,13 @@ function start(config: ResolvedConfig): TracelogHandle {
     ],
   });
 
-  const traceChannel = channel('traces');
-  const spanBatcher = batcher<ReadableSpan>(
-    'traces',
-    traceChannel,
-    (items) => (json ? JsonTraceSerializer : ProtobufTraceSerializer).serializeRequest(items),
-    estimateSpan,
-  );
   const tracerProvider = new TracerProvider({
     resource,
-    spanProcessors: [
-      new SpanPipeline(redactor, [
-        new ExportSpanProcessor(spanBatcher, traceChannel, flushTimeoutMs),
-      ]),
-    ],
+    spanProcessors: [new SpanPipeline(redactor, [exporter.spanProcessor])],
   });
 
-  const metricChannel = channel('metrics');
-  const meterProvider = new MeterProvider({
-    resource,
-    readers: [
-      new PeriodicExportingMetricReader({
-        exporter: new ChannelMetricExporter(
-          metricChannel,
-          (data) =>
-            (json ? JsonMetricsSerializer : ProtobufMetricsSerializer).serializeRequest(data),
-          diagnostics,
-        ),
-        exportIntervalMillis: config.metricsIntervalMs,
-      }),
-    ],
-  });
+  const meterProvider = new MeterProvider({ resource, readers: [exporter.metricReader] });
+  exporter.observe(meterProvider.getMeter('tracelog', VERSION));
 
   trace.setGlobalTracerProvider(tracerProvider);
   logs.setGlobalLoggerProvider(loggerProvider);
@@ -262,45 +151,31 @@ function start(config: ResolvedConfig): TracelogHandle {
   const queueOptions = config.instrumentations.bullmq;
   const disableQueue = queueOptions ? enableQueueInstrumentation(queueOptions) : undefined;
 
-  let shuttingDown: Promise<void> | undefined;
-  const flushChannels = async (deadline: number) => {
-    for (const b of batchers) b.flush();
-    await Promise.all(channels.map((ch) => ch.flush(Math.max(0, deadline - Date.now()))));
-  };
-  const flush = async ({ deadlineMs = config.shutdownDeadlineMs }: ShutdownOptions = {}) => {
-    const deadline = Date.now() + deadlineMs;
+  // The one flush: providers hand over what they buffer (the meter its current readings), then
+  // the exporter delivers everything within the same deadline.
+  const flushAll = async (deadline: number, providers: 'flush' | 'shutdown') => {
+    const remaining = () => Math.max(0, deadline - Date.now());
     await withDeadline(
-      Promise.all([
-        tracerProvider.forceFlush(),
-        meterProvider.forceFlush(),
-        loggerProvider.forceFlush(),
-      ]),
-      deadlineMs,
+      Promise.all(
+        providers === 'flush'
+          ? [tracerProvider.forceFlush(), meterProvider.forceFlush(), loggerProvider.forceFlush()]
+          : [tracerProvider.shutdown(), meterProvider.shutdown(), loggerProvider.shutdown()],
+      ),
+      remaining(),
     );
-    await flushChannels(deadline);
+    await exporter.flush(deadline);
   };
-  const persist = () => {
-    // Synchronous last step: whatever is still buffered goes to the spool for the next start.
-    for (const b of batchers) b.flush();
-    for (const ch of channels) ch.close();
-  };
+  const flush = ({ deadlineMs = config.shutdownDeadlineMs }: ShutdownOptions = {}) =>
+    flushAll(Date.now() + deadlineMs, 'flush');
+  let shuttingDown: Promise<void> | undefined;
   const shutdown = (opts: ShutdownOptions = {}) => {
     shuttingDown ??= (async () => {
-      const deadline = Date.now() + (opts.deadlineMs ?? config.shutdownDeadlineMs);
       removeHooks();
       disableInstrumentations();
       disableQueue?.();
-      // Providers first (the meter exports its last readings on shutdown), then the channels.
-      await withDeadline(
-        Promise.all([
-          tracerProvider.shutdown(),
-          meterProvider.shutdown(),
-          loggerProvider.shutdown(),
-        ]),
-        Math.max(0, deadline - Date.now()),
-      );
-      await flushChannels(deadline);
-      persist();
+      await flushAll(Date.now() + (opts.deadlineMs ?? config.shutdownDeadlineMs), 'shutdown');
+      // Whatever the deadline left undelivered goes to the file or spool now.
+      exporter.close();
       // Release the globals so a later init() in the same process starts clean.
       trace.disable();
       logs.disable();
@@ -316,8 +191,8 @@ function start(config: ResolvedConfig): TracelogHandle {
     ? installExitHooks({
         flush: () => flush(),
         shutdown: () => shutdown(),
-        persist,
-        idle: () => channels.every((ch) => ch.idle),
+        close: () => exporter.close(),
+        idle: () => exporter.idle,
       })
     : () => undefined;
 
@@ -328,10 +203,10 @@ function start(config: ResolvedConfig): TracelogHandle {
     shutdown,
     stats: () => ({
       ...diagnostics.counters,
-      memoryBytes: channels.reduce((sum, ch) => sum + ch.memoryBytes, 0),
-      spoolBytes: channels.reduce((sum, ch) => sum + ch.spoolBytes, 0),
+      memoryBytes: exporter.memoryBytes,
+      spoolBytes: exporter.spoolBytes,
     }),
-    destination: config.endpoint ?? config.file,
+    destination: exporter.destination,
   };
 }
 
@@ -339,12 +214,12 @@ function start(config: ResolvedConfig): TracelogHandle {
  * Flushes on SIGTERM/SIGINT and when the event loop empties, then lets the process end as it
  * would have: if the app has its own signal handler, that handler decides; otherwise the signal
  * is re-raised after the flush so the exit code is the usual one. On `exit` (which allows no
- * more async work) buffered telemetry is written to the spool synchronously.
+ * more async work) what is still buffered is written synchronously to the local file or spool.
  */
 function installExitHooks(hooks: {
   flush: () => Promise<void>;
   shutdown: () => Promise<void>;
-  persist: () => void;
+  close: () => void;
   idle: () => boolean;
 }): () => void {
   const onSignal = (signal: NodeJS.Signals) => {
@@ -356,16 +231,21 @@ function installExitHooks(hooks: {
       }
     });
   };
-  let flushingBeforeExit = false;
+  // The event loop emptied: the app is done, and a one-shot script's records still sit in the
+  // batchers (and its metrics in the meter). The flush's own work keeps the loop alive until the
+  // records are delivered; then beforeExit fires again. Flush again only when something new was
+  // recorded meanwhile: the meter would otherwise produce a fresh reading every time, forever.
+  let flushing = false;
+  let flushedOnce = false;
   const onBeforeExit = () => {
-    // beforeExit fires again after our flush's own async work: only flush while there is work.
-    if (flushingBeforeExit || hooks.idle()) return;
-    flushingBeforeExit = true;
+    if (flushing || (flushedOnce && hooks.idle())) return;
+    flushing = true;
+    flushedOnce = true;
     void hooks.flush().finally(() => {
-      flushingBeforeExit = false;
+      flushing = false;
     });
   };
-  const onExit = () => hooks.persist();
+  const onExit = () => hooks.close();
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   process.on('beforeExit', onBeforeExit);

@@ -46,6 +46,8 @@ export interface InitOptions extends CommonOptions {
   handleSignals?: boolean;
   /** How often metrics are exported. @default 15000 */
   metricsIntervalMs?: number;
+  /** How long one export request may take (`OTEL_EXPORTER_OTLP_TIMEOUT`, per signal too). @default 10000 */
+  timeoutMs?: number;
   /**
    * Automatic instrumentations. BullMQ needs `@tracelog/queue-instrumentation` installed; an
    * object instead of `true` is passed to its `instrumentBullMQ()` (see that package's README).

@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Channel } from '../src/export/channel.js';
 import { Spool } from '../src/export/spool.js';
-import type { ExportTarget, SendResult } from '../src/export/target.js';
+import type { Encoding, ExportTarget, SendResult } from '../src/export/target.js';
 import { Diagnostics } from '../src/internal/diag.js';
 
 /** A target that records what it got and can be switched between up and down. */
@@ -12,10 +12,12 @@ class FakeTarget implements ExportTarget {
   readonly description = 'fake';
   up = true;
   received: string[] = [];
-  async send(body: Uint8Array): Promise<SendResult> {
+  encodings: Encoding[] = [];
+  async send(body: Uint8Array, _records: number, encoding: Encoding): Promise<SendResult> {
     await new Promise((resolve) => setTimeout(resolve, 1));
     if (!this.up) return { outcome: 'retry', reason: 'down' };
     this.received.push(Buffer.from(body).toString());
+    this.encodings.push(encoding);
     return { outcome: 'ok' };
   }
 }
@@ -48,6 +50,7 @@ describe('Channel', () => {
     const channel = new Channel({
       signal: 'logs',
       target,
+      encoding: 'protobuf',
       spool: undefined,
       maxMemoryBytes: 1e6,
       diag,
@@ -66,6 +69,7 @@ describe('Channel', () => {
     const channel = new Channel({
       signal: 'logs',
       target,
+      encoding: 'protobuf',
       spool,
       maxMemoryBytes: 1e6,
       diag,
@@ -93,6 +97,7 @@ describe('Channel', () => {
     const first = new Channel({
       signal: 'traces',
       target: down,
+      encoding: 'json',
       spool: new Spool({ directory: dir, signal: 'traces', maxBytes: 1e6, diag: quiet() }),
       maxMemoryBytes: 1e6,
       diag: quiet(),
@@ -108,14 +113,59 @@ describe('Channel', () => {
     new Channel({
       signal: 'traces',
       target,
+      encoding: 'protobuf',
       spool: new Spool({ directory: dir, signal: 'traces', maxBytes: 1e6, diag }),
       maxMemoryBytes: 1e6,
       diag,
     });
     await until(() => target.received.length === 3);
     expect(target.received).toEqual(['request-0', 'request-1', 'request-2']);
+    // The app restarted with another protocol: the spooled requests still say what they hold.
+    expect(target.encodings).toEqual(['json', 'json', 'json']);
     expect(diag.counters.replayed).toBe(6);
     await until(() => readdirSync(dir).length === 0);
+  });
+
+  it('replays a request spooled before encodings were named as protobuf', async () => {
+    const dir = spoolDir();
+    writeFileSync(join(dir, `traces-${Date.now()}-999999-0-4.otlp`), body(7));
+    const target = new FakeTarget();
+    new Channel({
+      signal: 'traces',
+      target,
+      encoding: 'json',
+      spool: new Spool({ directory: dir, signal: 'traces', maxBytes: 1e6, diag: quiet() }),
+      maxMemoryBytes: 1e6,
+      diag: quiet(),
+    });
+    await until(() => target.received.length === 1);
+    expect(target.encodings).toEqual(['protobuf']);
+  });
+
+  it('at exit hands what is still in memory to a target that takes it synchronously', async () => {
+    const taken: string[] = [];
+    const target = new FakeTarget();
+    target.up = false;
+    const syncTarget: ExportTarget = {
+      description: 'file',
+      send: (b, r, e) => target.send(b, r, e),
+      sendSync: (b) => taken.push(Buffer.from(b).toString()) > 0,
+    };
+    const diag = quiet();
+    const channel = new Channel({
+      signal: 'logs',
+      target: syncTarget,
+      encoding: 'json',
+      spool: undefined,
+      maxMemoryBytes: 1e6,
+      diag,
+      initialBackoffMs: 60_000,
+    });
+    for (let i = 0; i < 3; i++) channel.submit(body(i), 1);
+    await channel.flush(100);
+    channel.close();
+    expect(taken).toEqual(['request-0', 'request-1', 'request-2']);
+    expect(diag.counters.dropped).toBe(0);
   });
 
   it('keeps the spool within its byte bound by dropping the oldest, and says so', async () => {
@@ -127,6 +177,7 @@ describe('Channel', () => {
     const channel = new Channel({
       signal: 'logs',
       target,
+      encoding: 'protobuf',
       spool,
       maxMemoryBytes: 1e6,
       diag,
@@ -146,6 +197,7 @@ describe('Channel', () => {
     const channel = new Channel({
       signal: 'logs',
       target,
+      encoding: 'protobuf',
       spool: undefined,
       maxMemoryBytes: 50,
       diag,
@@ -167,7 +219,14 @@ describe('Channel under a producer faster than the target', () => {
     const target = new FakeTarget();
     const diag = quiet();
     const spool = new Spool({ directory: spoolDir(), signal: 'logs', maxBytes: 1e6, diag });
-    const channel = new Channel({ signal: 'logs', target, spool, maxMemoryBytes: 30, diag });
+    const channel = new Channel({
+      signal: 'logs',
+      target,
+      encoding: 'protobuf',
+      spool,
+      maxMemoryBytes: 30,
+      diag,
+    });
     for (let i = 0; i < 50; i++) channel.submit(body(i), 1);
     await channel.flush(5000);
     expect(target.received).toEqual(Array.from({ length: 50 }, (_, i) => `request-${i}`));

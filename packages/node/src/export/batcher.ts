@@ -37,6 +37,11 @@ export class Batcher<T> {
     }
   }
 
+  /** True when no record waits to be encoded. */
+  get empty(): boolean {
+    return this.items.length === 0;
+  }
+
   /** Encodes and submits what is buffered. Never throws. */
   flush(): void {
     clearTimeout(this.timer);

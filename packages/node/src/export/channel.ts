@@ -1,11 +1,13 @@
 import type { Diagnostics } from '../internal/diag.js';
 import type { Spool } from './spool.js';
-import type { ExportTarget, SendResult } from './target.js';
+import type { Encoding, ExportTarget, SendResult } from './target.js';
 
 export interface ChannelOptions {
   /** `logs`, `traces` or `metrics`: names the channel in messages. */
   signal: string;
   target: ExportTarget;
+  /** How the bodies submitted to this channel are encoded. */
+  encoding: Encoding;
   /** Where requests wait while the target is unreachable; without one they wait in memory. */
   spool: Spool | undefined;
   /** Bound on encoded requests held in memory; past it they go to the spool (or the oldest are dropped). */
@@ -19,6 +21,7 @@ export interface ChannelOptions {
 interface Pending {
   body: Uint8Array;
   records: number;
+  encoding: Encoding;
 }
 
 /**
@@ -61,8 +64,9 @@ export class Channel {
       return;
     }
     this.opts.diag.counters.exported += records;
+    const item: Pending = { body, records, encoding: this.opts.encoding };
     if (this.backlogged && this.opts.spool) {
-      this.toSpool({ body, records });
+      this.toSpool(item);
       return;
     }
     if (this.queuedBytes + body.byteLength > this.opts.maxMemoryBytes) {
@@ -71,14 +75,14 @@ export class Channel {
         // memory goes first), and drain the spool from now on until it is empty again.
         for (const item of this.queue.splice(this.sending ? 1 : 0)) this.toSpool(item);
         this.queuedBytes = this.queue.reduce((sum, item) => sum + item.body.byteLength, 0);
-        this.toSpool({ body, records });
+        this.toSpool(item);
         this.backlogged = true;
         this.scheduleProbe(0);
         return;
       }
       this.makeRoom(body.byteLength);
     }
-    this.queue.push({ body, records });
+    this.queue.push(item);
     this.queuedBytes += body.byteLength;
     void this.pump();
   }
@@ -105,19 +109,23 @@ export class Channel {
   }
 
   /**
-   * Last resort at exit: whatever is still in memory is written to the spool synchronously, so
-   * the next start sends it. Afterwards the channel accepts nothing more.
+   * Last resort at exit: whatever is still in memory is delivered synchronously where the target
+   * can take it (the local file), or else written to the spool so the next start sends it.
+   * Afterwards the channel accepts nothing more.
    */
   close(): void {
     this.closed = true;
     clearTimeout(this.probeTimer);
+    // A request being sent stays first in the queue until answered: at exit that answer will not
+    // come, so it is kept too (at-least-once; the collector stores a repeat once).
     const pending = this.queue.splice(0);
     this.queuedBytes = 0;
     for (const item of pending) {
-      if (!this.opts.spool?.writeSync(item.body, item.records)) {
-        this.opts.diag.drop(item.records, `${this.opts.signal} not delivered before exit`);
-      } else {
+      if (this.opts.target.sendSync?.(item.body, item.encoding)) continue;
+      if (this.opts.spool?.writeSync(item.body, item.records, item.encoding)) {
         this.opts.diag.counters.spooled += item.records;
+      } else {
+        this.opts.diag.drop(item.records, `${this.opts.signal} not delivered before exit`);
       }
     }
   }
@@ -158,7 +166,7 @@ export class Channel {
   private async send(item: Pending): Promise<SendResult> {
     let result: SendResult;
     try {
-      result = await this.opts.target.send(item.body, item.records);
+      result = await this.opts.target.send(item.body, item.records, item.encoding);
     } catch (error) {
       result = { outcome: 'retry', reason: error instanceof Error ? error.message : String(error) };
     }
@@ -223,7 +231,11 @@ export class Channel {
           this.backlogged = false;
           break;
         }
-        const result = await this.send({ body: next.body, records: next.entry.records });
+        const result = await this.send({
+          body: next.body,
+          records: next.entry.records,
+          encoding: next.entry.encoding,
+        });
         if (result.outcome === 'retry') {
           this.probing = false;
           this.failedProbes++;
@@ -243,7 +255,7 @@ export class Channel {
 
   private toSpool(item: Pending): void {
     const spool = this.opts.spool!;
-    const write = spool.write(item.body, item.records).then((kept) => {
+    const write = spool.write(item.body, item.records, item.encoding).then((kept) => {
       if (kept) this.opts.diag.counters.spooled += item.records;
     });
     this.spoolWrites.add(write);

@@ -1,7 +1,7 @@
 import { appendFile, rename, stat } from 'node:fs/promises';
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ExportTarget, SendResult } from './target.js';
+import type { Encoding, ExportTarget, SendResult } from './target.js';
 
 export interface FileTargetOptions {
   path: string;
@@ -24,11 +24,31 @@ export class FileTarget implements ExportTarget {
     mkdirSync(dirname(opts.path), { recursive: true });
   }
 
-  send(body: Uint8Array): Promise<SendResult> {
+  send(body: Uint8Array, _records: number, encoding: Encoding): Promise<SendResult> {
+    if (encoding !== 'json')
+      return Promise.resolve({ outcome: 'reject', reason: 'the local file holds OTLP/JSON only' });
     // Appends are serialised so lines from concurrent batches never interleave.
     const result = this.chain.then(() => this.append(body));
     this.chain = result;
     return result;
+  }
+
+  /** At exit: appends at once. Earlier asynchronous appends have all been issued by then. */
+  sendSync(body: Uint8Array, encoding: Encoding): boolean {
+    if (encoding !== 'json') return false;
+    try {
+      if (this.size < 0) this.size = fileSize(this.opts.path);
+      if (this.size + body.byteLength > this.opts.maxBytes && this.size > 0) {
+        renameSync(this.opts.path, `${this.opts.path}.1`);
+        this.size = 0;
+      }
+      const line = Buffer.concat([body, NEWLINE]);
+      appendFileSync(this.opts.path, line);
+      this.size += line.byteLength;
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private async append(body: Uint8Array): Promise<SendResult> {
@@ -53,3 +73,11 @@ export class FileTarget implements ExportTarget {
 }
 
 const NEWLINE = Buffer.from('\n');
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}

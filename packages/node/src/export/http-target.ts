@@ -2,14 +2,18 @@ import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { ROOT_CONTEXT, context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import type { ExportTarget, SendResult } from './target.js';
+import type { Encoding, ExportTarget, SendResult } from './target.js';
 
 export interface HttpTargetOptions {
   url: string;
-  contentType: 'application/x-protobuf' | 'application/json';
   headers: Record<string, string>;
   timeoutMs: number;
 }
+
+const CONTENT_TYPE: Record<Encoding, string> = {
+  protobuf: 'application/x-protobuf',
+  json: 'application/json',
+};
 
 const RETRYABLE_STATUS = new Set([408, 429, 502, 503, 504]);
 
@@ -29,16 +33,19 @@ export class HttpTarget implements ExportTarget {
     this.agent = new Agent({ keepAlive: true, maxSockets: 2 });
   }
 
-  send(body: Uint8Array): Promise<SendResult> {
+  send(body: Uint8Array, _records: number, encoding: Encoding): Promise<SendResult> {
     return context.with(suppressTracing(ROOT_CONTEXT), async () => {
-      const first = await this.post(body);
+      const first = await this.post(body, encoding);
       // A kept-alive socket the server had just closed fails at once: that says nothing about
       // the collector, so try once more on a fresh connection before backing off.
-      return first.outcome === 'retry' && first.staleSocket ? this.post(body) : first;
+      return first.outcome === 'retry' && first.staleSocket ? this.post(body, encoding) : first;
     });
   }
 
-  private post(body: Uint8Array): Promise<SendResult & { staleSocket?: boolean }> {
+  private post(
+    body: Uint8Array,
+    encoding: Encoding,
+  ): Promise<SendResult & { staleSocket?: boolean }> {
     const request = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve) => {
       let settled = false;
@@ -56,7 +63,7 @@ export class HttpTarget implements ExportTarget {
             agent: this.agent,
             headers: {
               ...this.opts.headers,
-              'content-type': this.opts.contentType,
+              'content-type': CONTENT_TYPE[encoding],
               'content-length': body.byteLength,
             },
             timeout: this.opts.timeoutMs,

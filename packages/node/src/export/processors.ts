@@ -7,23 +7,21 @@ import type {
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Batcher } from './batcher.js';
 import { estimateAttributes } from './batcher.js';
-import type { Channel } from './channel.js';
 
-/** Log records into a batcher; flush and shutdown drain the channel within a deadline. */
+// The processors only hand records to their batcher. Delivery, and waiting for it, belongs to the
+// exporter's one flush (export/exporter.ts): a provider's forceFlush encodes what is buffered.
+
+/** Log records into a batcher. */
 export class ExportLogProcessor implements LogRecordProcessor {
-  constructor(
-    private readonly batcher: Batcher<ReadableLogRecord>,
-    private readonly channel: Channel,
-    private readonly flushTimeoutMs: number,
-  ) {}
+  constructor(private readonly batcher: Batcher<ReadableLogRecord>) {}
 
   onEmit(record: ReadWriteLogRecord, _context?: Context): void {
     this.batcher.add(record);
   }
 
-  async forceFlush(): Promise<void> {
+  forceFlush(): Promise<void> {
     this.batcher.flush();
-    await this.channel.flush(this.flushTimeoutMs);
+    return Promise.resolve();
   }
 
   shutdown(): Promise<void> {
@@ -33,11 +31,7 @@ export class ExportLogProcessor implements LogRecordProcessor {
 
 /** Ended, sampled spans into a batcher. */
 export class ExportSpanProcessor implements SpanProcessor {
-  constructor(
-    private readonly batcher: Batcher<ReadableSpan>,
-    private readonly channel: Channel,
-    private readonly flushTimeoutMs: number,
-  ) {}
+  constructor(private readonly batcher: Batcher<ReadableSpan>) {}
 
   onStart(_span: Span, _parentContext: Context): void {}
 
@@ -45,9 +39,9 @@ export class ExportSpanProcessor implements SpanProcessor {
     if (span.spanContext().traceFlags & 1) this.batcher.add(span);
   }
 
-  async forceFlush(): Promise<void> {
+  forceFlush(): Promise<void> {
     this.batcher.flush();
-    await this.channel.flush(this.flushTimeoutMs);
+    return Promise.resolve();
   }
 
   shutdown(): Promise<void> {

@@ -2,12 +2,15 @@ import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'nod
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Diagnostics } from '../internal/diag.js';
+import type { Encoding } from './target.js';
 
 /** One spooled export request: an encoded OTLP body holding `records` records. */
 export interface SpoolEntry {
   readonly path: string;
   readonly bytes: number;
   readonly records: number;
+  /** How the body is encoded, so a replay after a protocol change still says it right. */
+  readonly encoding: Encoding;
   /** Settles when the file is on disk (true) or could not be written (false). */
   readonly written: Promise<boolean>;
 }
@@ -22,7 +25,10 @@ export interface SpoolOptions {
   diag: Diagnostics;
 }
 
-const NAME = /^([a-z]+)-(\d+)-(\d+)-(\d+)-(\d+)\.otlp(?:\.claim-(\d+))?$/;
+// <signal>-<time>-<pid>-<seq>-<records>[.json|.pb].otlp[.claim-<pid>]; files written before the
+// encoding was part of the name hold protobuf, the default protocol then.
+const NAME = /^([a-z]+)-(\d+)-(\d+)-(\d+)-(\d+)(?:\.(json|pb))?\.otlp(?:\.claim-(\d+))?$/;
+const SUFFIX: Record<Encoding, string> = { protobuf: 'pb', json: 'json' };
 
 /**
  * A bounded on-disk queue of encoded export requests, kept while the collector is unreachable and
@@ -54,8 +60,8 @@ export class Spool {
    * Writes a request to disk. Its place in the queue is taken at once, so requests keep their
    * order even though writes finish in any order. Resolves false when it could not be kept.
    */
-  async write(body: Uint8Array, records: number): Promise<boolean> {
-    const path = this.nextPath(records);
+  async write(body: Uint8Array, records: number, encoding: Encoding): Promise<boolean> {
+    const path = this.nextPath(records, encoding);
     const written = writeFile(path, body).then(
       () => true,
       (error: unknown) => {
@@ -63,7 +69,7 @@ export class Spool {
         return false;
       },
     );
-    const entry: SpoolEntry = { path, bytes: body.byteLength, records, written };
+    const entry: SpoolEntry = { path, bytes: body.byteLength, records, encoding, written };
     this.add(entry);
     const ok = await written;
     if (!ok) this.forget(entry);
@@ -71,15 +77,15 @@ export class Spool {
   }
 
   /** The synchronous form, for process exit when no more event-loop turns are coming. */
-  writeSync(body: Uint8Array, records: number): boolean {
-    const path = this.nextPath(records);
+  writeSync(body: Uint8Array, records: number, encoding: Encoding): boolean {
+    const path = this.nextPath(records, encoding);
     try {
       writeFileSync(path, body);
     } catch (error) {
       this.opts.diag.drop(records, `spool write failed: ${describe(error)}`);
       return false;
     }
-    this.add({ path, bytes: body.byteLength, records, written: WRITTEN });
+    this.add({ path, bytes: body.byteLength, records, encoding, written: WRITTEN });
     return true;
   }
 
@@ -123,8 +129,8 @@ export class Spool {
     }
   }
 
-  private nextPath(records: number): string {
-    const name = `${this.opts.signal}-${Date.now()}-${process.pid}-${this.seq++}-${records}.otlp`;
+  private nextPath(records: number, encoding: Encoding): string {
+    const name = `${this.opts.signal}-${Date.now()}-${process.pid}-${this.seq++}-${records}.${SUFFIX[encoding]}.otlp`;
     return join(this.opts.directory, name);
   }
 
@@ -134,13 +140,14 @@ export class Spool {
       path: string;
       bytes: number;
       records: number;
+      encoding: Encoding;
       time: number;
       seq: number;
     }> = [];
     for (const name of readdirSync(this.opts.directory)) {
       const m = NAME.exec(name);
       if (!m || m[1] !== this.opts.signal) continue;
-      const claimedBy = m[6] ? Number(m[6]) : undefined;
+      const claimedBy = m[7] ? Number(m[7]) : undefined;
       if (claimedBy !== undefined && claimedBy !== process.pid && isAlive(claimedBy)) continue;
       const from = join(this.opts.directory, name);
       const base = name.replace(/\.claim-\d+$/, '');
@@ -151,6 +158,7 @@ export class Spool {
           path: to,
           bytes: statSync(to).size,
           records: Number(m[5]),
+          encoding: m[6] === 'json' ? 'json' : 'protobuf',
           time: Number(m[2]),
           seq: Number(m[4]),
         });
@@ -159,8 +167,8 @@ export class Spool {
       }
     }
     found.sort((a, b) => a.time - b.time || a.seq - b.seq);
-    for (const { path, bytes, records } of found)
-      this.add({ path, bytes, records, written: WRITTEN });
+    for (const { path, bytes, records, encoding } of found)
+      this.add({ path, bytes, records, encoding, written: WRITTEN });
   }
 }
 
