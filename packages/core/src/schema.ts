@@ -7,6 +7,8 @@
 /** Log record event names (OpenTelemetry LogRecord `eventName`). */
 export const EVENT = {
   HTTP_REQUEST: 'http.request',
+  /** An outbound HTTP call that failed: a network error, or an answer with status ≥ 500. */
+  HTTP_CLIENT_FAILURE: 'http.client.failure',
   TASK_START: 'task.start',
   TASK_STEP: 'task.step',
   TASK_SUCCESS: 'task.success',

@@ -10,7 +10,10 @@ import {
   resolveCommonConfig,
 } from '@tracelog/core';
 import type { ResolvedCommonConfig } from '@tracelog/core';
-import type { BullMQOptions, InitOptions } from './types.js';
+import type { HttpOptions } from './instrumentations/http.js';
+import { INSTRUMENTATION_NAMES } from './instrumentations/registry.js';
+import type { InstrumentationSettings } from './instrumentations/registry.js';
+import type { InitOptions } from './types.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -52,17 +55,12 @@ export interface ResolvedConfig extends ResolvedCommonConfig {
   file: string;
   spool: { directory: string; maxBytes: number } | false;
   maxMemoryBytes: number;
-  http: {
-    quietPaths: ReadonlySet<string>;
-    headers: string[];
-    correlationHeader: string | undefined;
-  };
+  http: HttpOptions;
   baggageKeys: string[];
   shutdownDeadlineMs: number;
   handleSignals: boolean;
   metricsIntervalMs: number;
-  /** `false`, or the options for the queue instrumentation. */
-  instrumentations: { http: boolean; bullmq: false | BullMQOptions };
+  instrumentations: InstrumentationSettings;
 }
 
 /**
@@ -145,6 +143,16 @@ export function resolveConfig(
         };
 
   const timeout = duration('OTEL_EXPORTER_OTLP_TIMEOUT', options.timeoutMs, DEFAULTS.timeoutMs);
+  const http = {
+    quietPaths: new Set(
+      options.http?.quietPaths ?? listEnv(env.TRACELOG_QUIET_PATHS) ?? DEFAULT_QUIET_PATHS,
+    ),
+    headers: (
+      options.http?.headers ??
+      listEnv(env.TRACELOG_HTTP_HEADERS) ?? [...DEFAULT_HTTP_HEADERS]
+    ).map((h) => h.toLowerCase()),
+    correlationHeader: options.http?.correlationHeader ?? env.TRACELOG_CORRELATION_HEADER,
+  };
   const config: ResolvedConfig = {
     ...common,
     endpoint: base,
@@ -169,16 +177,7 @@ export function resolveConfig(
       options.maxMemoryBytes,
       DEFAULTS.maxMemoryBytes,
     ),
-    http: {
-      quietPaths: new Set(
-        options.http?.quietPaths ?? listEnv(env.TRACELOG_QUIET_PATHS) ?? DEFAULT_QUIET_PATHS,
-      ),
-      headers: (
-        options.http?.headers ??
-        listEnv(env.TRACELOG_HTTP_HEADERS) ?? [...DEFAULT_HTTP_HEADERS]
-      ).map((h) => h.toLowerCase()),
-      correlationHeader: options.http?.correlationHeader ?? env.TRACELOG_CORRELATION_HEADER,
-    },
+    http,
     baggageKeys: options.baggageKeys ??
       listEnv(env.TRACELOG_BAGGAGE_KEYS) ?? [...DEFAULT_BAGGAGE_KEYS],
     shutdownDeadlineMs: duration(
@@ -192,10 +191,7 @@ export function resolveConfig(
       options.metricsIntervalMs,
       DEFAULTS.metricsIntervalMs,
     ),
-    instrumentations: {
-      http: options.instrumentations?.http ?? true,
-      bullmq: bullmqOptions(options.instrumentations?.bullmq),
-    },
+    instrumentations: instrumentationSettings(options.instrumentations ?? {}, http, warn),
   };
   return { config, warnings };
 }
@@ -209,7 +205,28 @@ function trimSlash(url: string | undefined): string | undefined {
   return url.endsWith('/') ? url.slice(0, -1) : url;
 }
 
-function bullmqOptions(option: boolean | BullMQOptions | undefined): false | BullMQOptions {
-  if (option === false) return false;
-  return option === true || option === undefined ? {} : option;
+/** `false` switches an instrumentation off; `true`, nothing or an options object switches it on. */
+function instrumentationSettings(
+  options: NonNullable<InitOptions['instrumentations']>,
+  http: HttpOptions,
+  warn: (message: string) => void,
+): InstrumentationSettings {
+  for (const name of Object.keys(options)) {
+    if (!(INSTRUMENTATION_NAMES as readonly string[]).includes(name))
+      warn(
+        `instrumentations.${name} is not an instrumentation (known: ${INSTRUMENTATION_NAMES.join(', ')}); ignoring it`,
+      );
+  }
+  const withOptions = <T extends object>(option: boolean | T | undefined): false | T =>
+    option === false ? false : option === true || option === undefined ? ({} as T) : option;
+  return {
+    http: options.http === false ? false : http,
+    undici: withOptions(options.undici),
+    express: options.express !== false,
+    fastify: options.fastify !== false,
+    pg: options.pg !== false,
+    redis: options.redis !== false,
+    runtime: withOptions(options.runtime),
+    bullmq: withOptions(options.bullmq),
+  };
 }

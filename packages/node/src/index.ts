@@ -6,6 +6,8 @@ export { task, timed } from './task.js';
 export type { TaskContext, TaskOptions, TimedOptions } from './task.js';
 export { OpenTelemetryTransport } from './transport.js';
 export type { OpenTelemetryTransportOptions } from './transport.js';
+export type { UndiciOptions } from './instrumentations/undici.js';
+export type { RuntimeOptions } from './instrumentations/runtime.js';
 export type {
   BullMQOptions,
   ExportStats,

@@ -1,7 +1,5 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { dirname, join, resolve as resolvePath } from 'node:path';
 import { DiagLogLevel, context, diag, logs, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
@@ -9,8 +7,6 @@ import {
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
@@ -21,13 +17,13 @@ import { resolveConfig } from './config.js';
 import type { ResolvedConfig } from './config.js';
 import { configureContext } from './context.js';
 import { createExporter } from './export/exporter.js';
-import { createHttpInstrumentation } from './instrumentations/http.js';
+import { enableInstrumentations } from './instrumentations/registry.js';
 import { diagnostics } from './internal/diag.js';
 import { configureLoggers } from './logger.js';
 import { LogPipeline, SpanPipeline } from './pipeline.js';
 import { runSelfCheck } from './selfcheck.js';
 import { ConsoleSink } from './sinks/console.js';
-import type { BullMQOptions, InitOptions, ShutdownOptions, TracelogHandle } from './types.js';
+import type { InitOptions, ShutdownOptions, TracelogHandle } from './types.js';
 import { VERSION } from './version.js';
 
 let current: TracelogHandle | undefined;
@@ -131,25 +127,10 @@ function start(config: ResolvedConfig): TracelogHandle {
   configureLoggers(createLevelResolver(config.level, config.levels));
   configureContext(config.baggageKeys);
 
-  const instrumentations: Instrumentation[] = [];
-  if (config.instrumentations.http) instrumentations.push(createHttpInstrumentation(config.http));
-  const disableInstrumentations = registerInstrumentations({
-    instrumentations,
+  const instrumentations = enableInstrumentations(config.instrumentations, {
     tracerProvider,
     meterProvider,
   });
-  if (config.instrumentations.http) {
-    // node:http may already be loaded (an ESM app, a test runner): requiring it again lets the
-    // instrumentation patch the shared module object and Server.prototype now.
-    const require = createRequire(import.meta.url);
-    require('node:http');
-    require('node:https');
-    // ESM named imports of builtins (`import { request } from 'node:http'`) see the patched
-    // functions only after this.
-    syncBuiltinESMExports();
-  }
-  const queueOptions = config.instrumentations.bullmq;
-  const disableQueue = queueOptions ? enableQueueInstrumentation(queueOptions) : undefined;
 
   // The one flush: providers hand over what they buffer (the meter its current readings), then
   // the exporter delivers everything within the same deadline.
@@ -171,8 +152,7 @@ function start(config: ResolvedConfig): TracelogHandle {
   const shutdown = (opts: ShutdownOptions = {}) => {
     shuttingDown ??= (async () => {
       removeHooks();
-      disableInstrumentations();
-      disableQueue?.();
+      instrumentations.disable();
       await flushAll(Date.now() + (opts.deadlineMs ?? config.shutdownDeadlineMs), 'shutdown');
       // Whatever the deadline left undelivered goes to the file or spool now.
       exporter.close();
@@ -256,30 +236,6 @@ function installExitHooks(hooks: {
     process.removeListener('beforeExit', onBeforeExit);
     process.removeListener('exit', onExit);
   };
-}
-
-/**
- * Turns on BullMQ instrumentation when `@tracelog/queue-instrumentation` is installed, resolved
- * as the application would resolve it: from its entry script's folder, then the working folder.
- */
-function enableQueueInstrumentation(options: BullMQOptions): (() => void) | undefined {
-  for (const base of appResolutionBases()) {
-    try {
-      const queue = createRequire(join(base, 'index.js'))('@tracelog/queue-instrumentation') as {
-        instrumentBullMQ?: (options: BullMQOptions) => { disable(): void };
-      };
-      const handle = queue.instrumentBullMQ?.(options);
-      return handle ? () => handle.disable() : undefined;
-    } catch {
-      // not installed there
-    }
-  }
-  return undefined;
-}
-
-function appResolutionBases(): string[] {
-  const entry = process.argv[1];
-  return entry ? [dirname(resolvePath(entry)), process.cwd()] : [process.cwd()];
 }
 
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {

@@ -7,13 +7,26 @@
 import { register } from 'node:module';
 import { init } from './init.js';
 
-/** What the HTTP instrumentation patches (node: forms are added by the hook). */
-const HOOKED_MODULES = ['http', 'https'];
+/**
+ * What our instrumentations patch on import (node: forms are added by the hook). Global fetch and
+ * Fastify publish diagnostics channels instead, and BullMQ's classes are patched by the queue
+ * instrumentation, so they need no hook.
+ */
+const HOOKED_MODULES = [
+  'http',
+  'https',
+  'express',
+  'pg',
+  'pg-pool',
+  'ioredis',
+  'redis',
+  '@redis/client',
+];
 
 try {
   // Only the modules an instrumentation patches through the hook. Wrapping every ESM module costs
   // start-up time and prints a warning for packages the hook cannot wrap, such as BullMQ's ESM
-  // build (the queue instrumentation patches BullMQ's classes instead).
+  // build.
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
     data: { include: HOOKED_MODULES },
   });

@@ -1,4 +1,6 @@
 import type { CommonOptions } from '@tracelog/core';
+import type { RuntimeOptions } from './instrumentations/runtime.js';
+import type { UndiciOptions } from './instrumentations/undici.js';
 import type { Counters } from './internal/diag.js';
 
 /** Options for `init()`. Every option can also be set by environment (see the README). */
@@ -49,10 +51,27 @@ export interface InitOptions extends CommonOptions {
   /** How long one export request may take (`OTEL_EXPORTER_OTLP_TIMEOUT`, per signal too). @default 10000 */
   timeoutMs?: number;
   /**
-   * Automatic instrumentations. BullMQ needs `@tracelog/queue-instrumentation` installed; an
-   * object instead of `true` is passed to its `instrumentBullMQ()` (see that package's README).
+   * Automatic instrumentations, each on by default: `false` switches one off, an object sets its
+   * options. BullMQ needs `@tracelog/queue-instrumentation` installed; its object is passed to
+   * `instrumentBullMQ()` (see that package's README).
    */
-  instrumentations?: { http?: boolean; bullmq?: boolean | BullMQOptions };
+  instrumentations?: {
+    /** node:http and node:https servers and clients, and the `http.request` record. */
+    http?: boolean;
+    /** Global `fetch()` and undici clients. */
+    undici?: boolean | UndiciOptions;
+    /** Express 4 and 5 route names. */
+    express?: boolean;
+    /** Fastify 5 route names. */
+    fastify?: boolean;
+    /** PostgreSQL client spans (`pg`). */
+    pg?: boolean;
+    /** Redis client spans (`ioredis`, `redis`). */
+    redis?: boolean;
+    /** Event loop, heap and GC metrics. */
+    runtime?: boolean | RuntimeOptions;
+    bullmq?: boolean | BullMQOptions;
+  };
 }
 
 /** The queue instrumentation's options that can be set from `init()`. */

@@ -1,0 +1,124 @@
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import type { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { TracerProvider } from '@opentelemetry/sdk-trace';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import type { BullMQOptions } from '../types.js';
+import { createPgInstrumentation, createRedisInstrumentations } from './database.js';
+import { createExpressInstrumentation } from './express.js';
+import { enableFastifyRoutes } from './fastify.js';
+import { createHttpInstrumentation } from './http.js';
+import type { HttpOptions } from './http.js';
+import { createRuntimeInstrumentation } from './runtime.js';
+import type { RuntimeOptions } from './runtime.js';
+import { FetchInstrumentation } from './undici.js';
+import type { UndiciOptions } from './undici.js';
+
+/** Each instrumentation: `false` (off) or its options. Resolved from `init({ instrumentations })`. */
+export interface InstrumentationSettings {
+  http: false | HttpOptions;
+  undici: false | UndiciOptions;
+  express: boolean;
+  fastify: boolean;
+  pg: boolean;
+  redis: boolean;
+  runtime: false | RuntimeOptions;
+  bullmq: false | BullMQOptions;
+}
+
+/** The names `init({ instrumentations })` takes, in the order they are enabled. */
+export const INSTRUMENTATION_NAMES = [
+  'http',
+  'undici',
+  'express',
+  'fastify',
+  'pg',
+  'redis',
+  'runtime',
+  'bullmq',
+] as const satisfies ReadonlyArray<keyof InstrumentationSettings>;
+
+export interface EnabledInstrumentations {
+  /** The names that were switched on. */
+  readonly names: string[];
+  disable(): void;
+}
+
+/**
+ * The one home of automatic instrumentation. Each entry is switched on unless its setting is
+ * `false`; a library's instrumentation patches it when the app loads it (until then it costs
+ * nothing), so an app without Express or PostgreSQL is unaffected.
+ */
+export function enableInstrumentations(
+  settings: InstrumentationSettings,
+  providers: { tracerProvider: TracerProvider; meterProvider: MeterProvider },
+): EnabledInstrumentations {
+  const names: string[] = [];
+  const instrumentations: Instrumentation[] = [];
+  const disposers: Array<() => void> = [];
+  const use = (name: string, ...created: Instrumentation[]) => {
+    names.push(name);
+    instrumentations.push(...created);
+  };
+
+  if (settings.http) use('http', createHttpInstrumentation(settings.http));
+  if (settings.undici) use('undici', new FetchInstrumentation(settings.undici));
+  if (settings.express) use('express', createExpressInstrumentation());
+  if (settings.pg) use('pg', createPgInstrumentation());
+  if (settings.redis) use('redis', ...createRedisInstrumentations());
+  if (settings.runtime) use('runtime', createRuntimeInstrumentation(settings.runtime));
+  disposers.push(registerInstrumentations({ instrumentations, ...providers }));
+
+  if (settings.http) {
+    // node:http may already be loaded (an ESM app, a test runner): requiring it again lets the
+    // instrumentation patch the shared module object and Server.prototype now.
+    const require = createRequire(import.meta.url);
+    require('node:http');
+    require('node:https');
+    // ESM named imports of builtins (`import { request } from 'node:http'`) see the patched
+    // functions only after this.
+    syncBuiltinESMExports();
+  }
+  if (settings.fastify) {
+    names.push('fastify');
+    disposers.push(enableFastifyRoutes());
+  }
+  if (settings.bullmq) {
+    const disable = enableQueueInstrumentation(settings.bullmq);
+    if (disable) {
+      names.push('bullmq');
+      disposers.push(disable);
+    }
+  }
+  return {
+    names,
+    disable: () => {
+      for (const dispose of disposers.splice(0)) dispose();
+    },
+  };
+}
+
+/**
+ * Turns on BullMQ instrumentation when `@tracelog/queue-instrumentation` is installed, resolved
+ * as the application would resolve it.
+ */
+function enableQueueInstrumentation(options: BullMQOptions): (() => void) | undefined {
+  for (const base of appResolutionBases()) {
+    try {
+      const queue = createRequire(join(base, 'index.js'))('@tracelog/queue-instrumentation') as {
+        instrumentBullMQ?: (options: BullMQOptions) => { disable(): void };
+      };
+      const handle = queue.instrumentBullMQ?.(options);
+      return handle ? () => handle.disable() : undefined;
+    } catch {
+      // not installed there
+    }
+  }
+  return undefined;
+}
+
+function appResolutionBases(): string[] {
+  const entry = process.argv[1];
+  return entry ? [dirname(resolvePath(entry)), process.cwd()] : [process.cwd()];
+}
