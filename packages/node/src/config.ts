@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import {
+  parseBoolean,
   DEFAULT_BAGGAGE_KEYS,
   DEFAULT_QUIET_PATHS,
   parseDuration,
@@ -13,6 +14,10 @@ import type { ResolvedCommonConfig } from '@tracelog/core';
 import type { HttpOptions } from './instrumentations/http.js';
 import { INSTRUMENTATION_NAMES } from './instrumentations/registry.js';
 import type { InstrumentationSettings } from './instrumentations/registry.js';
+import { resolvePropagators } from './propagation.js';
+import type { PropagatorName } from './propagation.js';
+import { resolveSampler } from './sampler.js';
+import type { SamplerSetting } from './sampler.js';
 import type { InitOptions } from './types.js';
 
 type Env = Record<string, string | undefined>;
@@ -61,6 +66,12 @@ export interface ResolvedConfig extends ResolvedCommonConfig {
   handleSignals: boolean;
   metricsIntervalMs: number;
   instrumentations: InstrumentationSettings;
+  /** `OTEL_SDK_DISABLED=true`: nothing is patched, exported or written; console output stays. */
+  disabled: boolean;
+  sampler: SamplerSetting;
+  propagators: PropagatorName[];
+  /** `OTEL_LOG_LEVEL`: how much of OpenTelemetry's own diagnostics we pass on. */
+  diagLevel: DiagLevel;
 }
 
 /**
@@ -192,8 +203,32 @@ export function resolveConfig(
       DEFAULTS.metricsIntervalMs,
     ),
     instrumentations: instrumentationSettings(options.instrumentations ?? {}, http, warn),
+    disabled: sdkDisabled(env, warn),
+    sampler: resolveSampler(env, warn),
+    propagators: resolvePropagators(env, warn),
+    diagLevel: diagLevel(env, warn),
   };
   return { config, warnings };
+}
+
+function sdkDisabled(env: Env, warn: (message: string) => void): boolean {
+  const raw = env.OTEL_SDK_DISABLED;
+  if (raw === undefined || raw.trim() === '') return false;
+  const parsed = parseBoolean(raw);
+  if (parsed === undefined) warn(`OTEL_SDK_DISABLED=${raw} is not true or false; the SDK stays on`);
+  return parsed === true;
+}
+
+/** `OTEL_LOG_LEVEL` values, as the specification names them. */
+export const DIAG_LEVELS = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'] as const;
+export type DiagLevel = (typeof DIAG_LEVELS)[number];
+
+function diagLevel(env: Env, warn: (message: string) => void): DiagLevel {
+  const raw = env.OTEL_LOG_LEVEL?.trim().toLowerCase();
+  if (!raw) return 'warn';
+  if ((DIAG_LEVELS as readonly string[]).includes(raw)) return raw as DiagLevel;
+  warn(`OTEL_LOG_LEVEL=${raw} is not one of ${DIAG_LEVELS.join(', ')}; using warn`);
+  return 'warn';
 }
 
 function listEnv(value: string | undefined): string[] | undefined {

@@ -2,11 +2,6 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { DiagLogLevel, context, diag, logs, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  CompositePropagator,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-} from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
@@ -21,6 +16,8 @@ import { enableInstrumentations } from './instrumentations/registry.js';
 import { diagnostics } from './internal/diag.js';
 import { configureLoggers } from './logger.js';
 import { LogPipeline, SpanPipeline } from './pipeline.js';
+import { createPropagator } from './propagation.js';
+import { createSampler } from './sampler.js';
 import { runSelfCheck } from './selfcheck.js';
 import { ConsoleSink } from './sinks/console.js';
 import type { InitOptions, ShutdownOptions, TracelogHandle } from './types.js';
@@ -42,20 +39,28 @@ export function init(options: InitOptions = {}): TracelogHandle {
   }
   const { config, warnings } = resolveConfig(options, process.env);
   for (const warning of warnings) diagnostics.warn(`config:${warning}`, warning);
-  current = start(config);
+  current = config.disabled ? startDisabled(config) : start(config);
   return current;
 }
 
+const DIAG_LEVEL: Record<ResolvedConfig['diagLevel'], DiagLogLevel> = {
+  none: DiagLogLevel.NONE,
+  error: DiagLogLevel.ERROR,
+  warn: DiagLogLevel.WARN,
+  info: DiagLogLevel.INFO,
+  debug: DiagLogLevel.DEBUG,
+  verbose: DiagLogLevel.VERBOSE,
+  all: DiagLogLevel.ALL,
+};
+
 function start(config: ResolvedConfig): TracelogHandle {
+  // OpenTelemetry's own diagnostics: errors and warnings rate-limited like ours; the chattier
+  // levels, when asked for with OTEL_LOG_LEVEL, as they come.
+  const say = (message: string) => diagnostics.warn(`otel:${message}`, `OpenTelemetry: ${message}`);
+  const tell = (message: string) => process.stderr.write(`tracelog: OpenTelemetry: ${message}\n`);
   diag.setLogger(
-    {
-      error: (message) => diagnostics.warn(`otel:${message}`, `OpenTelemetry: ${message}`),
-      warn: (message) => diagnostics.warn(`otel:${message}`, `OpenTelemetry: ${message}`),
-      info: () => undefined,
-      debug: () => undefined,
-      verbose: () => undefined,
-    },
-    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+    { error: say, warn: say, info: tell, debug: tell, verbose: tell },
+    { logLevel: DIAG_LEVEL[config.diagLevel], suppressOverrideMessage: true },
   );
 
   const resource = resourceFromAttributes({
@@ -75,46 +80,18 @@ function start(config: ResolvedConfig): TracelogHandle {
 
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
-  propagation.setGlobalPropagator(
-    new CompositePropagator({
-      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-    }),
-  );
+  propagation.setGlobalPropagator(createPropagator(config.propagators));
 
   const exporter = createExporter(config, diagnostics);
-  const logSinks: LogRecordProcessor[] = [exporter.logProcessor];
-  if (config.console) {
-    logSinks.unshift(
-      new ConsoleSink({
-        format: config.console,
-        stream: process.stdout,
-        color: config.color,
-        onSkip: () =>
-          diagnostics.warn(
-            'console-skip',
-            'console output is backed up; skipping console lines (export is unaffected)',
-          ),
-      }),
-    );
-  }
   const redactor = config.redaction.enabled ? createRedactor(config.redaction) : undefined;
   const loggerProvider = new LoggerProvider({
     resource,
-    processors: [
-      new LogPipeline({
-        redactor,
-        baggageKeys: new Set(config.baggageKeys),
-        debugSampleEvery: config.debugSampleEvery,
-        dedupeWindowMs: config.dedupeWindowMs,
-        rateLimit: config.rateLimit,
-        sinks: logSinks,
-        diag: diagnostics,
-      }),
-    ],
+    processors: [logPipeline(config, redactor, [...consoleSink(config), exporter.logProcessor])],
   });
 
   const tracerProvider = new TracerProvider({
     resource,
+    sampler: createSampler(config.sampler),
     spanProcessors: [new SpanPipeline(redactor, [exporter.spanProcessor])],
   });
 
@@ -235,6 +212,65 @@ function installExitHooks(hooks: {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('beforeExit', onBeforeExit);
     process.removeListener('exit', onExit);
+  };
+}
+
+/** The console output, when configured: first, so people see a line before it is exported. */
+function consoleSink(config: ResolvedConfig): LogRecordProcessor[] {
+  if (!config.console) return [];
+  return [
+    new ConsoleSink({
+      format: config.console,
+      stream: process.stdout,
+      color: config.color,
+      onSkip: () =>
+        diagnostics.warn(
+          'console-skip',
+          'console output is backed up; skipping console lines (export is unaffected)',
+        ),
+    }),
+  ];
+}
+
+/** Every log record passes here once: redaction, context, sampling, dedupe, rate limit. */
+function logPipeline(
+  config: ResolvedConfig,
+  redactor: ReturnType<typeof createRedactor> | undefined,
+  sinks: LogRecordProcessor[],
+): LogPipeline {
+  return new LogPipeline({
+    redactor,
+    baggageKeys: new Set(config.baggageKeys),
+    debugSampleEvery: config.debugSampleEvery,
+    dedupeWindowMs: config.dedupeWindowMs,
+    rateLimit: config.rateLimit,
+    sinks,
+    diag: diagnostics,
+  });
+}
+
+/**
+ * `OTEL_SDK_DISABLED=true`: no instrumentation, no export, no file, no exit hooks. The app's
+ * own log lines still reach the console (redacted as ever): they are its output, not telemetry.
+ */
+function startDisabled(config: ResolvedConfig): TracelogHandle {
+  diagnostics.warn('disabled', 'OTEL_SDK_DISABLED is set: no telemetry is recorded or sent');
+  const redactor = config.redaction.enabled ? createRedactor(config.redaction) : undefined;
+  const loggerProvider = new LoggerProvider({
+    processors: [logPipeline({ ...config, baggageKeys: [] }, redactor, consoleSink(config))],
+  });
+  logs.setGlobalLoggerProvider(loggerProvider);
+  configureLoggers(createLevelResolver(config.level, config.levels));
+  const done = () => Promise.resolve();
+  return {
+    flush: done,
+    shutdown: async () => {
+      await loggerProvider.shutdown();
+      logs.disable();
+      current = undefined;
+    },
+    stats: () => ({ ...diagnostics.counters, memoryBytes: 0, spoolBytes: 0 }),
+    destination: 'none (OTEL_SDK_DISABLED)',
   };
 }
 
