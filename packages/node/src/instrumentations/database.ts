@@ -16,7 +16,8 @@ export function createPgInstrumentation(): PgInstrumentation {
  * Redis client spans for `ioredis` and `redis` (node-redis 4 and 5) from the upstream
  * instrumentations. Their statement serializer keeps the command and key, not the values. Only
  * commands issued inside a trace are recorded: a queue library polling Redis in the background
- * would otherwise start a trace per command.
+ * would otherwise start a trace per command. (node-redis's connect is still recorded as a span of
+ * its own: upstream applies the option to commands only.)
  */
 export function createRedisInstrumentations(): [IORedisInstrumentation, RedisInstrumentation] {
   return [
