@@ -17,6 +17,7 @@ export type { RedactionOptions, Redactor } from './redact.js';
 export { TokenBucket } from './ratelimit.js';
 export { Deduper, fingerprint } from './dedupe.js';
 export { EveryNthSampler } from './sample.js';
+export { TraceContextPropagator } from './tracecontext.js';
 export {
   DEFAULTS,
   KNOWN_ENV,

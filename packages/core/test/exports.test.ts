@@ -22,6 +22,7 @@ describe('public API', () => {
         "TASK_CATEGORIES",
         "TASK_OUTCOME",
         "TokenBucket",
+        "TraceContextPropagator",
         "TracelogConfigError",
         "createLevelResolver",
         "createRedactor",
