@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The tracelog stack on one machine, without Docker: our collector build, Elasticsearch and Loki,
-# on loopback.
+# The tracelog stack on one machine, without Docker: our collector build and Elasticsearch, on
+# loopback, with Prometheus and Alertmanager for metrics and alerts. Loki is a destination we support but never build or run (it is AGPL-3.0): point the
+# collector at yours with TRACELOG_LOKI_URL.
 #
 #   stack.sh build    fetch or build what is missing into the cache (outside the repo)
 #   stack.sh start    build if needed, start all, wait until ready, print the endpoints
@@ -17,7 +18,10 @@ repo="$(cd "$collector_dir/.." && pwd)"
 
 COLLECTOR_VERSION="0.157.0"
 ES_VERSION="${TRACELOG_ES_VERSION:-8.19.7}"
-LOKI_VERSION="${TRACELOG_LOKI_VERSION:-3.7.8}"
+# Prometheus 3.Y.Z is published as the Go module version v0.3YY.Z.
+PROMETHEUS_VERSION="3.16.0"
+PROMETHEUS_MODULE_VERSION="v0.316.0"
+ALERTMANAGER_VERSION="0.35.0"
 cache="${TRACELOG_CACHE:-$HOME/.cache/tracelog}"
 # Elasticsearch refuses to run as root, so as root it runs as a system user, and its files must be
 # readable by that user: they live outside root's home.
@@ -28,7 +32,8 @@ es_port="${TRACELOG_ES_PORT:-9200}"
 otlp_http="${TRACELOG_OTLP_HTTP_ENDPOINT:-127.0.0.1:4318}"
 otlp_grpc="${TRACELOG_OTLP_GRPC_ENDPOINT:-127.0.0.1:4317}"
 health="${TRACELOG_HEALTH_ENDPOINT:-127.0.0.1:13133}"
-loki_port="${TRACELOG_LOKI_PORT:-3100}"
+prometheus_port="${TRACELOG_PROMETHEUS_PORT:-9090}"
+alertmanager_port="${TRACELOG_ALERTMANAGER_PORT:-9093}"
 
 log() { printf 'stack: %s\n' "$*" >&2; }
 die() { printf 'stack: error: %s\n' "$*" >&2; exit 1; }
@@ -36,15 +41,8 @@ die() { printf 'stack: error: %s\n' "$*" >&2; exit 1; }
 manifest_hash() { sha1sum "$collector_dir/builder-config.yaml" | cut -c1-12; }
 collector_bin() { echo "$cache/collector/$COLLECTOR_VERSION-$(manifest_hash)/otelcol-tracelog"; }
 es_home() { echo "$es_root/elasticsearch/elasticsearch-$ES_VERSION"; }
-
-loki_bin() {
-  if [ -n "${TRACELOG_LOKI_BIN:-}" ]; then
-    [ -x "$TRACELOG_LOKI_BIN" ] || die "TRACELOG_LOKI_BIN=$TRACELOG_LOKI_BIN is not an executable"
-    echo "$TRACELOG_LOKI_BIN"
-  else
-    echo "$cache/loki/$LOKI_VERSION/loki"
-  fi
-}
+prometheus_dir() { echo "$cache/prometheus/$PROMETHEUS_VERSION"; }
+alertmanager_dir() { echo "$cache/alertmanager/$ALERTMANAGER_VERSION"; }
 
 java_home() {
   local candidate
@@ -75,29 +73,51 @@ build_collector() {
   log "collector built in $(( $(date +%s) - start )) s: $bin"
 }
 
-# Loki from its Go module, built like any Go program. Its go.mod points the nested module
-# github.com/grafana/loki/pkg/push at ./pkg/push, which a module download does not contain (a
-# nested module is its own module), so that one replace is dropped and the version the main
-# module requires is used instead.
-build_loki() {
-  local bin; bin="$(loki_bin)"
-  [ -x "$bin" ] && return
-  command -v go >/dev/null 2>&1 || die "Go is needed to build Loki (go >= 1.26); install it from your distribution or go.dev"
-  log "building Loki $LOKI_VERSION (first time only; about ten minutes on two cores)"
-  local start tmp dir
+# A Go program built from its downloaded module (Prometheus, Alertmanager): `go install` refuses
+# modules whose go.mod has replace/exclude directives, so the build runs in a writable copy.
+# GOWORK=off: the Prometheus module ships a go.work that names directories the download lacks.
+build_go_module() { # module version outdir prepare-function package...
+  local module="$1" version="$2" out="$3" prepare="$4"; shift 4
+  command -v go >/dev/null 2>&1 || die "Go is needed to build $module (go >= 1.24); install it from your distribution or go.dev"
+  log "building $module $version (first time only; a few minutes)"
+  local start tmp dir pkg
   start=$(date +%s)
   tmp="$(mktemp -d)"
-  dir="$(GOFLAGS=-mod=mod go mod download -json "github.com/grafana/loki/v3@v$LOKI_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-  [ -n "$dir" ] || die "could not download the Loki $LOKI_VERSION module"
+  dir="$(cd "$tmp" && GOWORK=off GOFLAGS=-mod=mod go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -n "$dir" ] || die "could not download the $module $version module"
   cp -r "$dir" "$tmp/src"
   chmod -R u+w "$tmp/src"
-  (cd "$tmp/src" && go mod edit -dropreplace github.com/grafana/loki/pkg/push &&
-    GOFLAGS=-mod=mod go build -trimpath -o "$tmp/loki" ./cmd/loki >"$tmp/build.log" 2>&1) ||
-    { tail -30 "$tmp/build.log" >&2; die "Loki build failed (log: $tmp/build.log)"; }
-  mkdir -p "$(dirname "$bin")"
-  mv "$tmp/loki" "$bin"
+  "$prepare" "$tmp/src"
+  for pkg in "$@"; do
+    (cd "$tmp/src" && GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0 \
+      go build -trimpath -tags netgo,remove_all_sd -o "$tmp/out/$(basename "$pkg")" "./$pkg" >>"$tmp/build.log" 2>&1) ||
+      { tail -30 "$tmp/build.log" >&2; die "$module build failed (log: $tmp/build.log)"; }
+  done
+  mkdir -p "$out"
+  mv "$tmp/out/"* "$out/"
   rm -rf "$tmp"
-  log "Loki built in $(( $(date +%s) - start )) s: $bin"
+  log "$module built in $(( $(date +%s) - start )) s: $out"
+}
+
+no_preparation() { :; }
+# Alertmanager's ui/web.go embeds ui/app/dist, which the module download lacks (it is built by
+# npm in their release process). The API and the notifications need no UI: a placeholder page.
+alertmanager_ui_placeholder() {
+  mkdir -p "$1/ui/app/dist"
+  printf '<!doctype html><title>Alertmanager</title><p>The web UI is not part of this build; the API is at /api/v2/.\n' \
+    >"$1/ui/app/dist/index.html"
+}
+
+build_prometheus() {
+  [ -x "$(prometheus_dir)/prometheus" ] && [ -x "$(prometheus_dir)/promtool" ] && return
+  build_go_module github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION" "$(prometheus_dir)" no_preparation \
+    cmd/prometheus cmd/promtool
+}
+
+build_alertmanager() {
+  [ -x "$(alertmanager_dir)/alertmanager" ] && return
+  build_go_module github.com/prometheus/alertmanager "v$ALERTMANAGER_VERSION" "$(alertmanager_dir)" alertmanager_ui_placeholder \
+    cmd/alertmanager
 }
 
 fetch_elasticsearch() {
@@ -126,10 +146,13 @@ cmd_build() {
   exec 9>"$cache/.build.lock"
   flock 9
   build_collector
-  build_loki
+  build_prometheus
+  build_alertmanager
   fetch_elasticsearch
   [ -n "$(java_home)" ] || die "Elasticsearch $ES_VERSION needs Java 17 or newer; install openjdk-17-jre-headless (or set ES_JAVA_HOME)"
   ensure_es_user
+  # Release the lock: the servers started next would otherwise inherit it and hold it for life.
+  exec 9>&-
 }
 
 cmd_env() {
@@ -140,8 +163,12 @@ cmd_env() {
   printf 'TRACELOG_ES_JAVA_HOME=%q\n' "$(java_home)"
   printf 'TRACELOG_ES_TEMPLATES=%q\n' "$collector_dir/elasticsearch"
   printf 'TRACELOG_ES_RUN_AS=%q\n' "$([ "$(id -u)" = "0" ] && echo tracelog-es || true)"
-  printf 'TRACELOG_LOKI_BIN=%q\n' "$(loki_bin)"
-  printf 'TRACELOG_LOKI_CONFIG=%q\n' "$collector_dir/loki/config.yaml"
+  printf 'TRACELOG_PROMETHEUS_BIN=%q\n' "$(prometheus_dir)/prometheus"
+  printf 'TRACELOG_PROMTOOL_BIN=%q\n' "$(prometheus_dir)/promtool"
+  printf 'TRACELOG_PROMETHEUS_CONFIG=%q\n' "$collector_dir/prometheus/prometheus.yml"
+  printf 'TRACELOG_PROMETHEUS_RULES=%q\n' "$repo/dashboards/prometheus-rules"
+  printf 'TRACELOG_ALERTMANAGER_BIN=%q\n' "$(alertmanager_dir)/alertmanager"
+  printf 'TRACELOG_ALERTMANAGER_CONFIG=%q\n' "$collector_dir/alertmanager/alertmanager.yml"
 }
 
 wait_http() { # url seconds what
@@ -190,18 +217,42 @@ apply_templates() {
   done
 }
 
-start_loki() {
-  local bin="$1"
-  mkdir -p "$work/loki"
-  TRACELOG_LOKI_DIR="$work/loki" TRACELOG_LOKI_RULES="$repo/dashboards/loki-rules" \
-    nohup "$bin" -config.file="$collector_dir/loki/config.yaml" -config.expand-env=true \
-    -server.http-listen-port="$loki_port" </dev/null >"$work/logs/loki.out" 2>&1 &
-  echo $! >"$work/loki.pid"
-  wait_http "http://127.0.0.1:$loki_port/ready" 120 Loki
+# Prometheus and Alertmanager do not expand the environment in their configuration: their files
+# are templates whose ${NAME:-default} placeholders are filled in from the environment here.
+expand_template() { # template output
+  perl -pe 's/\$\{(\w+):-([^}]*)\}/defined $ENV{$1} && length $ENV{$1} ? $ENV{$1} : $2/ge' "$1" >"$2"
+}
+
+start_prometheus() {
+  mkdir -p "$work/prometheus"
+  TRACELOG_PROMETHEUS_RULES="$repo/dashboards/prometheus-rules" \
+    TRACELOG_ALERTMANAGER_TARGET="127.0.0.1:$alertmanager_port" \
+    expand_template "$collector_dir/prometheus/prometheus.yml" "$work/prometheus/prometheus.yml"
+  nohup "$(prometheus_dir)/prometheus" --config.file="$work/prometheus/prometheus.yml" \
+    --storage.tsdb.path="$work/prometheus/data" --web.listen-address="127.0.0.1:$prometheus_port" \
+    --web.enable-otlp-receiver --web.enable-lifecycle </dev/null >"$work/logs/prometheus.out" 2>&1 &
+  echo $! >"$work/prometheus.pid"
+  wait_http "http://127.0.0.1:$prometheus_port/-/ready" 60 Prometheus
+}
+
+start_alertmanager() {
+  mkdir -p "$work/alertmanager"
+  expand_template "$collector_dir/alertmanager/alertmanager.yml" "$work/alertmanager/alertmanager.yml"
+  # --cluster.listen-address= : a single instance, no gossip port.
+  nohup "$(alertmanager_dir)/alertmanager" --config.file="$work/alertmanager/alertmanager.yml" \
+    --storage.path="$work/alertmanager/data" --web.listen-address="127.0.0.1:$alertmanager_port" \
+    --cluster.listen-address= </dev/null >"$work/logs/alertmanager.out" 2>&1 &
+  echo $! >"$work/alertmanager.pid"
+  wait_http "http://127.0.0.1:$alertmanager_port/-/ready" 60 Alertmanager
 }
 
 start_collector() {
-  TRACELOG_ES_ENDPOINT="http://127.0.0.1:$es_port" TRACELOG_LOKI_ENDPOINT="http://127.0.0.1:$loki_port/otlp" \
+  local loki=()
+  if [ -n "${TRACELOG_LOKI_URL:-}" ]; then
+    loki=(TRACELOG_LOKI_ENDPOINT="${TRACELOG_LOKI_URL%/}/otlp" TRACELOG_LOKI_EXPORTERS='[otlp_http/loki]')
+  fi
+  env "${loki[@]}" TRACELOG_ES_ENDPOINT="http://127.0.0.1:$es_port" \
+    TRACELOG_PROMETHEUS_OTLP_ENDPOINT="http://127.0.0.1:$prometheus_port" \
     TRACELOG_STORAGE_DIR="$work/collector/storage" \
     TRACELOG_OTLP_HTTP_ENDPOINT="$otlp_http" TRACELOG_OTLP_GRPC_ENDPOINT="$otlp_grpc" TRACELOG_HEALTH_ENDPOINT="$health" \
     nohup "$(collector_bin)" --config "$collector_dir/config.yaml" </dev/null >"$work/logs/collector.out" 2>&1 &
@@ -215,7 +266,8 @@ cmd_start() {
   cmd_build
   mkdir -p "$work/logs"
   running "$work/elasticsearch/es.pid" && log "Elasticsearch already running" || start_es
-  running "$work/loki.pid" && log "Loki already running" || start_loki "$(loki_bin)"
+  running "$work/alertmanager.pid" && log "Alertmanager already running" || start_alertmanager
+  running "$work/prometheus.pid" && log "Prometheus already running" || start_prometheus
   running "$work/collector.pid" && log "collector already running" || start_collector
   cat <<INFO
 tracelog stack is up (data and logs in $work):
@@ -223,7 +275,9 @@ tracelog stack is up (data and logs in $work):
   OTLP/gRPC      $otlp_grpc
   health         http://$health/
   Elasticsearch  http://127.0.0.1:$es_port   (indices tracelog-logs, tracelog-traces)
-  Loki           http://127.0.0.1:$loki_port
+  Prometheus     http://127.0.0.1:$prometheus_port   (rules from dashboards/prometheus-rules)
+  Alertmanager   http://127.0.0.1:$alertmanager_port   (webhook: ${TRACELOG_ALERT_WEBHOOK_URL:-not set, see collector/README.md})
+  Loki           ${TRACELOG_LOKI_URL:-not used (set TRACELOG_LOKI_URL to send logs to your Loki)}
 Stop it with: npm run stack:stop
 INFO
 }
@@ -241,13 +295,15 @@ stop_pid() { # pidfile name
 
 cmd_stop() {
   stop_pid "$work/collector.pid" collector
-  stop_pid "$work/loki.pid" Loki
+  stop_pid "$work/prometheus.pid" Prometheus
+  stop_pid "$work/alertmanager.pid" Alertmanager
   stop_pid "$work/elasticsearch/es.pid" Elasticsearch
 }
 
 cmd_status() {
   local pair
-  for pair in "collector:$work/collector.pid" "Loki:$work/loki.pid" "Elasticsearch:$work/elasticsearch/es.pid"; do
+  for pair in "collector:$work/collector.pid" "Elasticsearch:$work/elasticsearch/es.pid" \
+    "Prometheus:$work/prometheus.pid" "Alertmanager:$work/alertmanager.pid"; do
     running "${pair#*:}" && echo "${pair%%:*}: running (pid $(cat "${pair#*:}"))" || echo "${pair%%:*}: stopped"
   done
 }

@@ -1,6 +1,8 @@
 /**
- * Alert rules, written once: the generator emits them as Loki ruler rules and as Grafana
- * file-provisioned rules with the identical LogQL. Thresholds live here and nowhere else.
+ * Alert rules, written once: the generator emits the LogQL ones as Loki ruler rules and as Grafana
+ * file-provisioned rules with the identical LogQL, and the PromQL ones (`prometheus-alerts.ts`)
+ * as Prometheus rule files with their promtool tests. Thresholds live here and nowhere else; the
+ * metrics dashboards draw them too.
  */
 export const THRESHOLDS = {
   errorsPer5m: 20,
@@ -10,6 +12,10 @@ export const THRESHOLDS = {
   frontendErrorsPer5m: 10,
   silentMinutes: 15,
   slowP95Ms: 1000,
+  /** p95 of the time jobs wait in their queue before a worker takes them. */
+  queueWaitP95Seconds: 30,
+  /** Share of an exporter's sending queue in use. */
+  collectorQueueRatio: 0.8,
 } as const;
 
 export interface AlertRule {

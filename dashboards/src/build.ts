@@ -1,14 +1,24 @@
 /**
- * Generates everything Grafana and Loki load from the definitions in this folder:
+ * Generates everything Grafana, Loki, Prometheus and Alertmanager load from the definitions in
+ * this folder:
  *   json/<name>.json                          dashboards (uid = tracelog-<file name>)
- *   provisioning/alerting/tracelog-rules.yaml Grafana file-provisioned alert rules
- *   loki-rules/fake/tracelog.yaml             the same rules for the Loki ruler
+ *   metrics-json/<name>.json                  dashboards on Prometheus (same uid rule)
+ *   provisioning/alerting/tracelog-rules.yaml Grafana file-provisioned alert rules (LogQL)
+ *   provisioning/alerting/notifications.yaml  Grafana contact point and notification policy
+ *   loki-rules/fake/tracelog.yaml             the LogQL rules for the Loki ruler
+ *   prometheus-rules/tracelog.rules.yaml      the PromQL rules for Prometheus
+ *   prometheus-rules/tests.yaml               their `promtool test rules` cases
+ *   ../collector/alertmanager/alertmanager.yml Alertmanager's route and receiver (a template)
  * Run: node dashboards/src/build.ts   (a test fails when the committed files differ)
  */
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { ALERTS } from './alerts.ts';
 import { DASHBOARDS } from './dashboards.ts';
+import { METRICS_DASHBOARDS, buildMetricsDashboard } from './metrics-dashboards.ts';
+import { PROM_ALERTS, WINDOWS } from './prometheus-alerts.ts';
+import type { Windows } from './prometheus-alerts.ts';
+import { L } from './metrics.ts';
 import type { DashboardSpec } from './dashboards.ts';
 import { ALL, DS } from './model.ts';
 import type { Panel, Target } from './model.ts';
@@ -182,10 +192,154 @@ export function buildGrafanaRules(): Record<string, unknown> {
   };
 }
 
+/** Labels every Prometheus alert carries besides those its expression yields. */
+function promLabels(severity: string): Record<string, string> {
+  return { service: `{{ $labels.${L.service} }}`, severity, source: 'tracelog' };
+}
+
+export interface PromRuleOptions {
+  windows?: Windows;
+  /** Replaces every rule's `for` (the end-to-end test uses a short one). */
+  for?: string;
+  /** The group's evaluation interval. */
+  interval?: string;
+}
+
+/** The Prometheus rule file; the defaults are the committed one. */
+export function buildPrometheusRules(opts: PromRuleOptions = {}): Record<string, unknown> {
+  const windows = opts.windows ?? WINDOWS;
+  return {
+    groups: [
+      {
+        name: 'tracelog',
+        ...(opts.interval ? { interval: opts.interval } : {}),
+        rules: PROM_ALERTS.map((a) => ({
+          alert: a.alert,
+          expr: a.expr(windows),
+          for: opts.for ?? a.for,
+          labels: promLabels(a.severity),
+          annotations: { summary: a.summary, runbook_url: `${RUNBOOK}#${a.runbook}` },
+        })),
+      },
+    ],
+  };
+}
+
+/** `promtool test rules` input: every rule's cases, each asserting exactly what fires. */
+export function buildPromtoolTests(): Record<string, unknown> {
+  const fill = (text: string, labels: Record<string, string>) =>
+    text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, name: string) => labels[name] ?? '');
+  return {
+    rule_files: ['tracelog.rules.yaml'],
+    evaluation_interval: '1m',
+    tests: PROM_ALERTS.flatMap((a) =>
+      a.cases.map((c) => ({
+        name: `${a.alert}: ${c.name}`,
+        interval: '1m',
+        input_series: c.series.map(([series, values]) => ({ series, values })),
+        alert_rule_test: [
+          {
+            eval_time: c.at,
+            alertname: a.alert,
+            exp_alerts: c.fires
+              ? [
+                  {
+                    exp_labels: {
+                      ...c.fires,
+                      ...promLabels(a.severity),
+                      service: c.fires[L.service],
+                    },
+                    exp_annotations: {
+                      summary: fill(a.summary, c.fires),
+                      runbook_url: `${RUNBOOK}#${a.runbook}`,
+                    },
+                  },
+                ]
+              : [],
+          },
+        ],
+      })),
+    ),
+  };
+}
+
+/** How notifications are grouped and paced, for Alertmanager and Grafana alike. */
+export const NOTIFY = {
+  receiver: 'tracelog',
+  groupBy: ['service'],
+  groupWait: '30s',
+  groupInterval: '5m',
+  repeatInterval: '4h',
+} as const;
+
+/**
+ * Alertmanager's configuration, a template like collector/prometheus/prometheus.yml: the stack
+ * script and the tests fill in the placeholders (Alertmanager does not read the environment).
+ */
+export function buildAlertmanagerConfig(): Record<string, unknown> {
+  return {
+    route: {
+      receiver: NOTIFY.receiver,
+      group_by: NOTIFY.groupBy,
+      group_wait: `\${TRACELOG_ALERTMANAGER_GROUP_WAIT:-${NOTIFY.groupWait}}`,
+      group_interval: `\${TRACELOG_ALERTMANAGER_GROUP_INTERVAL:-${NOTIFY.groupInterval}}`,
+      repeat_interval: NOTIFY.repeatInterval,
+    },
+    receivers: [
+      {
+        name: NOTIFY.receiver,
+        webhook_configs: [
+          {
+            url: '${TRACELOG_ALERT_WEBHOOK_URL:-http://localhost:9099/alerts}',
+            send_resolved: true,
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** Grafana's contact point and notification policy for its own (LogQL) rules: the same shape. */
+export function buildGrafanaNotifications(): Record<string, unknown> {
+  return {
+    apiVersion: 1,
+    contactPoints: [
+      {
+        orgId: 1,
+        name: NOTIFY.receiver,
+        receivers: [
+          {
+            uid: 'tracelog-webhook',
+            type: 'webhook',
+            settings: { url: '${TRACELOG_ALERT_WEBHOOK_URL}', httpMethod: 'POST' },
+            disableResolveMessage: false,
+          },
+        ],
+      },
+    ],
+    policies: [
+      {
+        orgId: 1,
+        receiver: NOTIFY.receiver,
+        // Grafana's rules carry service_name (the LogQL groups by it), Prometheus's service.
+        group_by: ['service_name'],
+        group_wait: NOTIFY.groupWait,
+        group_interval: NOTIFY.groupInterval,
+        repeat_interval: NOTIFY.repeatInterval,
+      },
+    ],
+  };
+}
+
 export function generatedFiles(): Map<string, string> {
   const files = new Map<string, string>();
   for (const spec of DASHBOARDS)
     files.set(`json/${spec.file}.json`, `${JSON.stringify(buildDashboard(spec), null, 2)}\n`);
+  for (const spec of METRICS_DASHBOARDS)
+    files.set(
+      `metrics-json/${spec.file}.json`,
+      `${JSON.stringify(buildMetricsDashboard(spec), null, 2)}\n`,
+    );
   const header =
     '# Generated by dashboards/src/build.ts from dashboards/src/alerts.ts: edit those, not this.\n';
   files.set(
@@ -195,6 +349,27 @@ export function generatedFiles(): Map<string, string> {
   files.set(
     'provisioning/alerting/tracelog-rules.yaml',
     header + stringify(buildGrafanaRules(), { lineWidth: 0 }),
+  );
+  const promHeader =
+    '# Generated by dashboards/src/build.ts from dashboards/src/prometheus-alerts.ts: edit that, not this.\n';
+  files.set(
+    'provisioning/alerting/notifications.yaml',
+    '# Generated by dashboards/src/build.ts: edit that, not this.\n' +
+      stringify(buildGrafanaNotifications(), { lineWidth: 0 }),
+  );
+  files.set(
+    'prometheus-rules/tracelog.rules.yaml',
+    promHeader + stringify(buildPrometheusRules(), { lineWidth: 0 }),
+  );
+  files.set(
+    'prometheus-rules/tests.yaml',
+    promHeader + stringify(buildPromtoolTests(), { lineWidth: 0 }),
+  );
+  files.set(
+    '../collector/alertmanager/alertmanager.yml',
+    '# Generated by dashboards/src/build.ts: edit that, not this.\n' +
+      '# A template: ${NAME:-default} is filled in by collector/scripts/stack.sh and the tests.\n' +
+      stringify(buildAlertmanagerConfig(), { lineWidth: 0 }),
   );
   return files;
 }

@@ -7,6 +7,7 @@ export const DS = {
   loki: { type: 'loki', uid: 'tracelog-loki' },
   esLogs: { type: 'elasticsearch', uid: 'tracelog-es-logs' },
   esTraces: { type: 'elasticsearch', uid: 'tracelog-es-traces' },
+  prometheus: { type: 'prometheus', uid: 'tracelog-prometheus' },
 } as const;
 export type DataSource = (typeof DS)[keyof typeof DS];
 

@@ -31,6 +31,14 @@ export interface StackBinaries {
   esTemplates: string;
   /** The system user Elasticsearch runs as when the tests run as root (it refuses root). */
   esRunAs: string;
+  prometheusBin: string;
+  promtoolBin: string;
+  /** A template: see collector/prometheus/prometheus.yml. */
+  prometheusConfig: string;
+  prometheusRules: string;
+  alertmanagerBin: string;
+  /** A template: see collector/alertmanager/alertmanager.yml. */
+  alertmanagerConfig: string;
   lokiBin: string;
   lokiConfig: string;
 }
@@ -56,6 +64,12 @@ export function stackBinaries(): StackBinaries {
     esJavaHome: env.TRACELOG_ES_JAVA_HOME!,
     esTemplates: env.TRACELOG_ES_TEMPLATES!,
     esRunAs: env.TRACELOG_ES_RUN_AS ?? '',
+    prometheusBin: env.TRACELOG_PROMETHEUS_BIN!,
+    promtoolBin: env.TRACELOG_PROMTOOL_BIN!,
+    prometheusConfig: env.TRACELOG_PROMETHEUS_CONFIG!,
+    prometheusRules: env.TRACELOG_PROMETHEUS_RULES!,
+    alertmanagerBin: env.TRACELOG_ALERTMANAGER_BIN!,
+    alertmanagerConfig: env.TRACELOG_ALERTMANAGER_CONFIG!,
     lokiBin: env.TRACELOG_LOKI_BIN ?? '',
     lokiConfig: env.TRACELOG_LOKI_CONFIG!,
   };
@@ -105,7 +119,7 @@ export function removeWorkDirs(): void {
 }
 
 /** A managed child process that can be stopped, killed and started again with the same data. */
-abstract class Managed {
+export abstract class Managed {
   protected child: ChildProcess | undefined;
   /** The process's recent output, for failure messages. */
   output: string[] = [];

@@ -1,0 +1,88 @@
+/**
+ * Prometheus names of what reaches Prometheus over OTLP, derived from the OpenTelemetry names in
+ * one place. Names the SDKs emit come from the schema in `@tracelog/core`; names the collector
+ * makes (RED metrics from spans, log-record counts, its own telemetry) are set in
+ * `collector/config.yaml` and listed in `COLLECTOR` below. The end-to-end tests read every one of
+ * these back from a real Prometheus fed by the real collector.
+ */
+import { ATTR, METRIC, RESOURCE } from '../../packages/core/src/schema.ts';
+
+/**
+ * Prometheus 3's OTLP translation (`translation_strategy: UnderscoreEscapingWithSuffixes`, the
+ * default): characters other than letters, digits and `_` become `_`; the unit is appended
+ * (`s` → `_seconds`; annotations such as `{job}` are dropped); monotonic sums end in `_total`.
+ */
+export function promName(
+  otel: string,
+  unit = '',
+  kind: 'counter' | 'gauge' | 'histogram' = 'gauge',
+) {
+  const units: Record<string, string> = { s: 'seconds', ms: 'milliseconds', By: 'bytes' };
+  const suffix = unit.startsWith('{') || unit === '' || unit === '1' ? '' : (units[unit] ?? unit);
+  const base = otel.replace(/[^A-Za-z0-9_]/g, '_') + (suffix ? `_${suffix}` : '');
+  return kind === 'counter' ? `${base}_total` : base;
+}
+
+/** A label name from an attribute name (promoted resource attributes and data-point attributes). */
+export const label = (attribute: string) => attribute.replace(/[^A-Za-z0-9_]/g, '_');
+
+/** Labels every series from an SDK or a connector carries (`otlp.promote_resource_attributes`). */
+export const L = {
+  service: label(RESOURCE.SERVICE_NAME),
+  environment: label(RESOURCE.DEPLOYMENT_ENVIRONMENT),
+  route: label(ATTR.HTTP_ROUTE),
+  method: label(ATTR.HTTP_REQUEST_METHOD),
+  status: label(ATTR.HTTP_RESPONSE_STATUS_CODE),
+  errorType: label(ATTR.ERROR_TYPE),
+  queue: label(ATTR.MESSAGING_DESTINATION_NAME),
+  messagingSystem: label(ATTR.MESSAGING_SYSTEM),
+  vitalName: label(ATTR.WEB_VITAL_NAME),
+  vitalRating: label(ATTR.WEB_VITAL_RATING),
+  /** Set by the collector's `transform/count` from the record's severity text. */
+  severity: 'severity_text',
+  /** Set by the collector's `transform/event_name` from the record's event name. */
+  event: 'event_name',
+  /** span_metrics connector's own dimensions. */
+  spanKind: 'span_kind',
+  spanStatus: 'status_code',
+  spanName: 'span_name',
+  /** The collector's own telemetry: which exporter a queue or a failure belongs to. */
+  exporter: 'exporter',
+} as const;
+
+/** The collector-made metrics (names set in collector/config.yaml and by the collector itself). */
+export const COLLECTOR = {
+  /** span_metrics connector, `namespace: traces.span.metrics`, histogram unit `s`. */
+  spanCalls: promName('traces.span.metrics.calls', '', 'counter'),
+  spanDuration: promName('traces.span.metrics.duration', 's', 'histogram'),
+  /** count connector. */
+  logRecords: promName('tracelog.log.records', '', 'counter'),
+  webVitals: promName('tracelog.web_vitals', '', 'counter'),
+  /** The collector's own telemetry (exporterhelper). */
+  queueSize: 'otelcol_exporter_queue_size',
+  queueCapacity: 'otelcol_exporter_queue_capacity',
+  /** Every `otelcol_exporter_send_failed_*` and `…_enqueue_failed_*` counter. */
+  exportFailuresRegex: 'otelcol_exporter_(send|enqueue)_failed_.+',
+  /** Every `otelcol_exporter_sent_*` counter. */
+  exportSentRegex: 'otelcol_exporter_sent_.+',
+} as const;
+
+/** Span kinds and status as the span_metrics connector writes them. */
+export const SPAN = {
+  server: 'SPAN_KIND_SERVER',
+  client: 'SPAN_KIND_CLIENT',
+  consumer: 'SPAN_KIND_CONSUMER',
+  error: 'STATUS_CODE_ERROR',
+} as const;
+
+/** The SDKs' own metrics (`@tracelog/node`, `@tracelog/queue-instrumentation`). */
+export const SDK = {
+  jobProcess: promName(METRIC.MESSAGING_PROCESS_DURATION, 's', 'histogram'),
+  jobWait: promName(METRIC.JOB_WAIT_DURATION, 's', 'histogram'),
+  jobsActive: promName(METRIC.JOB_ACTIVE),
+  jobsConsumed: promName(METRIC.MESSAGING_CLIENT_CONSUMED_MESSAGES, '', 'counter'),
+  jobsSent: promName(METRIC.MESSAGING_CLIENT_SENT_MESSAGES, '', 'counter'),
+  /** Exported by every `@tracelog/node` process at each metrics interval, traffic or not. */
+  exportDropped: promName(METRIC.EXPORT_DROPPED, '', 'counter'),
+  exportSpooled: promName(METRIC.EXPORT_SPOOLED, '', 'counter'),
+} as const;
