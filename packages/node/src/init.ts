@@ -18,6 +18,7 @@ import { configureLoggers } from './logger.js';
 import { LogPipeline, SpanPipeline } from './pipeline.js';
 import { createPropagator } from './propagation.js';
 import { createSampler } from './sampler.js';
+import { keepRandomTraceFlag } from './trace-flags.js';
 import { runSelfCheck } from './selfcheck.js';
 import { ConsoleSink } from './sinks/console.js';
 import type { InitOptions, ShutdownOptions, TracelogHandle } from './types.js';
@@ -94,6 +95,7 @@ function start(config: ResolvedConfig): TracelogHandle {
     sampler: createSampler(config.sampler),
     spanProcessors: [new SpanPipeline(redactor, [exporter.spanProcessor])],
   });
+  keepRandomTraceFlag(tracerProvider);
 
   const meterProvider = new MeterProvider({ resource, readers: [exporter.metricReader] });
   exporter.observe(meterProvider.getMeter('tracelog', VERSION));
