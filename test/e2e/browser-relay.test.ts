@@ -4,8 +4,8 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTR, RESOURCE } from '@tracelog/core';
 import { createRelay } from '../../packages/node/src/relay/relay.js';
-import { startOtlpReceiver } from '../support/otlp-receiver.js';
-import type { OtlpReceiver } from '../support/otlp-receiver.js';
+import { startOtlpReceiver } from '@tracelog/test-utils';
+import type { OtlpReceiver } from '@tracelog/test-utils';
 
 /** The relay mounted in real Express and Fastify apps (which the relay itself never imports). */
 

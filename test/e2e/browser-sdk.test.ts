@@ -8,8 +8,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ATTR, EVENT, RESOURCE } from '@tracelog/core';
 import { createRelay } from '../../packages/node/src/relay/relay.js';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.js';
-import { startOtlpReceiver } from '../support/otlp-receiver.js';
-import type { OtlpReceiver } from '../support/otlp-receiver.js';
+import { startOtlpReceiver } from '@tracelog/test-utils';
+import type { OtlpReceiver } from '@tracelog/test-utils';
 
 /**
  * The browser SDK in real Chromium: a page served by a local app server (SDK bundled with esbuild
@@ -184,6 +184,33 @@ describe('@tracelog/browser in Chromium', () => {
     await p.context().close();
   });
 
+  it('XMLHttpRequest: traceparent to the same origin with a client span in the page trace, none to a third party', async () => {
+    const p = await open();
+    const statuses = await p.evaluate(async (third) => {
+      const send = (method: string, url: string) =>
+        new Promise<number>((resolve) => {
+          const xhr = new XMLHttpRequest();
+          xhr.open(method, url);
+          xhr.onloadend = () => resolve(xhr.status);
+          xhr.send();
+        });
+      return [await send('PUT', '/api/amend?token=s3cr3t'), await send('GET', `${third}/quote`)];
+    }, thirdUrl);
+    expect(statuses).toEqual([201, 200]);
+    await receiver.waitFor(
+      () => receiver.spans.some((s) => s.kind === 3 && s.name === 'PUT'),
+      'the XHR client span',
+    );
+    const xhrSpan = receiver.spans.find((s) => s.kind === 3 && s.name === 'PUT')!;
+    expect(apiCalls).toHaveLength(1);
+    expect(String(apiCalls[0]!.traceparent)).toBe(`00-${xhrSpan.traceId}-${xhrSpan.spanId}-01`);
+    expect(xhrSpan.attributes[ATTR.HTTP_RESPONSE_STATUS_CODE]).toBe(201);
+    expect(String(xhrSpan.attributes[ATTR.URL_FULL])).not.toContain('s3cr3t');
+    expect(thirdCalls).toHaveLength(1);
+    expect(thirdCalls[0]!.traceparent).toBeUndefined();
+    await p.context().close();
+  });
+
   it('delivers uncaught errors and unhandled rejections with stacks', async () => {
     const p = await open();
     await p.evaluate(() => (window as unknown as { failSoon(): void }).failSoon());
@@ -224,6 +251,7 @@ describe('@tracelog/browser in Chromium', () => {
 
   it('queues while the receiver is down and replays when it is back', async () => {
     const p = await open(100);
+    const queued = () => p.evaluate(() => localStorage.getItem('tracelog:queue:trading-ui'));
     await receiver.down();
     await p.evaluate(() =>
       (window as unknown as { t: { logger: { info(m: string): void } } }).t.logger.info(
@@ -234,10 +262,12 @@ describe('@tracelog/browser in Chromium', () => {
       () =>
         (localStorage.getItem('tracelog:queue:trading-ui') ?? '').includes('written while down'),
       null,
-      {
-        timeout: 15_000,
-      },
+      { timeout: 15_000 },
     );
+    // Kept in the page, not delivered.
+    expect(await queued()).toContain('written while down');
+    expect(findLog('written while down')).toBeUndefined();
+
     await receiver.up();
     await receiver.waitFor(
       () => !!findLog('written while down'),
@@ -249,6 +279,13 @@ describe('@tracelog/browser in Chromium', () => {
       null,
       { timeout: 10_000 },
     );
+    // Replayed once, as written, and the page's queue is empty again.
+    const replayed = receiver.logs.filter((l) => l.body === 'written while down');
+    expect(replayed).toHaveLength(1);
+    expect(replayed[0]!.severityText).toBe('INFO');
+    expect(replayed[0]!.attributes[ATTR.USER_ID]).toBe('trader-7');
+    expect(replayed[0]!.resource[RESOURCE.SERVICE_NAME]).toBe('trading-ui');
+    expect(await queued()).toBeNull();
     await p.context().close();
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getLogger, init } from '@tracelog/node';
-import { OtlpReceiver } from '../../packages/node/test/support/receiver.js';
+import { OtlpReceiver } from '@tracelog/test-utils';
 
 const OUTAGE_MS = 30_000;
 const RATE_PER_SECOND = 500;
@@ -47,8 +47,8 @@ describe('export during a collector outage', () => {
       await receiver.start(port);
       await receiver.waitFor(
         () => new Set(receiver.logs.map((l) => l.attributes.seq)).size >= total,
-        120_000,
         `all ${total} records after the outage`,
+        120_000,
       );
       const seqs = receiver.logs
         .filter((l) => l.scope === 'feed')

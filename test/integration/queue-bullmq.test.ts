@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import * as bullmq from 'bullmq';
 import * as bullmq5 from 'bullmq5';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ATTR, EVENT, getScopedAttributes } from '@tracelog/core';
+import { ATTR, EVENT, METRIC, getScopedAttributes } from '@tracelog/core';
 import { getLogger, withContext } from '@tracelog/node';
 import type { TracelogHandle } from '@tracelog/node';
 import { instrumentBullMQ } from '@tracelog/queue-instrumentation';
-import { OtlpReceiver } from '../../packages/node/test/support/receiver.js';
+import { OtlpReceiver } from '@tracelog/test-utils';
 import { startRedis } from '../support/redis.js';
 import { startTestTelemetry } from '../support/telemetry.js';
 import type { TestTelemetry } from '../support/telemetry.js';
@@ -476,14 +476,46 @@ describe('BullMQ: request → enqueue → worker', () => {
     expect(code).toBe(0);
   });
 
-  it('exports worker metrics', async () => {
-    await telemetry.flush();
-    const { metrics } = await import('@opentelemetry/api');
-    expect(metrics.getMeterProvider()).toBeDefined();
+  it('exports worker metrics: per-queue sent and consumed counts and one duration per attempt, failures by error type', async () => {
+    instrument();
+    const { name, queue } = queueAndWorker(async (job) => {
+      if (job.data.fail) throw new TypeError('bad leg');
+      return 'ok';
+    });
+    await queue.addBulk([
+      { name: 'leg', data: { n: 1 } },
+      { name: 'leg', data: { n: 2 } },
+      { name: 'leg', data: { n: 3, fail: true } },
+    ]);
     await arrived(
-      () => JSON.stringify(receiver.metrics).includes('messaging.process.duration'),
-      'messaging.process.duration',
+      () =>
+        jobLogs(name, EVENT.JOB_SUCCEEDED).length + jobLogs(name, EVENT.JOB_FAILED).length === 3,
+      'the three jobs',
     );
-    expect(JSON.stringify(receiver.metrics)).toContain('messaging.client.sent.messages');
+    const onQueue = (metric: string) =>
+      receiver.metrics.filter(
+        (p) =>
+          p.name === metric &&
+          p.attributes[ATTR.MESSAGING_SYSTEM] === 'bullmq' &&
+          p.attributes[ATTR.MESSAGING_DESTINATION_NAME] === name,
+      );
+    // Metrics are cumulative: the newest point of each series holds the whole count.
+    const latest = (metric: string, match: (a: Record<string, unknown>) => boolean = () => true) =>
+      onQueue(metric)
+        .filter((p) => match(p.attributes))
+        .at(-1);
+    const failed = (a: Record<string, unknown>) => a[ATTR.ERROR_TYPE] === 'TypeError';
+    await arrived(
+      () =>
+        latest(METRIC.MESSAGING_PROCESS_DURATION, (a) => !failed(a))?.count === 2 &&
+        latest(METRIC.MESSAGING_PROCESS_DURATION, failed)?.count === 1 &&
+        latest(METRIC.MESSAGING_CLIENT_SENT_MESSAGES)?.value === 3 &&
+        latest(METRIC.MESSAGING_CLIENT_CONSUMED_MESSAGES)?.value === 3,
+      `the worker metrics of ${name}`,
+    );
+    const durations = latest(METRIC.MESSAGING_PROCESS_DURATION, (a) => !failed(a))!;
+    expect(durations).toMatchObject({ kind: 'histogram', unit: 's', service: 'queue-test' });
+    expect(durations.sum).toBeGreaterThan(0);
+    expect(latest(METRIC.JOB_ACTIVE)?.value).toBe(0);
   });
 });

@@ -4,7 +4,7 @@ import { ATTR, EVENT, getScopedAttributes } from '@tracelog/core';
 import { getLogger, withContext } from '@tracelog/node';
 import { injectJobContext, runJob } from '@tracelog/queue-instrumentation';
 import type { JobCarrier, JobInfo } from '@tracelog/queue-instrumentation';
-import { OtlpReceiver } from '../../packages/node/test/support/receiver.js';
+import { OtlpReceiver } from '@tracelog/test-utils';
 import { startTestTelemetry } from '../support/telemetry.js';
 import type { TestTelemetry } from '../support/telemetry.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { init } from '@tracelog/node';
 import type { TracelogHandle } from '@tracelog/node';
-import type { OtlpReceiver } from '../../packages/node/test/support/receiver.js';
+import type { OtlpReceiver } from '@tracelog/test-utils';
 
 /**
  * @tracelog/node in the test process, exporting OTLP/JSON to an in-process receiver, with a spool

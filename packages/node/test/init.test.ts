@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTR, EVENT } from '@tracelog/core';
 import { getLogger, init, task, timed, withContext } from '@tracelog/node';
 import type { TracelogHandle } from '@tracelog/node';
-import { OtlpReceiver } from './support/receiver.js';
+import { OtlpReceiver } from '@tracelog/test-utils';
 
 const receiver = new OtlpReceiver();
 let telemetry: TracelogHandle;
@@ -40,8 +40,8 @@ async function exported(marker: string, count = 1) {
   await telemetry.flush();
   await receiver.waitFor(
     () => receiver.logs.filter((l) => l.attributes.marker === marker).length >= count,
-    10_000,
     `${count} record(s) marked ${marker}`,
+    10_000,
   );
   return receiver.logs.filter((l) => l.attributes.marker === marker);
 }

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OtlpReceiver } from './support/receiver.js';
+import { OtlpReceiver } from '@tracelog/test-utils';
 
 // These run the built package in real child processes, as an app would (npm test builds first).
 const fixtures = new URL('./fixtures/', import.meta.url).pathname;
@@ -120,7 +120,7 @@ async function runToEnd(args: string[], env: Record<string, string>): Promise<st
 describe('OTEL_* variables', () => {
   it('OTEL_SDK_DISABLED=true patches nothing and sends nothing', async () => {
     const marker = `disabled-${Date.now()}`;
-    const before = receiver.requests;
+    const before = receiver.requests.length;
     const { child, line, stderr } = run(['--import', '@tracelog/node/register', 'server.mjs'], {
       OTEL_SDK_DISABLED: 'true',
       MARKER: marker,
@@ -131,7 +131,7 @@ describe('OTEL_* variables', () => {
     const exited = exit(child);
     child.kill('SIGTERM');
     await exited;
-    expect(receiver.requests).toBe(before);
+    expect(receiver.requests.length).toBe(before);
     expect(stderr()).toContain('OTEL_SDK_DISABLED');
   });
 
@@ -179,7 +179,7 @@ describe('OTEL_* variables', () => {
   it('OTEL_PROPAGATORS=none sends no trace context; unknown names are reported', async () => {
     const seen: Array<string | undefined> = [];
     const callee = createServer((req, res) => {
-      seen.push(req.headers.traceparent);
+      seen.push(req.headers.traceparent as string | undefined);
       res.end('ok');
     });
     await new Promise<void>((resolve) => callee.listen(0, '127.0.0.1', resolve));

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECRET_CORPUS, findLeaks } from '@tracelog/test-utils';
 import { getLogger, init, task } from '@tracelog/node';
 import type { TracelogHandle } from '@tracelog/node';
-import { OtlpReceiver } from './support/receiver.js';
+import { OtlpReceiver } from '@tracelog/test-utils';
 
 const receiver = new OtlpReceiver();
 let telemetry: TracelogHandle;

@@ -4,8 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ATTR, EVENT, RESOURCE } from '@tracelog/core';
 import { createRelay } from '../src/relay/relay.js';
 import type { Relay, RelayOptions } from '../src/relay/types.js';
-import { startOtlpReceiver } from '../../../test/support/otlp-receiver.js';
-import type { OtlpReceiver } from '../../../test/support/otlp-receiver.js';
+import { startOtlpReceiver } from '@tracelog/test-utils';
+import type { OtlpReceiver } from '@tracelog/test-utils';
 
 let upstream: OtlpReceiver;
 const servers: Server[] = [];

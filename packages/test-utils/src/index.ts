@@ -1,2 +1,11 @@
 export { SECRET_CORPUS, findLeaks } from './secrets.js';
 export type { Secret } from './secrets.js';
+export { OtlpReceiver, startOtlpReceiver, fromAnyValue, fromKeyValues } from './otlp-receiver.js';
+export type {
+  Attrs,
+  OtlpReceiverOptions,
+  ReceivedLog,
+  ReceivedMetricPoint,
+  ReceivedRequest,
+  ReceivedSpan,
+} from './otlp-receiver.js';
