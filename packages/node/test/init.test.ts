@@ -7,6 +7,7 @@ import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTR, EVENT } from '@tracelog/core';
 import { getLogger, init, task, timed, withContext } from '@tracelog/node';
+import { DEFAULT_HTTP_HEADERS } from '../src/config.js';
 import type { TracelogHandle } from '@tracelog/node';
 import { OtlpReceiver } from '@tracelog/test-utils';
 
@@ -17,6 +18,8 @@ let spoolDir: string;
 beforeAll(async () => {
   await receiver.start();
   spoolDir = mkdtempSync(join(tmpdir(), 'tracelog-init-'));
+  // Per-component levels as an operator sets them; the `level` option is the default for the rest.
+  process.env.TRACELOG_LEVELS = 'desk=warn,desk.db=debug';
   telemetry = init({
     serviceName: 'init-test',
     endpoint: receiver.url,
@@ -25,8 +28,13 @@ beforeAll(async () => {
     level: 'debug',
     spool: { directory: spoolDir },
     handleSignals: false,
-    http: { correlationHeader: 'x-correlation-id' },
+    http: {
+      correlationHeader: 'x-correlation-id',
+      // Recorded on purpose, so the test can prove the value is masked rather than left out.
+      headers: [...DEFAULT_HTTP_HEADERS, 'authorization'],
+    },
   });
+  delete process.env.TRACELOG_LEVELS;
 });
 
 afterAll(async () => {
@@ -72,16 +80,15 @@ describe('logger', () => {
     expect(record!.spanId).toBe(ids.spanId);
   });
 
-  it('applies per-component levels hierarchically', async () => {
-    const { configureLoggers } = await import('../src/logger.js');
-    const { createLevelResolver } = await import('@tracelog/core');
-    configureLoggers(createLevelResolver('debug', { orders: 'warn', 'orders.db': 'debug' }));
-    getLogger('orders.api').info('hidden', { marker: 'levels' });
-    getLogger('orders.api').warn('shown', { marker: 'levels' });
-    getLogger('orders.db.pool').debug('shown too', { marker: 'levels' });
-    const records = await exported('levels', 2);
-    expect(records.map((r) => r.body).sort()).toEqual(['shown', 'shown too']);
-    configureLoggers(() => 'debug');
+  it('applies per-component levels from TRACELOG_LEVELS hierarchically', async () => {
+    // TRACELOG_LEVELS=desk=warn,desk.db=debug (set before init); the default level is debug.
+    getLogger('desk.api').info('hidden', { marker: 'levels' });
+    getLogger('desk.api').warn('shown', { marker: 'levels' });
+    getLogger('desk.db.pool').debug('shown too', { marker: 'levels' });
+    getLogger('desking').debug('not under desk', { marker: 'levels' });
+    getLogger('desk').debug('hidden too', { marker: 'levels' });
+    const records = await exported('levels', 3);
+    expect(records.map((r) => r.body).sort()).toEqual(['not under desk', 'shown', 'shown too']);
   });
 
   it('turns Error arguments into exception.* attributes', async () => {
@@ -209,7 +216,9 @@ describe('HTTP', () => {
       'http.request.header.user-agent': 'tests',
       'user.id': 'trader-1',
     });
-    expect(first.attributes['http.request.header.authorization']).toBeUndefined();
+    // Recorded, because the app asked for it, and masked whole: the token never leaves.
+    expect(first.attributes['http.request.header.authorization']).toBe('[REDACTED]');
+    expect(JSON.stringify(receiver.logs)).not.toContain('abc.def.ghi');
     expect(typeof first.attributes[ATTR.HTTP_DURATION_MS]).toBe('number');
     const failed = events.find((e) => e.attributes[ATTR.URL_PATH] === '/fail')!;
     expect(failed.severityText).toBe('ERROR');
@@ -273,6 +282,56 @@ describe('task and timed', () => {
     await receiver.waitFor(() => receiver.logs.some((l) => l.eventName === EVENT.FUNCTION_TIMING));
     const record = receiver.logs.find((l) => l.eventName === EVENT.FUNCTION_TIMING)!;
     expect(record.attributes[ATTR.CODE_FUNCTION_NAME]).toBe('math.add');
+  });
+
+  const timings = (name: string) =>
+    receiver.logs.filter(
+      (l) =>
+        l.eventName === EVENT.FUNCTION_TIMING && l.attributes[ATTR.CODE_FUNCTION_NAME] === name,
+    );
+
+  it('timed() on an async function records once it settles, and passes its value through', async () => {
+    let settle!: (value: string) => void;
+    const quote = timed(
+      'quotes.fetch',
+      (symbol: string) =>
+        new Promise<string>((resolve) => (settle = (v) => resolve(`${symbol}:${v}`))),
+      { level: 'info' },
+    );
+    const pending = quote('ACME');
+    expect(pending).toBeInstanceOf(Promise);
+    await telemetry.flush();
+    expect(timings('quotes.fetch')).toHaveLength(0); // still running: nothing recorded yet
+    settle('101.5');
+    await expect(pending).resolves.toBe('ACME:101.5');
+    await telemetry.flush();
+    await receiver.waitFor(() => timings('quotes.fetch').length === 1, 'the async timing record');
+    const [record] = timings('quotes.fetch');
+    expect(record!.severityText).toBe('INFO');
+    expect(typeof record!.attributes[ATTR.FUNCTION_DURATION_MS]).toBe('number');
+    expect(record!.attributes[ATTR.EXCEPTION_TYPE]).toBeUndefined();
+    await receiver.waitFor(() => receiver.spans.some((s) => s.name === 'quotes.fetch'), 'span');
+    expect(receiver.spans.find((s) => s.name === 'quotes.fetch')!.status.code).toBe(0);
+  });
+
+  it('timed() on an async function that rejects records the error and rejects with it unchanged', async () => {
+    const boom = new RangeError('no liquidity');
+    const fill = timed('orders.fill', async (qty: number) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (qty > 0) throw boom;
+      return qty;
+    });
+    await expect(fill(5)).rejects.toBe(boom);
+    await telemetry.flush();
+    await receiver.waitFor(() => timings('orders.fill').length === 1, 'the failed timing record');
+    const [record] = timings('orders.fill');
+    expect(record!.severityText).toBe('ERROR');
+    expect(record!.attributes).toMatchObject({
+      [ATTR.EXCEPTION_TYPE]: 'RangeError',
+      [ATTR.EXCEPTION_MESSAGE]: 'no liquidity',
+    });
+    await receiver.waitFor(() => receiver.spans.some((s) => s.name === 'orders.fill'), 'span');
+    expect(receiver.spans.find((s) => s.name === 'orders.fill')!.status.code).toBe(2);
   });
 });
 
