@@ -11,25 +11,28 @@ import {
   Elasticsearch,
   Loki,
   freePort,
+  lokiTitle,
+  lokiUrl,
   removeWorkDirs,
   waitFor,
   workDir,
 } from '../support/stack.js';
-import type { LokiEntry } from '../support/stack.js';
 
 /**
  * The example trading page (examples/browser) in Chromium, served by the example API
  * (`npm run demo -- --serve`) with its Node SDK exporting to our collector build, which stores
- * into Loki and Elasticsearch: everything real, on loopback. Each flow runs twice: through the
+ * into Elasticsearch, and into the Loki you run when TRACELOG_LOKI_URL names one (else the Loki
+ * cases are skipped and say why): everything real, on loopback. Each flow runs twice: through the
  * relay the API mounts on the page's origin, and straight to the collector's OTLP/HTTP receiver
- * (CORS allows the page's origin, and only it).
+ * (CORS allows the page's origin, and only it). Records are found by this run's trace and
+ * session ids: a Loki you run keeps earlier runs' records.
  */
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const UI = 'trading-ui';
 const API = 'orders-api';
+const loki = new Loki();
 let es: Elasticsearch;
-let loki: Loki;
 let collector: Collector;
 let app: ChildProcess;
 let origin: string;
@@ -39,11 +42,11 @@ beforeAll(async () => {
   const executablePath = ensureChromium();
   const port = await freePort();
   origin = `http://127.0.0.1:${port}`;
+  if (lokiUrl) await loki.ready();
   es = await new Elasticsearch().start();
-  loki = await new Loki().start();
   collector = await new Collector({
     elasticsearch: es,
-    lokiUrl: loki.url,
+    lokiUrl,
     // Both allowed origins are the page's: a page on any other origin must be refused.
     env: { TRACELOG_CORS_ORIGIN: origin, TRACELOG_CORS_ORIGIN_2: origin },
   }).start();
@@ -77,7 +80,6 @@ afterAll(async () => {
     await exited;
   }
   await collector?.stop();
-  await loki?.stop();
   await es?.stop();
   removeWorkDirs();
 });
@@ -115,23 +117,81 @@ async function placeOrder(page: Page): Promise<string> {
   return id ?? '';
 }
 
-/** Waits until a LogQL query returns lines satisfying `done`, and returns them. */
-function lokiUntil(
-  query: string,
-  done: (lines: LokiEntry[]) => boolean,
+/** One log record as a test reads it: body, and every label/field under Loki's names. */
+interface Found {
+  line: string;
+  labels: Record<string, string>;
+}
+
+/** Where records are read back from: the same questions, asked of either store. */
+interface Store {
+  name: string;
+  skip: boolean;
+  /** A service's records whose labels include every `where` pair. */
+  find(service: string, where: Record<string, string>): Promise<Found[]>;
+}
+
+/** An Elasticsearch document under Loki's names: `Attributes.user.id` → `user_id`, … */
+function asFound(doc: Record<string, unknown>): Found {
+  const labels: Record<string, string> = {};
+  for (const [key, value] of Object.entries(doc)) {
+    const name = key
+      .replace(/^(Attributes|Resource)\./, '')
+      .replace(/^Scope\.name$/, 'scope_name')
+      .replace(/^SeverityText$/, 'severity_text')
+      .replace(/^TraceId$/, 'trace_id')
+      .replace(/[^A-Za-z0-9_]/g, '_');
+    if (value !== null && typeof value !== 'object') labels[name] = String(value);
+  }
+  return { line: String(doc.Body ?? ''), labels };
+}
+
+const STORES: Store[] = [
+  {
+    name: 'Elasticsearch',
+    skip: false,
+    find: async (service, where) => {
+      const query = where.trace_id
+        ? { bool: { filter: [{ term: { TraceId: where.trace_id } }] } }
+        : { term: { 'Resource.service.name': service } };
+      return (await es.search('tracelog-logs', query))
+        .map(asFound)
+        .filter(
+          (f) =>
+            f.labels.service_name === service &&
+            Object.entries(where).every(([k, v]) => f.labels[k] === v),
+        );
+    },
+  },
+  {
+    name: 'Loki',
+    skip: !lokiUrl,
+    find: async (service, where) => {
+      const filters = Object.entries(where).map(([k, v]) => ` | ${k}="${v}"`);
+      return loki.logs(`{service_name="${service}"}${filters.join('')}`);
+    },
+  },
+];
+
+/** Waits until a store returns records satisfying `done`, and returns them. */
+function until(
+  store: Store,
+  service: string,
+  where: Record<string, string>,
+  done: (found: Found[]) => boolean,
   what: string,
-): Promise<LokiEntry[]> {
+): Promise<Found[]> {
   return waitFor(
     async () => {
-      const lines = await loki.logs(query);
-      return done(lines) ? lines : undefined;
+      const found = await store.find(service, where);
+      return done(found) ? found : undefined;
     },
     120_000,
-    what,
+    `${what} in ${store.name}`,
   );
 }
 
-const bodies = (lines: LokiEntry[]) => lines.map((l) => l.line);
+const bodies = (found: Found[]) => found.map((l) => l.line);
 
 const modes = [
   { via: 'relay', path: '/', otlpPrefix: () => `${origin}/otlp/v1/` },
@@ -139,41 +199,10 @@ const modes = [
 ];
 
 describe.each(modes)('the trading page, telemetry through the $via', (mode) => {
-  it('a click places an order: the page’s logs and spans and the API’s logs share one trace id', async () => {
+  it('a click places an order: the page’s spans and the API’s share one trace, delivered by this path only', async () => {
     const { page, context, otlp } = await open(mode.path);
     const traceId = await placeOrder(page);
     expect(traceId).toMatch(/^[\da-f]{32}$/);
-
-    const ui = await lokiUntil(
-      `{service_name="${UI}"} | trace_id="${traceId}"`,
-      (lines) => bodies(lines).includes('order placed'),
-      'the page’s records in Loki',
-    );
-    expect(bodies(ui)).toEqual(expect.arrayContaining(['placing order', 'order placed']));
-    const placed = ui.find((l) => l.line === 'order placed')!.labels;
-    expect(placed).toMatchObject({
-      scope_name: 'orders.ticket',
-      user_id: 'trader-7',
-      deployment_environment_name: 'demo',
-      tracelog_source: 'frontend',
-    });
-    expect(placed.order_id).toMatch(/^ord-\d+$/);
-
-    const api = await lokiUntil(
-      `{service_name="${API}"} | trace_id="${traceId}"`,
-      (lines) =>
-        bodies(lines).includes('order accepted') &&
-        lines.some((l) => l.labels.event_name === 'http.request'),
-      'the API’s records in Loki',
-    );
-    expect(bodies(api)).toEqual(expect.arrayContaining(['order received', 'order accepted']));
-    expect(api.find((l) => l.labels.event_name === 'http.request')?.labels).toMatchObject({
-      http_request_method: 'POST',
-      url_path: '/orders',
-      http_response_status_code: '201',
-    });
-    // The same order id on both sides.
-    expect(api.find((l) => l.line === 'order accepted')?.labels.order_id).toBe(placed.order_id);
 
     // The spans: the page's place-order span and its fetch, and the API's server span.
     const find = (spans: Array<Record<string, unknown>>) => ({
@@ -205,44 +234,100 @@ describe.each(modes)('the trading page, telemetry through the $via', (mode) => {
     await context.close();
   });
 
-  it('an uncaught error and an unhandled rejection arrive with their stacks', async () => {
-    const { page, context, sessionId } = await open(mode.path);
-    await page.click('#throw-error');
-    await page.click('#reject-promise');
-    const exceptions = await lokiUntil(
-      `{service_name="${UI}"} | session_id="${sessionId}" | event_name="exception"`,
-      (lines) => lines.length >= 2,
-      'two exception records in Loki',
-    );
-    const byType = (type: string) => exceptions.find((l) => l.labels.exception_type === type)!;
-    const thrown = byType('TypeError').labels;
-    expect(thrown.tracelog_exception_mechanism).toBe('onerror');
-    expect(thrown.severity_text).toBe('ERROR');
-    expect(thrown.exception_message).toContain('length');
-    expect(thrown.exception_stacktrace).toMatch(/openPriceLadder[\s\S]*\/app\.js:\d+:\d+/);
-    expect(thrown.code_function_name).toBe('openPriceLadder');
-    const rejected = byType('RangeError').labels;
-    expect(rejected.tracelog_exception_mechanism).toBe('unhandledrejection');
-    expect(rejected.exception_message).toBe('positions service answered with an empty book');
-    expect(rejected.exception_stacktrace).toMatch(/loadPositions[\s\S]*\/app\.js:\d+:\d+/);
-    await context.close();
-  });
+  describe.each(STORES)('read back from $name', (store) => {
+    const title = (text: string) => (store.name === 'Loki' ? lokiTitle(text) : text);
 
-  it('the last batch arrives after the page is left', async () => {
-    // The page's clock stands still, so its flush timer never fires: only leaving can send.
-    const { page, context, otlp } = await open(mode.path, (p) => p.clock.install());
-    await page.clock.pauseAt(Date.now() + 1_000);
-    const traceId = await placeOrder(page);
-    expect(otlp.filter((r) => r.body.includes('order placed'))).toEqual([]);
-    await page.goto(`${origin}/health`);
-    const ui = await lokiUntil(
-      `{service_name="${UI}"} | trace_id="${traceId}"`,
-      (lines) => bodies(lines).includes('order placed'),
-      'the record written just before the page was left',
+    it.skipIf(store.skip)(
+      title('a click places an order: the page’s logs and the API’s share its trace id'),
+      async () => {
+        const { page, context } = await open(mode.path);
+        const traceId = await placeOrder(page);
+        expect(traceId).toMatch(/^[\da-f]{32}$/);
+
+        const ui = await until(
+          store,
+          UI,
+          { trace_id: traceId },
+          (found) => bodies(found).includes('order placed'),
+          'the page’s records',
+        );
+        expect(bodies(ui)).toEqual(expect.arrayContaining(['placing order', 'order placed']));
+        const placed = ui.find((l) => l.line === 'order placed')!.labels;
+        expect(placed).toMatchObject({
+          scope_name: 'orders.ticket',
+          user_id: 'trader-7',
+          deployment_environment_name: 'demo',
+          tracelog_source: 'frontend',
+        });
+        expect(placed.order_id).toMatch(/^ord-\d+$/);
+
+        const api = await until(
+          store,
+          API,
+          { trace_id: traceId },
+          (found) =>
+            bodies(found).includes('order accepted') &&
+            found.some((l) => l.labels.event_name === 'http.request'),
+          'the API’s records',
+        );
+        expect(bodies(api)).toEqual(expect.arrayContaining(['order received', 'order accepted']));
+        expect(api.find((l) => l.labels.event_name === 'http.request')?.labels).toMatchObject({
+          http_request_method: 'POST',
+          url_path: '/orders',
+          http_response_status_code: '201',
+        });
+        // The same order id on both sides.
+        expect(api.find((l) => l.line === 'order accepted')?.labels.order_id).toBe(placed.order_id);
+        await context.close();
+      },
     );
-    expect(bodies(ui)).toEqual(expect.arrayContaining(['placing order', 'order placed']));
-    expect(otlp.filter((r) => !r.url.startsWith(mode.otlpPrefix()))).toEqual([]);
-    await context.close();
+
+    it.skipIf(store.skip)(
+      title('an uncaught error and an unhandled rejection arrive with their stacks'),
+      async () => {
+        const { page, context, sessionId } = await open(mode.path);
+        await page.click('#throw-error');
+        await page.click('#reject-promise');
+        const exceptions = await until(
+          store,
+          UI,
+          { session_id: sessionId, event_name: 'exception' },
+          (found) => found.length >= 2,
+          'two exception records',
+        );
+        const byType = (type: string) => exceptions.find((l) => l.labels.exception_type === type)!;
+        const thrown = byType('TypeError').labels;
+        expect(thrown.tracelog_exception_mechanism).toBe('onerror');
+        expect(thrown.severity_text).toBe('ERROR');
+        expect(thrown.exception_message).toContain('length');
+        expect(thrown.exception_stacktrace).toMatch(/openPriceLadder[\s\S]*\/app\.js:\d+:\d+/);
+        expect(thrown.code_function_name).toBe('openPriceLadder');
+        const rejected = byType('RangeError').labels;
+        expect(rejected.tracelog_exception_mechanism).toBe('unhandledrejection');
+        expect(rejected.exception_message).toBe('positions service answered with an empty book');
+        expect(rejected.exception_stacktrace).toMatch(/loadPositions[\s\S]*\/app\.js:\d+:\d+/);
+        await context.close();
+      },
+    );
+
+    it.skipIf(store.skip)(title('the last batch arrives after the page is left'), async () => {
+      // The page's clock stands still, so its flush timer never fires: only leaving can send.
+      const { page, context, otlp } = await open(mode.path, (p) => p.clock.install());
+      await page.clock.pauseAt(Date.now() + 1_000);
+      const traceId = await placeOrder(page);
+      expect(otlp.filter((r) => r.body.includes('order placed'))).toEqual([]);
+      await page.goto(`${origin}/health`);
+      const ui = await until(
+        store,
+        UI,
+        { trace_id: traceId },
+        (found) => bodies(found).includes('order placed'),
+        'the record written just before the page was left',
+      );
+      expect(bodies(ui)).toEqual(expect.arrayContaining(['placing order', 'order placed']));
+      expect(otlp.filter((r) => !r.url.startsWith(mode.otlpPrefix()))).toEqual([]);
+      await context.close();
+    });
   });
 });
 

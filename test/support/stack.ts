@@ -11,14 +11,19 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { gunzipSync, inflateSync, zstdDecompressSync } from 'node:zlib';
 
 /**
- * The real stack for end-to-end tests: our collector build, Elasticsearch and Loki, each on free
- * loopback ports with its own temporary data, started and stopped by the tests. Binaries come
+ * The real stack for end-to-end tests: our collector build and the back ends it writes to, each on
+ * free loopback ports with its own temporary data, started and stopped by the tests. Binaries come
  * from `collector/scripts/stack.sh`, which fetches or builds them into the cache on first use.
+ * Loki is never started here (it is AGPL-3.0): Loki cases reach a Loki the user runs, at
+ * TRACELOG_LOKI_URL (see `Loki` below).
  */
 
 const repo = new URL('../../', import.meta.url).pathname;
@@ -39,8 +44,6 @@ export interface StackBinaries {
   alertmanagerBin: string;
   /** A template: see collector/alertmanager/alertmanager.yml. */
   alertmanagerConfig: string;
-  lokiBin: string;
-  lokiConfig: string;
 }
 
 let binaries: StackBinaries | undefined;
@@ -70,8 +73,6 @@ export function stackBinaries(): StackBinaries {
     prometheusRules: env.TRACELOG_PROMETHEUS_RULES!,
     alertmanagerBin: env.TRACELOG_ALERTMANAGER_BIN!,
     alertmanagerConfig: env.TRACELOG_ALERTMANAGER_CONFIG!,
-    lokiBin: env.TRACELOG_LOKI_BIN ?? '',
-    lokiConfig: env.TRACELOG_LOKI_CONFIG!,
   };
   return binaries;
 }
@@ -276,6 +277,31 @@ export class Elasticsearch extends Managed {
   }
 }
 
+/**
+ * Loki is AGPL-3.0: the tests never build, download or start it. Its cases run against a Loki the
+ * user runs and names in TRACELOG_LOKI_URL (the compose file's, configured by
+ * collector/loki/config.yaml and loading dashboards/loki-rules); without one they are skipped,
+ * with `LOKI_SKIP_REASON` in their titles (see `lokiTitle`).
+ */
+export const lokiUrl: string | undefined =
+  process.env.TRACELOG_LOKI_URL?.trim().replace(/\/+$/, '') || undefined;
+
+export const LOKI_SKIP_REASON =
+  'needs a Loki you run: set TRACELOG_LOKI_URL (e.g. docker compose -f collector/docker-compose.yml up loki)';
+
+/** A test or suite title that says, when no Loki was given, why it is skipped. */
+export function lokiTitle(title: string): string {
+  return lokiUrl ? title : `${title} [skipped: ${LOKI_SKIP_REASON}]`;
+}
+
+/**
+ * A per-run value (service name, environment, run id) for Loki queries: records in a Loki the
+ * user runs persist between test runs, so every query must name something only this run wrote.
+ */
+export function runTag(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
 /** One log line read back from Loki: its stream labels merged with its structured metadata. */
 export interface LokiEntry {
   /** Nanoseconds since the epoch, as Loki returns it. */
@@ -284,44 +310,27 @@ export interface LokiEntry {
   labels: Record<string, string>;
 }
 
-export interface LokiOptions {
-  /** Folder holding `<tenant>/*.yaml` ruler files (default: none, the ruler has nothing to load). */
-  rulesDir?: string;
-}
-
-export class Loki extends Managed {
-  readonly dir = workDir('loki');
-  port = 0;
-  private grpcPort = 0;
-
-  constructor(private readonly opts: LokiOptions = {}) {
-    super();
-  }
+/** A client of the user's Loki (`TRACELOG_LOKI_URL`). */
+export class Loki {
+  constructor(private readonly base: string | undefined = lokiUrl) {}
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    if (!this.base) throw new Error(`no Loki: ${LOKI_SKIP_REASON}`);
+    return this.base;
   }
 
-  async start(): Promise<this> {
-    const bin = stackBinaries();
-    if (!this.port) {
-      this.port = await freePort();
-      this.grpcPort = await freePort();
-    }
-    const emptyRules = join(this.dir, 'no-rules');
-    mkdirSync(emptyRules, { recursive: true });
-    this.launch(
-      bin.lokiBin,
-      [`-config.file=${bin.lokiConfig}`, '-config.expand-env=true'],
-      {
-        TRACELOG_LOKI_DIR: join(this.dir, 'data'),
-        TRACELOG_LOKI_PORT: String(this.port),
-        TRACELOG_LOKI_GRPC_PORT: String(this.grpcPort),
-        TRACELOG_LOKI_RULES: this.opts.rulesDir ?? emptyRules,
+  /** Resolves once Loki answers `/ready`; fails with what it said otherwise. */
+  async ready(timeoutMs = 60_000): Promise<this> {
+    let said = '';
+    await waitFor(
+      async () => {
+        const response = await fetch(`${this.url}/ready`);
+        said = `${response.status} ${await response.text()}`;
+        return response.ok;
       },
-      join(this.dir, 'loki.log'),
+      timeoutMs,
+      `the Loki at ${this.url} to be ready (it answered: ${said || 'nothing'})`,
     );
-    await waitFor(async () => (await fetch(`${this.url}/ready`)).ok, 120_000, 'Loki');
     return this;
   }
 
@@ -338,13 +347,10 @@ export class Loki extends Managed {
     return (JSON.parse(text) as { data: { resultType: string; result: unknown[] } }).data;
   }
 
-  /** Log lines Loki's distributor has accepted so far, duplicates included. */
-  async linesReceived(): Promise<number> {
-    const metrics = await (await fetch(`${this.url}/metrics`)).text();
-    return [...metrics.matchAll(/^loki_distributor_lines_received_total\{[^}]*\} (\S+)$/gm)].reduce(
-      (sum, m) => sum + Number(m[1]),
-      0,
-    );
+  /** The value of an instant metric query that yields one sample (0 when it yields none). */
+  async scalar(query: string): Promise<number> {
+    const { result } = await this.request('query', query);
+    return Number((result[0] as { value?: [number, string] } | undefined)?.value?.[1] ?? 0);
   }
 
   /** Log lines matching a LogQL log query within the last `sinceMs`, oldest first. */
@@ -361,10 +367,158 @@ export class Loki extends Managed {
       .flatMap((s) => s.values.map(([ts, line]) => ({ ts: ts!, line: line!, labels: s.stream })))
       .sort((a, b) => (BigInt(a.ts) < BigInt(b.ts) ? -1 : BigInt(a.ts) > BigInt(b.ts) ? 1 : 0));
   }
+
+  /** The index label sets of the streams a selector matches within the last `sinceMs`. */
+  async series(selector: string, sinceMs = 3_600_000): Promise<Array<Record<string, string>>> {
+    const now = Date.now();
+    const search = new URLSearchParams({
+      'match[]': selector,
+      start: `${(now - sinceMs) * 1e6}`,
+      end: `${(now + 60_000) * 1e6}`,
+    });
+    const response = await fetch(`${this.url}/loki/api/v1/series?${search}`);
+    const text = await response.text();
+    if (!response.ok) throw new Error(`Loki series ${selector}: ${response.status} ${text}`);
+    return (JSON.parse(text) as { data: Array<Record<string, string>> }).data;
+  }
+}
+
+/**
+ * A loopback gate the collector exports to Loki through. Closing it is a Loki outage as the
+ * collector sees it (connections refused), which the tests cannot otherwise cause on a Loki they
+ * do not run; it also counts the log records Loki accepted through it (answered 2xx), exactly,
+ * where Loki's own counters would include everyone else's traffic.
+ */
+export class LokiGate {
+  port = 0;
+  /** Log records in OTLP requests Loki answered with 2xx. */
+  accepted = 0;
+  private server: Server | undefined;
+
+  constructor(private readonly target: string) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async open(): Promise<this> {
+    const server = createHttpServer((request, response) => {
+      void this.forward(request).then(
+        ({ status, headers, body }) => {
+          response.writeHead(status, headers);
+          response.end(body);
+        },
+        (error: unknown) => {
+          response.writeHead(502, { 'content-type': 'text/plain' });
+          response.end(`gate: ${String(error)}`);
+        },
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    this.port = (server.address() as { port: number }).port;
+    this.server = server;
+    return this;
+  }
+
+  /** Refuses connections from now on (including the collector's kept-alive ones). */
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const closed = new Promise((resolve) => server.close(resolve));
+    server.closeAllConnections();
+    await closed;
+  }
+
+  private async forward(
+    request: IncomingMessage,
+  ): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (['host', 'connection', 'content-length', 'transfer-encoding'].includes(name)) continue;
+      if (typeof value === 'string') headers[name] = value;
+    }
+    const response = await fetch(`${this.target}${request.url ?? '/'}`, {
+      method: request.method,
+      headers,
+      body: ['GET', 'HEAD'].includes(request.method ?? 'GET') ? undefined : body,
+    });
+    const answer = Buffer.from(await response.arrayBuffer());
+    if (response.ok && request.url?.startsWith('/otlp/v1/logs')) {
+      this.accepted += otlpLogRecordCount(
+        body,
+        headers['content-encoding'],
+        headers['content-type'],
+      );
+    }
+    const type = response.headers.get('content-type');
+    return { status: response.status, headers: type ? { 'content-type': type } : {}, body: answer };
+  }
+}
+
+/** How many log records an OTLP/HTTP logs request body holds (protobuf or JSON, compressed or not). */
+function otlpLogRecordCount(raw: Buffer, encoding = '', type = ''): number {
+  const body =
+    encoding === 'gzip'
+      ? gunzipSync(raw)
+      : encoding === 'deflate'
+        ? inflateSync(raw)
+        : encoding === 'zstd'
+          ? zstdDecompressSync(raw)
+          : raw;
+  if (type.includes('json')) {
+    const request = JSON.parse(body.toString()) as {
+      resourceLogs?: Array<{ scopeLogs?: Array<{ logRecords?: unknown[] }> }>;
+    };
+    return (request.resourceLogs ?? [])
+      .flatMap((r) => r.scopeLogs ?? [])
+      .reduce((sum, s) => sum + (s.logRecords?.length ?? 0), 0);
+  }
+  // ExportLogsServiceRequest: resource_logs = 1 → ResourceLogs.scope_logs = 2 →
+  // ScopeLogs.log_records = 2 (opentelemetry-proto, logs/v1 and collector/logs/v1).
+  let count = 0;
+  for (const resourceLogs of protoFields(body, 1))
+    for (const scopeLogs of protoFields(resourceLogs, 2))
+      count += [...protoFields(scopeLogs, 2)].length;
+  return count;
+}
+
+/** The length-delimited values of one field number in a protobuf message. */
+function* protoFields(message: Buffer, wanted: number): Generator<Buffer> {
+  let at = 0;
+  const varint = (): number => {
+    let value = 0;
+    let factor = 1;
+    for (;;) {
+      const byte = message[at++]!;
+      value += (byte & 0x7f) * factor;
+      if (byte < 0x80) return value;
+      factor *= 128;
+    }
+  };
+  while (at < message.length) {
+    const key = varint();
+    const wire = key % 8;
+    if (wire === 0) varint();
+    else if (wire === 1) at += 8;
+    else if (wire === 5) at += 4;
+    else if (wire === 2) {
+      const length = varint();
+      if (Math.floor(key / 8) === wanted) yield message.subarray(at, at + length);
+      at += length;
+    } else throw new Error(`protobuf: unsupported wire type ${wire}`);
+  }
 }
 
 export interface CollectorOptions {
   elasticsearch: Elasticsearch;
+  /** A Loki to export logs to as well (the user's, or a `LokiGate` in front of it). */
   lokiUrl?: string;
   /** Extra environment for the collector (e.g. TRACELOG_CORS_ORIGIN). */
   env?: Record<string, string>;
@@ -396,8 +550,13 @@ export class Collector extends Managed {
       ['--config', bin.collectorConfig],
       {
         TRACELOG_ES_ENDPOINT: this.opts.elasticsearch.url,
-        TRACELOG_LOKI_ENDPOINT: `${this.opts.lokiUrl ?? 'http://127.0.0.1:9'}/otlp`,
-        TRACELOG_LOKI_EXPORTERS: this.opts.lokiUrl ? '[otlp_http/loki]' : '[nop]',
+        // Loki only when the test was given one; never a Loki from the caller's environment.
+        ...(this.opts.lokiUrl
+          ? {
+              TRACELOG_LOKI_ENDPOINT: `${this.opts.lokiUrl}/otlp`,
+              TRACELOG_LOKI_EXPORTERS: '[otlp_http/loki]',
+            }
+          : { TRACELOG_LOKI_EXPORTERS: '[nop]' }),
         TRACELOG_STORAGE_DIR: join(this.dir, 'storage'),
         TRACELOG_OTLP_HTTP_ENDPOINT: `127.0.0.1:${this.httpPort}`,
         TRACELOG_OTLP_GRPC_ENDPOINT: `127.0.0.1:${this.grpcPort}`,
