@@ -19,9 +19,6 @@ export { Deduper, fingerprint } from './dedupe.js';
 export { EveryNthSampler } from './sample.js';
 export { TraceContextPropagator } from './tracecontext.js';
 export {
-  DEFAULTS,
-  KNOWN_ENV,
-  TracelogConfigError,
   createLevelResolver,
   parseBoolean,
   parseComponentLevels,
@@ -30,6 +27,4 @@ export {
   parseLevel,
   parseList,
   parseSize,
-  resolveCommonConfig,
 } from './config.js';
-export type { CommonOptions, ResolvedCommonConfig } from './config.js';

@@ -7,13 +7,11 @@ describe('public API', () => {
       [
         "ATTR",
         "BUILTIN_PATTERN_NAMES",
-        "DEFAULTS",
         "DEFAULT_BAGGAGE_KEYS",
         "DEFAULT_QUIET_PATHS",
         "Deduper",
         "EVENT",
         "EveryNthSampler",
-        "KNOWN_ENV",
         "LEVELS",
         "METRIC",
         "RESOURCE",
@@ -23,7 +21,6 @@ describe('public API', () => {
         "TASK_OUTCOME",
         "TokenBucket",
         "TraceContextPropagator",
-        "TracelogConfigError",
         "createLevelResolver",
         "createRedactor",
         "fingerprint",
@@ -36,7 +33,6 @@ describe('public API', () => {
         "parseLevel",
         "parseList",
         "parseSize",
-        "resolveCommonConfig",
         "setScopedAttributes",
       ]
     `);

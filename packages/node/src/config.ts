@@ -1,16 +1,17 @@
 import { join } from 'node:path';
 import {
-  parseBoolean,
   DEFAULT_BAGGAGE_KEYS,
   DEFAULT_QUIET_PATHS,
+  LEVELS,
+  parseBoolean,
+  parseComponentLevels,
   parseDuration,
   parseKeyValueList,
+  parseLevel,
   parseList,
   parseSize,
-  TracelogConfigError,
-  resolveCommonConfig,
 } from '@tracelog/core';
-import type { ResolvedCommonConfig } from '@tracelog/core';
+import type { Level, RedactionOptions } from '@tracelog/core';
 import type { HttpOptions } from './instrumentations/http.js';
 import { INSTRUMENTATION_NAMES } from './instrumentations/registry.js';
 import type { InstrumentationSettings } from './instrumentations/registry.js';
@@ -18,6 +19,7 @@ import { resolvePropagators } from './propagation.js';
 import type { PropagatorName } from './propagation.js';
 import { resolveSampler } from './sampler.js';
 import type { SamplerSetting } from './sampler.js';
+import { findPackageIdentity } from './package-identity.js';
 import type { InitOptions } from './types.js';
 
 type Env = Record<string, string | undefined>;
@@ -34,7 +36,16 @@ export const DEFAULT_HTTP_HEADERS = [
   'x-forwarded-for',
 ] as const;
 
+/** Only for configuration nothing sensible can be made of; everything else is a warning. */
+export class TracelogConfigError extends Error {
+  override name = 'TracelogConfigError';
+}
+
 export const DEFAULTS = {
+  serviceName: 'unknown_service',
+  environment: 'development',
+  level: 'info' as Level,
+  debugSampleEvery: 1,
   file: '.tracelog/telemetry.jsonl',
   spoolDirectory: '.tracelog/spool',
   spoolMaxBytes: 64 * 1024 * 1024,
@@ -47,7 +58,48 @@ export const DEFAULTS = {
 type Signal = 'logs' | 'traces' | 'metrics';
 const SIGNALS: readonly Signal[] = ['logs', 'traces', 'metrics'];
 
-export interface ResolvedConfig extends ResolvedCommonConfig {
+/** Every TRACELOG_* variable the SDK reads; others are reported as likely typos. */
+export const KNOWN_ENV = [
+  'TRACELOG_LEVELS',
+  'TRACELOG_ENVIRONMENT',
+  'TRACELOG_REDACT',
+  'TRACELOG_REDACT_KEYS',
+  'TRACELOG_LOG_RATE',
+  'TRACELOG_DEDUPE_WINDOW',
+  'TRACELOG_DEBUG_SAMPLE_EVERY',
+  'TRACELOG_CONSOLE',
+  'TRACELOG_FILE',
+  'TRACELOG_SPOOL',
+  'TRACELOG_SPOOL_DIR',
+  'TRACELOG_SPOOL_MAX_BYTES',
+  'TRACELOG_MEMORY_MAX_BYTES',
+  'TRACELOG_QUIET_PATHS',
+  'TRACELOG_HTTP_HEADERS',
+  'TRACELOG_CORRELATION_HEADER',
+  'TRACELOG_BAGGAGE_KEYS',
+  'TRACELOG_SHUTDOWN_DEADLINE',
+] as const;
+
+/**
+ * The stack's own settings (collector, Loki, Elasticsearch, scripts) share the prefix; people
+ * export them in the same shell as their services, so they are not reported as unknown.
+ */
+const STACK_ENV =
+  /^TRACELOG_(ES|LOKI|COLLECTOR|OTLP|CORS)_|^TRACELOG_(CACHE|STACK_DIR|STORAGE_DIR|HEALTH_ENDPOINT|INGEST_TOKEN|MAX_BODY_BYTES|METRICS_EXPORTERS)$/;
+
+export interface ResolvedConfig {
+  serviceName: string;
+  serviceVersion: string | undefined;
+  serviceNamespace: string | undefined;
+  environment: string;
+  /** Other OTEL_RESOURCE_ATTRIBUTES entries. */
+  resourceAttributes: Record<string, string>;
+  level: Level;
+  levels: Record<string, Level>;
+  redaction: RedactionOptions & { enabled: boolean };
+  rateLimit: { perSecond: number; burst: number } | undefined;
+  dedupeWindowMs: number;
+  debugSampleEvery: number;
   /** The collector's base URL; undefined means the embedded default (console and local file). */
   endpoint: string | undefined;
   signalEndpoints: Record<Signal, string>;
@@ -75,14 +127,18 @@ export interface ResolvedConfig extends ResolvedCommonConfig {
 }
 
 /**
- * Options win; the standard `OTEL_*` variables and our `TRACELOG_*` ones fill the rest; then
- * the defaults. Anything malformed is reported (returned as warnings) with what was used instead.
+ * Options win; the standard `OTEL_*` variables and our `TRACELOG_*` ones fill the rest (as in the
+ * OpenTelemetry SDKs, where code configuration takes precedence); then the app's package.json
+ * (found from `entry`, the script node was started with) and the defaults. Anything malformed is
+ * reported (returned as warnings, printed once at start) with what was used instead; so is a
+ * service name taken from package.json, since it decides where the telemetry is filed.
  */
 export function resolveConfig(
   options: InitOptions,
   env: Env,
+  entry: string | undefined = process.argv[1],
 ): { config: ResolvedConfig; warnings: string[] } {
-  const { config: common, warnings } = resolveCommonConfig(options, env);
+  const { config: common, warnings } = resolveCommon(options, env, entry);
   const warn = (message: string) => warnings.push(message);
 
   const endpoint = trimSlash(options.endpoint ?? env.OTEL_EXPORTER_OTLP_ENDPOINT);
@@ -209,6 +265,183 @@ export function resolveConfig(
     diagLevel: diagLevel(env, warn),
   };
   return { config, warnings };
+}
+
+type CommonConfig = Pick<
+  ResolvedConfig,
+  | 'serviceName'
+  | 'serviceVersion'
+  | 'serviceNamespace'
+  | 'environment'
+  | 'resourceAttributes'
+  | 'level'
+  | 'levels'
+  | 'redaction'
+  | 'rateLimit'
+  | 'dedupeWindowMs'
+  | 'debugSampleEvery'
+>;
+
+/** Identity, levels, redaction and the record filters. OTEL_SERVICE_NAME beats service.name in OTEL_RESOURCE_ATTRIBUTES. */
+function resolveCommon(
+  options: InitOptions,
+  env: Env,
+  entry: string | undefined,
+): { config: CommonConfig; warnings: string[] } {
+  const warnings: string[] = [];
+  const resource = parseKeyValueList(env.OTEL_RESOURCE_ATTRIBUTES ?? '');
+  const take = (key: string) => {
+    const value = resource[key];
+    delete resource[key];
+    return value;
+  };
+  const fromResource = {
+    name: take('service.name'),
+    version: take('service.version'),
+    namespace: take('service.namespace'),
+    environment: take('deployment.environment.name') ?? take('deployment.environment'),
+  };
+
+  let serviceName =
+    options.serviceName ?? env.OTEL_SERVICE_NAME ?? fromResource.name ?? env.npm_package_name;
+  let serviceVersion = options.serviceVersion ?? fromResource.version ?? env.npm_package_version;
+  if (serviceName === undefined || serviceVersion === undefined) {
+    const app = findPackageIdentity(entry);
+    if (app && serviceName === undefined) {
+      serviceName = app.name;
+      warnings.push(`service.name ${JSON.stringify(app.name)} from ${app.path}`);
+    }
+    serviceVersion ??= app?.version;
+  }
+
+  let level = options.level ?? DEFAULTS.level;
+  if (options.level === undefined && env.LOG_LEVEL !== undefined) {
+    const parsed = parseLevel(env.LOG_LEVEL);
+    if (parsed) level = parsed;
+    else
+      warnings.push(
+        `LOG_LEVEL=${env.LOG_LEVEL} is not a level (${LEVELS.join(', ')}); using ${level}`,
+      );
+  }
+  let levels = options.levels ?? {};
+  if (options.levels === undefined && env.TRACELOG_LEVELS) {
+    const parsed = parseComponentLevels(env.TRACELOG_LEVELS);
+    levels = parsed.levels;
+    if (parsed.invalid.length > 0) {
+      warnings.push(
+        `TRACELOG_LEVELS entries ignored (expected component=level): ${parsed.invalid.join(', ')}`,
+      );
+    }
+  }
+
+  const redactEnv =
+    env.TRACELOG_REDACT === undefined ? undefined : parseBoolean(env.TRACELOG_REDACT);
+  if (env.TRACELOG_REDACT !== undefined && redactEnv === undefined) {
+    warnings.push(`TRACELOG_REDACT=${env.TRACELOG_REDACT} is not on/off; redaction stays on`);
+  }
+  const redaction = {
+    ...options.redaction,
+    enabled: options.redaction?.enabled ?? redactEnv ?? true,
+    keys: [...(options.redaction?.keys ?? []), ...parseList(env.TRACELOG_REDACT_KEYS ?? '')],
+  };
+
+  let rateLimit: CommonConfig['rateLimit'];
+  if (options.rateLimit) {
+    rateLimit = {
+      perSecond: options.rateLimit.perSecond,
+      burst: options.rateLimit.burst ?? options.rateLimit.perSecond * 2,
+    };
+  } else if (options.rateLimit === undefined && env.TRACELOG_LOG_RATE) {
+    const m = /^\s*(\d+)\s*\/\s*s(?:\s*:\s*burst\s*=\s*(\d+))?\s*$/i.exec(env.TRACELOG_LOG_RATE);
+    if (m) rateLimit = { perSecond: Number(m[1]), burst: Number(m[2] ?? Number(m[1]) * 2) };
+    else
+      warnings.push(
+        `TRACELOG_LOG_RATE=${env.TRACELOG_LOG_RATE} must look like 200/s or 200/s:burst=500; no rate limit`,
+      );
+  }
+
+  let dedupeWindowMs = options.dedupe ? options.dedupe.windowMs : 0;
+  if (options.dedupe === undefined && env.TRACELOG_DEDUPE_WINDOW) {
+    const parsed = parseDuration(env.TRACELOG_DEDUPE_WINDOW);
+    if (parsed !== undefined) dedupeWindowMs = parsed;
+    else
+      warnings.push(
+        `TRACELOG_DEDUPE_WINDOW=${env.TRACELOG_DEDUPE_WINDOW} is not a duration; dedupe off`,
+      );
+  }
+
+  let debugSampleEvery = options.sampling?.debugEvery ?? DEFAULTS.debugSampleEvery;
+  if (options.sampling?.debugEvery === undefined && env.TRACELOG_DEBUG_SAMPLE_EVERY) {
+    const parsed = Number(env.TRACELOG_DEBUG_SAMPLE_EVERY);
+    if (Number.isInteger(parsed) && parsed >= 1) debugSampleEvery = parsed;
+    else
+      warnings.push(
+        `TRACELOG_DEBUG_SAMPLE_EVERY must be a whole number ≥ 1; using ${debugSampleEvery}`,
+      );
+  }
+
+  for (const key of Object.keys(env)) {
+    if (
+      key.startsWith('TRACELOG_') &&
+      !(KNOWN_ENV as readonly string[]).includes(key) &&
+      !STACK_ENV.test(key)
+    ) {
+      const hint = closest(key, KNOWN_ENV);
+      warnings.push(
+        `${key} is not a tracelog setting${hint ? ` (did you mean ${hint}?)` : ''}; ignored`,
+      );
+    }
+  }
+
+  return {
+    config: {
+      serviceName: serviceName ?? DEFAULTS.serviceName,
+      serviceVersion,
+      serviceNamespace: options.serviceNamespace ?? fromResource.namespace,
+      environment:
+        options.environment ??
+        env.TRACELOG_ENVIRONMENT ??
+        fromResource.environment ??
+        env.NODE_ENV ??
+        DEFAULTS.environment,
+      resourceAttributes: resource,
+      level,
+      levels,
+      redaction,
+      rateLimit,
+      dedupeWindowMs,
+      debugSampleEvery,
+    },
+    warnings,
+  };
+}
+
+/** The known name within edit distance 3, for "did you mean". */
+function closest(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 4;
+  for (const candidate of known) {
+    const d = distance(name, candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = current;
+    }
+  }
+  return row[b.length]!;
 }
 
 function sdkDisabled(env: Env, warn: (message: string) => void): boolean {

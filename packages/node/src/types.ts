@@ -1,10 +1,41 @@
-import type { CommonOptions } from '@tracelog/core';
+import type { Level, RedactionOptions } from '@tracelog/core';
 import type { RuntimeOptions } from './instrumentations/runtime.js';
 import type { UndiciOptions } from './instrumentations/undici.js';
 import type { Counters } from './internal/diag.js';
 
 /** Options for `init()`. Every option can also be set by environment (see the README). */
-export interface InitOptions extends CommonOptions {
+export interface InitOptions {
+  /**
+   * `service.name`.
+   * @default OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, npm_package_name, the `name` in the app's
+   * package.json (the nearest one above the entry script), else 'unknown_service'
+   */
+  serviceName?: string;
+  /**
+   * `service.version`.
+   * @default from OTEL_RESOURCE_ATTRIBUTES, npm_package_version, the `version` in the app's package.json
+   */
+  serviceVersion?: string;
+  /** `service.namespace`. @default from OTEL_RESOURCE_ATTRIBUTES */
+  serviceNamespace?: string;
+  /** `deployment.environment.name`. @default TRACELOG_ENVIRONMENT, NODE_ENV, 'development' */
+  environment?: string;
+  /** Default log level. @default LOG_LEVEL, 'info' */
+  level?: Level;
+  /** Per-component levels, e.g. `{ orders: 'debug', 'orders.db': 'warn' }`. @default TRACELOG_LEVELS */
+  levels?: Record<string, Level>;
+  /** @default on, with TRACELOG_REDACT_KEYS added to the sensitive keys */
+  redaction?: RedactionOptions;
+  /** Rate limit for warn-and-below records. @default TRACELOG_LOG_RATE, off */
+  rateLimit?: { perSecond: number; burst?: number } | false;
+  /**
+   * Collapse repeats of a record within a window: the first is kept, the rest are counted and
+   * reported once, as one record with `tracelog.repeat_count`, when the window closes.
+   * @default TRACELOG_DEDUPE_WINDOW, off
+   */
+  dedupe?: { windowMs: number } | false;
+  /** Keep 1 in `debugEvery` debug/trace records per message. @default TRACELOG_DEBUG_SAMPLE_EVERY, 1 */
+  sampling?: { debugEvery?: number };
   /**
    * OTLP/HTTP base URL of the collector, e.g. `http://127.0.0.1:4318`.
    * @default OTEL_EXPORTER_OTLP_ENDPOINT; when neither is set, telemetry goes to a local file
