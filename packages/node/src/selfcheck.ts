@@ -28,14 +28,25 @@ export function runSelfCheck(config: ResolvedConfig, diag: Diagnostics): void {
         'telemetry from one of them is lost. Deduplicate them (npm ls @opentelemetry/api).',
     );
   }
-  if (config.endpoint) checkReachable(config.endpoint, diag);
+  if (config.endpoint) checkReachable(config.endpoint, whereRecordsWait(config), diag);
 }
 
 function isWrapped(fn: unknown): boolean {
   return typeof fn === 'function' && (fn as { __wrapped?: boolean }).__wrapped === true;
 }
 
-function checkReachable(endpoint: string, diag: Diagnostics): void {
+/** What happens to records while the collector cannot be reached, as the configuration says. */
+function whereRecordsWait(config: ResolvedConfig): string {
+  return config.spool
+    ? `telemetry is kept in the local spool (${config.spool.directory}) until it is`
+    : `the spool is off, so telemetry is held in memory (up to ${mib(config.maxMemoryBytes)} per signal) until it is, and dropped beyond that`;
+}
+
+function mib(bytes: number): string {
+  return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
+}
+
+function checkReachable(endpoint: string, meanwhile: string, diag: Diagnostics): void {
   let url: URL;
   try {
     url = new URL(endpoint);
@@ -49,7 +60,7 @@ function checkReachable(endpoint: string, diag: Diagnostics): void {
     socket.destroy();
     diag.warn(
       'selfcheck:endpoint',
-      `the collector at ${endpoint} is not reachable (${reason}); telemetry is kept in the local spool until it is`,
+      `the collector at ${endpoint} is not reachable (${reason}); ${meanwhile}`,
     );
   };
   socket.once('connect', () => socket.destroy());
