@@ -1,8 +1,17 @@
+import { builtinRules, isCardNumber, patternRule } from './redaction/builtin.js';
+import { GITLEAKS_ALLOW, GITLEAKS_RULES } from './redaction/gitleaks.generated.js';
+import { createScanner, specRule } from './redaction/scanner.js';
+import type { GlobalAllow, ScanRule } from './redaction/scanner.js';
+import type { RuleSpec } from './redaction/types.js';
+
+export { BUILTIN_PATTERN_NAMES, luhn } from './redaction/builtin.js';
+
 /**
  * The redaction engine: on by default everywhere tracelog writes or sends data. Two kinds of
  * rule: sensitive KEYS (the value under `password` is masked whatever it looks like) and
  * sensitive VALUES (a bearer token, JWT, cloud key or card number is masked wherever it appears,
- * under any key or inside free text).
+ * under any key or inside free text). Value rules are ours plus gitleaks' default rules, each run
+ * only when one of its keywords occurs in the text.
  */
 
 export interface RedactionOptions {
@@ -14,7 +23,7 @@ export interface RedactionOptions {
   allowKeys?: string[];
   /** Extra value patterns; each must be a global regex. */
   patterns?: { name: string; pattern: RegExp }[];
-  /** Names of built-in value patterns to turn off (see `BUILTIN_PATTERN_NAMES`). */
+  /** Names of built-in value patterns (see `BUILTIN_PATTERN_NAMES`) or gitleaks rule ids to turn off. */
   disablePatterns?: string[];
   /** @default '[REDACTED]' */
   replacement?: string;
@@ -77,109 +86,34 @@ const SENSITIVE_PAIRS = new Set([
   'client secret',
 ]);
 
-const KEY_VALUE_NAMES =
-  'password|passwd|pwd|passphrase|secret|token|api[_-]?key|apikey|authorization|private[_-]?key|access[_-]?key|signature|cookie|credit[_-]?card|card[_-]?number|cvv';
-
-interface Pattern {
-  name: string;
-  pattern: RegExp;
-  replace: (match: string, ...groups: string[]) => string;
-}
-
-function builtinPatterns(mask: string): Pattern[] {
-  return [
-    {
-      name: 'private-key',
-      pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g,
-      replace: () => `${mask}:private-key`,
-    },
-    {
-      name: 'jwt',
-      pattern: /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
-      replace: () => `${mask}:jwt`,
-    },
-    {
-      name: 'auth-scheme',
-      pattern: /\b(Bearer|Basic|Token|Digest)(\s+)[A-Za-z0-9\-._~+/]{6,}=*/gi,
-      replace: (_m, scheme = '', space = '') => `${scheme}${space}${mask}`,
-    },
-    {
-      name: 'url-credentials',
-      pattern: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/?#]+):([^\s@/?#]+)@/gi,
-      replace: (_m, scheme = '', user = '') => `${scheme}${user}:${mask}@`,
-    },
-    {
-      name: 'json-secret',
-      pattern: new RegExp(
-        `("[^"]*(?:${KEY_VALUE_NAMES})[^"]*"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`,
-        'gi',
-      ),
-      replace: (_m, prefix = '') => `${prefix}"${mask}"`,
-    },
-    {
-      name: 'key-value',
-      pattern: new RegExp(
-        `\\b([A-Za-z0-9_-]*?(?:${KEY_VALUE_NAMES}))(\\s*[=:]\\s*)(?!\\s|"|${escape(mask)})([^\\s&"',;]+)`,
-        'gi',
-      ),
-      replace: (_m, key = '', sep = '') => `${key}${sep}${mask}`,
-    },
-    {
-      name: 'aws-access-key',
-      pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g,
-      replace: () => `${mask}:aws-key`,
-    },
-    {
-      name: 'github-token',
-      pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{20,})\b/g,
-      replace: () => `${mask}:github-token`,
-    },
-    {
-      name: 'gitlab-token',
-      pattern: /\bglpat-[A-Za-z0-9_-]{20,}/g,
-      replace: () => `${mask}:gitlab-token`,
-    },
-    {
-      name: 'slack-token',
-      pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g,
-      replace: () => `${mask}:slack-token`,
-    },
-    {
-      name: 'stripe-key',
-      pattern: /\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}/g,
-      replace: () => `${mask}:stripe-key`,
-    },
-    { name: 'openai-key', pattern: /\bsk-[A-Za-z0-9_-]{20,}/g, replace: () => `${mask}:api-key` },
-    {
-      name: 'google-api-key',
-      pattern: /\bAIza[0-9A-Za-z_-]{35}/g,
-      replace: () => `${mask}:google-key`,
-    },
-    {
-      name: 'card-number',
-      pattern: /\b\d(?:[ -]?\d){12,18}\b/g,
-      replace: (match) => (isCardNumber(match.replace(/\D/g, '')) ? `${mask}:card` : match),
-    },
-  ];
-}
-
-export const BUILTIN_PATTERN_NAMES = builtinPatterns('').map((p) => p.name);
-
+/**
+ * The redactor Node services use: our own rules plus every rule of gitleaks' default
+ * configuration (see `redaction/gitleaks.generated.ts`).
+ */
 export function createRedactor(options: RedactionOptions = {}): Redactor {
+  return buildRedactor(options, GITLEAKS_RULES, GITLEAKS_ALLOW);
+}
+
+/** A redactor over the given data rules, after our own. */
+export function buildRedactor(
+  options: RedactionOptions,
+  specs: readonly RuleSpec[],
+  globalAllow?: GlobalAllow,
+): Redactor {
   const mask = options.replacement ?? '[REDACTED]';
   const maxDepth = options.maxDepth ?? 8;
   const maxString = options.maxStringLength ?? 65_536;
   const disabled = new Set(options.disablePatterns ?? []);
-  const patterns: Pattern[] = [
-    ...builtinPatterns(mask).filter((p) => !disabled.has(p.name)),
-    ...(options.patterns ?? []).map(({ name, pattern }) => ({
-      name,
-      pattern: pattern.global ? pattern : new RegExp(pattern.source, `${pattern.flags}g`),
-      replace: () => mask,
-    })),
+  const rules: ScanRule[] = [
+    ...builtinRules(mask, disabled),
+    ...specs.filter((s) => !disabled.has(s.id)).map((s) => specRule(s, mask, globalAllow)),
+    // User patterns have no keywords: they run on every string.
+    ...(options.patterns ?? []).map(({ name, pattern }) =>
+      patternRule(name, [], pattern, () => mask),
+    ),
   ];
-  // One combined test first: most strings hold no secret, and then only this regex runs.
-  const anyPattern = new RegExp(patterns.map((p) => `(?:${p.pattern.source})`).join('|'), 'i');
+  // Keywords first: most strings hold none, and then only the keyword scan runs.
+  const runRules = createScanner(rules);
   const extraWords = new Set<string>();
   const extraRegexes: RegExp[] = [];
   for (const key of options.keys ?? []) {
@@ -236,13 +170,8 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
   }
 
   function scan(text: string): string {
-    let value = text.length > maxString ? `${text.slice(0, maxString)}…[truncated]` : text;
-    if (!anyPattern.test(value)) return value;
-    for (const { pattern, replace } of patterns) {
-      pattern.lastIndex = 0;
-      value = value.replace(pattern, replace as (substring: string, ...args: unknown[]) => string);
-    }
-    return value;
+    const value = text.length > maxString ? `${text.slice(0, maxString)}…[truncated]` : text;
+    return runRules(value);
   }
 
   function redactValue(value: unknown, key?: string, depth = 0, seen?: WeakSet<object>): unknown {
@@ -439,38 +368,4 @@ function splitKey(key: string): string[] {
 
 function normalize(key: string): string {
   return key.toLowerCase().replace(/[^a-z0-9]/g, '');
-}
-
-/**
- * A card number: 13–19 digits that pass the Luhn check and start as an issuer's do — 2 to 6 for
- * the card networks (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay), 1 only for 15-digit
- * UATP cards. The prefix rule spares epoch timestamps in milli-, micro- and nanoseconds (13, 16
- * and 19 digits starting with 1), a tenth of which pass Luhn and would otherwise be masked.
- */
-export function isCardNumber(digits: string): boolean {
-  const first = digits.charCodeAt(0) - 48;
-  const issuer = (first >= 2 && first <= 6) || (first === 1 && digits.length === 15);
-  return issuer && luhn(digits);
-}
-
-/** The Luhn checksum: card numbers pass it, most order ids and timestamps don't. */
-export function luhn(digits: string): boolean {
-  if (digits.length < 13 || digits.length > 19) return false;
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return false;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return sum % 10 === 0;
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

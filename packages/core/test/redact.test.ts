@@ -65,7 +65,7 @@ describe('sensitive values', () => {
 
   it('keeps the scheme of an Authorization value and the user of a URL', () => {
     const header = r.redactString('Authorization: Bearer abc.def-ghi_123');
-    expect(header.startsWith('Authorization: [REDACTED]')).toBe(true);
+    expect(header).toBe('Authorization: Bearer [REDACTED]');
     expect(header).not.toContain('abc.def');
     expect(r.redactString('sent Bearer abcdef123456')).toBe('sent Bearer [REDACTED]');
     expect(r.redactString('postgres://orders:s3cret@db:5432/x')).toBe(
