@@ -19,6 +19,7 @@ const out = (path) => join(root, path);
 
 /** Rules whose translation the browser can carry: distinctive prefix, short, ES2020 syntax. */
 const COMPACT_MAX_SOURCE = 110;
+const LAZY_IDENTIFIER = '[\\w.-]{0,50}?';
 
 export function buildSpecs(gitleaks) {
   const specs = [];
@@ -28,7 +29,13 @@ export function buildSpecs(gitleaks) {
       skipped.push(`${rule.id} (matches file paths only)`);
       continue;
     }
-    const { source, flags, needsModifiers } = translate(rule.regex);
+    const translated = translate(rule.regex);
+    const { flags, needsModifiers } = translated;
+    // gitleaks' identifier rules open with `[\w.-]{0,50}?`: it only widens the match to the left
+    // of the identifier, never changes the secret group, and costs a 50-step try at every
+    // position of every text. The redactor masks only the secret, so it starts at the identifier.
+    const widen = translated.source.startsWith(LAZY_IDENTIFIER);
+    const source = widen ? translated.source.slice(LAZY_IDENTIFIER.length) : translated.source;
     new RegExp(source, `${flags}g`); // throws on a bad translation
     const spec = {
       id: rule.id,
@@ -36,6 +43,8 @@ export function buildSpecs(gitleaks) {
       source,
       flags,
     };
+    // Allowlists that look at the whole match see it widened back over those characters.
+    if (widen) spec.widen = true;
     if (rule.secretGroup) spec.secretGroup = rule.secretGroup;
     if (rule.entropy) spec.entropy = rule.entropy;
     const allow = (rule.allowlists ?? []).map(allowSpec).filter(Boolean);

@@ -49,6 +49,7 @@ const KEY_VALUE_KEYWORDS = [
 interface Builtin {
   name: string;
   keywords: readonly string[];
+  trigger?: string;
   pattern: RegExp;
   replace: (match: string, ...groups: string[]) => string;
 }
@@ -148,6 +149,7 @@ function builtins(mask: string): Builtin[] {
     {
       name: 'card-number',
       keywords: [],
+      trigger: '\\d(?:[ -]?\\d){12}',
       pattern: /\b\d(?:[ -]?\d){12,18}\b/g,
       replace: (match) => (isCardNumber(match.replace(/\D/g, '')) ? `${mask}:card` : match),
     },
@@ -159,7 +161,7 @@ export const BUILTIN_PATTERN_NAMES: readonly string[] = builtins('').map((p) => 
 export function builtinRules(mask: string, disabled: ReadonlySet<string>): ScanRule[] {
   return builtins(mask)
     .filter((b) => !disabled.has(b.name))
-    .map((b) => patternRule(b.name, b.keywords, b.pattern, b.replace));
+    .map((b) => ({ ...patternRule(b.name, b.keywords, b.pattern, b.replace), trigger: b.trigger }));
 }
 
 /** A rule that replaces whole matches through `replace` (our own and user-supplied patterns). */

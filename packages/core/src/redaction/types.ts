@@ -14,6 +14,11 @@ export interface RuleSpec {
   readonly secretGroup?: number;
   /** Minimum Shannon entropy (bits per character) of the secret; lower ones are left alone. */
   readonly entropy?: number;
+  /**
+   * The rule's expression lost a leading `[\w.-]{0,50}?`: allowlists on the match see it
+   * widened back over up to 50 such characters, as gitleaks' match would be.
+   */
+  readonly widen?: boolean;
   /** Matches to leave alone. */
   readonly allow?: readonly AllowSpec[];
 }
