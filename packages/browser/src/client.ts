@@ -1,11 +1,10 @@
 import {
   ATTR,
-  Deduper,
   EVENT,
-  EveryNthSampler,
+  RecordFilter,
   SEVERITY_NUMBER,
   TokenBucket,
-  createRedactor,
+  createCompactRedactor,
   fingerprint,
 } from '@tracelog/core';
 import type { Redactor } from '@tracelog/core';
@@ -27,6 +26,16 @@ export interface LogOptions {
   error?: unknown;
   /** How the error was caught (`onerror`, `unhandledrejection`, `react`, `manual`). */
   mechanism?: string;
+  /** A repeat report: past the filters already. */
+  repeatReport?: boolean;
+}
+
+/** What a repeat report takes from the first record of a dedupe window. */
+interface RepeatSample {
+  level: Level;
+  component: string;
+  message: string;
+  eventName: string | undefined;
 }
 
 type ConsoleMethod = 'debug' | 'info' | 'warn' | 'error';
@@ -40,18 +49,16 @@ const CONSOLE_METHOD: Record<Level, ConsoleMethod> = {
 };
 
 /**
- * Everything between a call site and the transport: level, ignore list, sampling, rate limit,
- * dedupe, context, `beforeSend`, redaction, then the console and the OTLP encoding.
+ * Everything between a call site and the transport: level, ignore list, sampling, dedupe, rate
+ * limit (core's one order), context, `beforeSend`, redaction, then the console and the OTLP encoding.
  */
 export class Client {
   readonly redactor: Redactor;
   readonly session: Session;
   userId: string | undefined;
   private readonly minSeverity: number;
-  private readonly logBucket: TokenBucket | undefined;
+  private readonly filter: RecordFilter<RepeatSample>;
   private readonly spanBucket: TokenBucket | undefined;
-  private readonly deduper: Deduper | undefined;
-  private readonly sampler: EveryNthSampler | undefined;
   private pageHref = '';
   private pageUrl = '';
   private hookFailed = false;
@@ -63,17 +70,17 @@ export class Client {
     /** Console methods as they were before anything patched them. */
     private readonly out: Record<ConsoleMethod, (...args: unknown[]) => void>,
   ) {
-    this.redactor = createRedactor(cfg.redaction);
+    this.redactor = createCompactRedactor(cfg.redaction);
     this.userId = cfg.userId;
     this.minSeverity = SEVERITY_NUMBER[cfg.level];
-    const bucket = (l: { perSecond: number; burst: number } | undefined) =>
-      l && new TokenBucket({ ratePerSecond: l.perSecond, burst: l.burst });
-    this.logBucket = bucket(cfg.logLimit);
-    this.spanBucket = bucket(cfg.spanLimit);
-    if (cfg.dedupeWindowMs > 0)
-      this.deduper = new Deduper({ windowMs: cfg.dedupeWindowMs, maxKeys: 500 });
-    if (cfg.debugEvery > 1)
-      this.sampler = new EveryNthSampler({ every: cfg.debugEvery, maxKeys: 500 });
+    this.filter = new RecordFilter<RepeatSample>({
+      debugSampleEvery: cfg.debugEvery,
+      dedupeWindowMs: cfg.dedupeWindowMs,
+      rateLimit: cfg.logLimit,
+      maxKeys: 500,
+    });
+    const l = cfg.spanLimit;
+    this.spanBucket = l && new TokenBucket({ ratePerSecond: l.perSecond, burst: l.burst });
     this.session = new Session(cfg.service, cfg.idleTimeoutMs, cfg.maxDurationMs, (c) =>
       this.sessionChanged(c),
     );
@@ -149,23 +156,35 @@ export class Client {
         message = `${String(exception[ATTR.EXCEPTION_TYPE])}: ${String(exception[ATTR.EXCEPTION_MESSAGE])}`;
     }
     if (cfg.ignoreMessages.length && matches(message, cfg.ignoreMessages)) return;
-    if (level === 'debug' && this.sampler && !this.sampler.sample(component + message)) return;
-    if (this.logBucket && !this.logBucket.tryTake()) {
-      this.diag('rate-logs', 'log records over the rate limit are being dropped');
-      return;
-    }
-    if (this.deduper) {
-      const verdict = this.deduper.observe(
-        fingerprint(
-          level,
-          component,
-          message,
-          eventName ?? '',
-          String(attrs[ATTR.EXCEPTION_STACKTRACE] ?? ''),
-        ),
+    if (this.filter.active && !opts.repeatReport) {
+      const verdict = this.filter.admit(
+        this.filter.keyed
+          ? fingerprint(
+              level,
+              component,
+              message,
+              eventName ?? '',
+              String(attrs[ATTR.EXCEPTION_STACKTRACE] ?? ''),
+            )
+          : '',
+        level === 'debug',
+        true,
+        () => ({ level, component, message, eventName }),
       );
-      if (!verdict.emit) return;
-      if (verdict.repeats > 0) attrs[ATTR.REPEAT_COUNT] = verdict.repeats;
+      if (verdict.repeats) {
+        const { sample, repeats, windowMs } = verdict.repeats;
+        this.record(
+          sample.level,
+          sample.component,
+          sample.message,
+          { [ATTR.REPEAT_COUNT]: repeats, [ATTR.DEDUPE_WINDOW_MS]: windowMs },
+          { eventName: sample.eventName, repeatReport: true },
+        );
+      }
+      if (verdict.reason === 'rate')
+        this.diag('rate-logs', 'log records over the rate limit are being dropped');
+      if (!verdict.pass) return;
+      if (verdict.sampledEvery) attrs[ATTR.SAMPLE_EVERY] = verdict.sampledEvery;
     }
     const sessionId = this.session.touch();
     attrs[ATTR.SESSION_ID] ??= sessionId;

@@ -143,9 +143,14 @@ describe('initBrowser', () => {
     await new Promise((r) => setTimeout(r, 60));
     t.logger.error('quote feed stale');
     await t.flush();
+    // The first, then one report of the four repeats when the window closed, then the next one.
     const sent = byBody('quote feed stale');
-    expect(sent).toHaveLength(2);
+    expect(sent).toHaveLength(3);
+    expect(attr(sent[0]!.attributes, ATTR.REPEAT_COUNT)).toBeUndefined();
     expect(attr(sent[1]!.attributes, ATTR.REPEAT_COUNT)).toBe('4');
+    expect(attr(sent[1]!.attributes, ATTR.DEDUPE_WINDOW_MS)).toBe('40');
+    expect(sent[1]!.severityNumber).toBe(17);
+    expect(attr(sent[2]!.attributes, ATTR.REPEAT_COUNT)).toBeUndefined();
   });
 
   it('rate-limits log records with a token bucket', async () => {

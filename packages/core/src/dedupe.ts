@@ -12,18 +12,29 @@ export function fingerprint(...parts: string[]): string {
   return (hash >>> 0).toString(16).padStart(8, '0');
 }
 
-interface Seen {
+interface Seen<T> {
   first: number;
   suppressed: number;
+  sample: T;
+}
+
+/** A kind whose window closed with suppressed repeats: the first record's sample, and how many. */
+export interface Repeats<T> {
+  sample: T;
+  repeats: number;
+  windowMs: number;
 }
 
 /**
  * Collapses identical records: the first of a kind is emitted; repeats within `windowMs` are
- * suppressed and counted; the first one after the window is emitted carrying that count.
- * Memory is bounded by `maxKeys` (the oldest kinds are forgotten first).
+ * suppressed and counted. When a kind's window has closed, its count is handed back once, with a
+ * sample of the first record, to be reported as one record: by `observe` when the kind comes
+ * again after its window, and by `closed()` for kinds that went quiet (call it on a timer, and
+ * with `all` at flush and shutdown). Memory is bounded by `maxKeys` (the oldest kinds are
+ * forgotten first, uncounted).
  */
-export class Deduper {
-  private readonly seen = new Map<string, Seen>();
+export class Deduper<T = undefined> {
+  private readonly seen = new Map<string, Seen<T>>();
   private readonly windowMs: number;
   private readonly maxKeys: number;
   private readonly now: () => number;
@@ -34,30 +45,41 @@ export class Deduper {
     this.now = opts.now ?? Date.now;
   }
 
-  observe(fp: string): { emit: true; repeats: number } | { emit: false } {
+  /** `sample` is kept for the first record of a window only. */
+  observe(
+    fp: string,
+    sample?: T,
+  ): { emit: true; closed: Repeats<T> | undefined } | { emit: false } {
     const now = this.now();
     const entry = this.seen.get(fp);
     if (entry && now - entry.first < this.windowMs) {
       entry.suppressed++;
       return { emit: false };
     }
-    const repeats = entry?.suppressed ?? 0;
+    const closed =
+      entry && entry.suppressed > 0
+        ? { sample: entry.sample, repeats: entry.suppressed, windowMs: this.windowMs }
+        : undefined;
     this.seen.delete(fp);
-    this.seen.set(fp, { first: now, suppressed: 0 });
+    this.seen.set(fp, { first: now, suppressed: 0, sample: sample as T });
     if (this.seen.size > this.maxKeys) {
       const oldest = this.seen.keys().next().value;
       if (oldest !== undefined) this.seen.delete(oldest);
     }
-    return { emit: true, repeats };
+    return { emit: true, closed };
   }
 
-  /** Kinds with suppressed repeats not yet reported, for a summary at shutdown; resets them. */
-  drain(): Array<{ fp: string; repeats: number }> {
-    const pending: Array<{ fp: string; repeats: number }> = [];
+  /** Kinds whose window has closed (every kind, with `all`) with repeats not yet reported; resets them. */
+  closed(all = false): Array<Repeats<T>> {
+    const now = this.now();
+    const out: Array<Repeats<T>> = [];
     for (const [fp, entry] of this.seen) {
-      if (entry.suppressed > 0) pending.push({ fp, repeats: entry.suppressed });
-      entry.suppressed = 0;
+      if (!all && now - entry.first < this.windowMs) continue;
+      if (entry.suppressed > 0) {
+        out.push({ sample: entry.sample, repeats: entry.suppressed, windowMs: this.windowMs });
+      }
+      this.seen.delete(fp);
     }
-    return pending;
+    return out;
   }
 }

@@ -15,8 +15,10 @@ export { SCOPED_ATTRIBUTES_KEY, getScopedAttributes, setScopedAttributes } from 
 export { BUILTIN_PATTERN_NAMES, createRedactor, luhn } from './redact.js';
 export type { RedactionOptions, Redactor } from './redact.js';
 export { TokenBucket } from './ratelimit.js';
-export { Deduper, fingerprint } from './dedupe.js';
-export { EveryNthSampler } from './sample.js';
+export { fingerprint } from './dedupe.js';
+export type { Repeats } from './dedupe.js';
+export { RecordFilter } from './filter.js';
+export type { FilterVerdict, RecordFilterOptions } from './filter.js';
 export { TraceContextPropagator } from './tracecontext.js';
 export {
   createLevelResolver,

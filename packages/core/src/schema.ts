@@ -134,8 +134,10 @@ export const ATTR = {
   // tracelog's own
   /** `frontend` on records that came in through the browser relay. */
   SOURCE: 'tracelog.source',
-  /** How many identical records the deduper suppressed before this one. */
+  /** On a repeat report: how many records like it dedupe suppressed within its window. */
   REPEAT_COUNT: 'tracelog.repeat_count',
+  /** On a repeat report: the dedupe window the count covers, in milliseconds. */
+  DEDUPE_WINDOW_MS: 'tracelog.dedupe_window_ms',
   /** Set on a record when sampling kept 1 of every N. */
   SAMPLE_EVERY: 'tracelog.sample_every',
   /** The back end's correlation id read from a response (`traceresponse` or a named header). */
