@@ -7,6 +7,7 @@
 // Usage: node scripts/redaction/generate.mjs [--check]
 //   --check: write nothing; exit 1 when a committed file differs from what would be generated.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
@@ -18,7 +19,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const out = (path) => join(root, path);
 
 /** Rules whose translation the browser can carry: distinctive prefix, short, ES2020 syntax. */
-const COMPACT_MAX_SOURCE = 110;
 const LAZY_IDENTIFIER = '[\\w.-]{0,50}?';
 
 export function buildSpecs(gitleaks) {
@@ -85,20 +85,77 @@ function allowSpec(a) {
   return spec;
 }
 
-/** The browser subset: rules with a distinctive literal prefix and a short ES2020 expression. */
-export function compactSpecs(specs) {
-  return specs
+/** Token formats browsers are most likely to hold, first in line for the browser subset. */
+const COMPACT_FIRST = [
+  'npm-access-token',
+  'pypi-upload-token',
+  'aws-access-token',
+  'gcp-api-key',
+  'openai-api-key',
+  'anthropic-api-key',
+  'stripe-access-token',
+  'sendgrid-api-token',
+  'shopify-access-token',
+  'twilio-api-key',
+  'github-pat',
+  'gitlab-pat',
+  'slack-bot-token',
+  'slack-user-token',
+  'huggingface-access-token',
+  'digitalocean-pat',
+  'doppler-api-token',
+  'postman-api-token',
+];
+/** gzip bytes the browser subset may add to the bundle (the SDK's budget is 15 KB in all). */
+const COMPACT_GZIP_BUDGET = 330;
+const TOKEN_END = '(?:[\\x60\'"\\s;]|\\\\[nr]|$)';
+
+/**
+ * The browser subset: token formats with a distinctive prefix and a short ES2020 expression,
+ * folded into one case-insensitive expression that masks the whole token (its end boundary
+ * becomes a lookahead; entropy checks are left to the relay; rules that need an allowlist, such as
+ * Google's public API keys, are left out), within a gzip budget.
+ */
+export function compactSubset(specs) {
+  const candidates = specs
     .filter(
       ({ spec, needsModifiers, semiGeneric }) =>
         !needsModifiers &&
         !semiGeneric &&
-        !spec.flags.includes('s') &&
-        spec.source.length <= COMPACT_MAX_SOURCE &&
+        (spec.flags === '' || spec.flags === 'i') &&
+        !spec.widen &&
+        !spec.allow &&
         spec.keywords.length > 0 &&
-        spec.keywords.every((k) => k.length >= 3) &&
-        !spec.allow,
+        spec.keywords.every((k) => k.length >= 3),
     )
-    .map(({ spec }) => spec);
+    .map(({ spec }) => ({
+      id: spec.id,
+      keywords: spec.keywords,
+      source: spec.source.endsWith(TOKEN_END)
+        ? `${spec.source.slice(0, -TOKEN_END.length)}(?=${TOKEN_END.slice(3)}`
+        : spec.source,
+    }))
+    .filter((c) => c.source.length <= 80);
+  const rank = (id) => {
+    const i = COMPACT_FIRST.indexOf(id);
+    return i < 0 ? COMPACT_FIRST.length : i;
+  };
+  candidates.sort((a, b) => rank(a.id) - rank(b.id) || a.source.length - b.source.length);
+  const chosen = [];
+  for (const c of candidates) {
+    const next = [...chosen, c];
+    if (gzipSync(JSON.stringify(combine(next))).length > COMPACT_GZIP_BUDGET) continue;
+    new RegExp(combine(next).source, 'gi');
+    chosen.push(c);
+  }
+  return { ...combine(chosen), ids: chosen.map((c) => c.id).sort() };
+}
+
+function combine(rules) {
+  return {
+    keywords: [...new Set(rules.flatMap((r) => r.keywords))].sort(),
+    source: rules.map((r) => r.source).join('|'),
+  };
 }
 
 function header(what) {
@@ -108,14 +165,10 @@ function header(what) {
 `;
 }
 
-function tsFile(what, body) {
-  return `${header(what)}import type { RuleSpec } from './types.js';\n\n${body}`;
-}
-
 export function render(gitleaks) {
   const { specs, global } = buildSpecs(gitleaks);
   const all = specs.map((s) => s.spec);
-  const compact = compactSpecs(specs);
+  const compact = compactSubset(specs);
   const files = new Map();
   files.set(
     'packages/core/src/redaction/gitleaks.generated.ts',
@@ -131,10 +184,13 @@ export const GITLEAKS_RULES: readonly RuleSpec[] = ${JSON.stringify(all, null, 2
   );
   files.set(
     'packages/core/src/redaction/compact.generated.ts',
-    tsFile(
-      `The browser subset: ${compact.length} rules.`,
-      `export const COMPACT_RULES: readonly RuleSpec[] = ${JSON.stringify(compact)};\n`,
-    ),
+    `${header(`The browser subset: ${compact.ids.length} rules in one expression.`)}
+export const COMPACT_IDS: readonly string[] = ${JSON.stringify(compact.ids)};
+
+export const COMPACT_KEYWORDS: readonly string[] = ${JSON.stringify(compact.keywords)};
+
+export const COMPACT_SOURCE = ${JSON.stringify(compact.source)};
+`,
   );
   files.set(
     'packages/core/src/redaction/LICENSE-gitleaks.txt',

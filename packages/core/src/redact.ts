@@ -1,8 +1,7 @@
 import { builtinRules, isCardNumber, patternRule } from './redaction/builtin.js';
 import { GITLEAKS_ALLOW, GITLEAKS_RULES } from './redaction/gitleaks.generated.js';
 import { createScanner, specRule } from './redaction/scanner.js';
-import type { GlobalAllow, ScanRule } from './redaction/scanner.js';
-import type { RuleSpec } from './redaction/types.js';
+import type { ScanRule } from './redaction/scanner.js';
 
 export { BUILTIN_PATTERN_NAMES, luhn } from './redaction/builtin.js';
 
@@ -91,14 +90,21 @@ const SENSITIVE_PAIRS = new Set([
  * configuration (see `redaction/gitleaks.generated.ts`).
  */
 export function createRedactor(options: RedactionOptions = {}): Redactor {
-  return buildRedactor(options, GITLEAKS_RULES, GITLEAKS_ALLOW);
+  return buildRedactor(
+    options,
+    (mask, disabled) =>
+      GITLEAKS_RULES.filter((s) => !disabled.has(s.id)).map((s) =>
+        specRule(s, mask, GITLEAKS_ALLOW),
+      ),
+    createScanner,
+  );
 }
 
-/** A redactor over the given data rules, after our own. */
+/** A redactor with our own rules followed by `more` (given the mask and the disabled names). */
 export function buildRedactor(
   options: RedactionOptions,
-  specs: readonly RuleSpec[],
-  globalAllow?: GlobalAllow,
+  more: (mask: string, disabled: ReadonlySet<string>) => ScanRule[],
+  scanner: (rules: readonly ScanRule[]) => (text: string) => string,
 ): Redactor {
   const mask = options.replacement ?? '[REDACTED]';
   const maxDepth = options.maxDepth ?? 8;
@@ -106,14 +112,14 @@ export function buildRedactor(
   const disabled = new Set(options.disablePatterns ?? []);
   const rules: ScanRule[] = [
     ...builtinRules(mask, disabled),
-    ...specs.filter((s) => !disabled.has(s.id)).map((s) => specRule(s, mask, globalAllow)),
+    ...more(mask, disabled),
     // User patterns have no keywords: they run on every string.
     ...(options.patterns ?? []).map(({ name, pattern }) =>
       patternRule(name, [], pattern, () => mask),
     ),
   ];
   // Keywords first: most strings hold none, and then only the keyword scan runs.
-  const runRules = createScanner(rules);
+  const runRules = scanner(rules);
   const extraWords = new Set<string>();
   const extraRegexes: RegExp[] = [];
   for (const key of options.keys ?? []) {
