@@ -1,4 +1,4 @@
-import { RESOURCE } from '@tracelog/core';
+import { ATTR, RESOURCE } from '@tracelog/core';
 import { Client } from './client.js';
 import { resolveConfig, userId } from './config.js';
 import { createDiag } from './diag.js';
@@ -18,8 +18,6 @@ import { VERSION } from './version.js';
 let current: BrowserHandle | undefined;
 export const currentHandle = (): BrowserHandle | undefined => current;
 
-/** `tracelog.source` on everything the browser sends, so dashboards find it with or without the relay. */
-const SOURCE_ATTRIBUTE = 'tracelog.source';
 
 /**
  * Starts the browser SDK: logger, session, error capture, fetch/XHR spans with trace propagation,
@@ -44,7 +42,8 @@ export function initBrowser(options: BrowserOptions): BrowserHandle {
       [RESOURCE.TELEMETRY_SDK_NAME]: 'tracelog',
       [RESOURCE.TELEMETRY_SDK_LANGUAGE]: 'webjs',
       [RESOURCE.TELEMETRY_SDK_VERSION]: VERSION,
-      [SOURCE_ATTRIBUTE]: 'frontend',
+      // On everything the browser sends, so dashboards find it with or without the relay.
+      [ATTR.SOURCE]: 'frontend',
     }),
   };
   const transport =

@@ -81,7 +81,7 @@ export const ATTR = {
   /** React's component stack from an error boundary. */
   REACT_COMPONENT_STACK: 'react.component_stack',
 
-  // Tasks (seed 000's background-task logging, in OpenTelemetry form)
+  // Background tasks: start, steps, success or failure, with duration and category
   TASK_NAME: 'task.name',
   TASK_ID: 'task.id',
   TASK_CATEGORY: 'task.category',
@@ -132,7 +132,10 @@ export const ATTR = {
   BROWSER_INTERACTION: 'browser.interaction',
 
   // tracelog's own
-  /** `frontend` on records that came in through the browser relay. */
+  /**
+   * Resource attribute `frontend` on everything from the browser: set by the browser SDK, and
+   * set again (overriding what the client sent) by the relay in `@tracelog/node`.
+   */
   SOURCE: 'tracelog.source',
   /** On a repeat report: how many records like it dedupe suppressed within its window. */
   REPEAT_COUNT: 'tracelog.repeat_count',
@@ -144,7 +147,7 @@ export const ATTR = {
   CORRELATION_ID: 'tracelog.correlation_id',
 } as const;
 
-/** `task.category` values from the users' task catalogue (seed 000); free text is allowed too. */
+/** The task categories trading teams sort background work into; free text is allowed too. */
 export const TASK_CATEGORIES = ['data', 'strategy', 'position', 'risk', 'analytics'] as const;
 
 /** `task.outcome` values. */

@@ -34,8 +34,8 @@ let taskCounter = 0;
 
 /**
  * Runs a unit of background work as a span with `task.start`, `task.step`, `task.success` and
- * `task.failure` events carrying the duration and full error details — seed 000's TaskLogger in
- * OpenTelemetry form. Logs written inside carry the task's trace id and attributes. A failure is
+ * `task.failure` events carrying the duration and full error details, so a job's progress and
+ * the reason it failed can be read in one place. Logs written inside carry the task's trace id and attributes. A failure is
  * recorded and rethrown unchanged.
  */
 export function task<T>(
@@ -128,7 +128,8 @@ export interface TimedOptions {
 
 /**
  * Wraps `fn` so every call is a span plus a `function.timing` record with its duration (and
- * optionally its heap growth) — seed 002's `@log_performance`. Sync functions stay sync.
+ * optionally its heap growth), for the functions whose speed people watch (a pricing step, a
+ * report query). Sync functions stay sync; async ones are timed until they settle.
  */
 export function timed<A extends unknown[], R>(
   name: string,

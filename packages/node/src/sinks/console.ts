@@ -16,7 +16,10 @@ const COLORS = {
   gray: '\x1b[90m',
 } as const;
 
-/** Level markers in the spirit of the task console the users already read (seed 000). */
+/**
+ * Level markers, so a level can be found by eye in a scrolling terminal: the emoji markers teams
+ * already use in their task consoles (❌ failed, ✅ done, ▶️ started).
+ */
 const MARKERS: Record<string, [marker: string, color: string]> = {
   FATAL: ['💀', COLORS.magenta],
   ERROR: ['❌', COLORS.red],
