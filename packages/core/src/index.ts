@@ -13,6 +13,7 @@ export {
 export type { EventName, Level } from './schema.js';
 export { SCOPED_ATTRIBUTES_KEY, getScopedAttributes, setScopedAttributes } from './scope.js';
 export { BUILTIN_PATTERN_NAMES, createRedactor, luhn } from './redact.js';
+export { createCompactRedactor } from './redaction/compact.js';
 export type { RedactionOptions, Redactor } from './redact.js';
 export { TokenBucket } from './ratelimit.js';
 export { fingerprint } from './dedupe.js';

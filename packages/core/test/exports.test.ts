@@ -20,6 +20,7 @@ describe('public API', () => {
         "TASK_OUTCOME",
         "TokenBucket",
         "TraceContextPropagator",
+        "createCompactRedactor",
         "createLevelResolver",
         "createRedactor",
         "fingerprint",
