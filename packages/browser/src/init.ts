@@ -18,7 +18,6 @@ import { VERSION } from './version.js';
 let current: BrowserHandle | undefined;
 export const currentHandle = (): BrowserHandle | undefined => current;
 
-
 /**
  * Starts the browser SDK: logger, session, error capture, fetch/XHR spans with trace propagation,
  * Web Vitals, and batched OTLP/HTTP JSON export. A second call returns the running instance.
