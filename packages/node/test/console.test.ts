@@ -11,7 +11,8 @@ const work = mkdtempSync(join(tmpdir(), 'tracelog-console-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const ESC = '\x1b[';
-const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
+const stripAnsi = (text: string) =>
+  text.replace(new RegExp(`${ESC.replace('[', '\\[')}[0-9;]*m`, 'g'), '');
 
 let runs = 0;
 const fileOf = (n: number) => join(work, `telemetry-${n}.jsonl`);
