@@ -1,13 +1,12 @@
 import type { Diagnostics } from '../internal/diag.js';
 import type { Channel } from './channel.js';
+import type { BatchEncoder } from './otlp/batch.js';
 
 export interface BatcherOptions<T> {
   signal: string;
   channel: Channel;
-  /** Encodes a batch as one OTLP export request. */
-  serialize: (items: T[]) => Uint8Array | undefined;
-  /** A cheap estimate of an item's encoded size, for the memory bound. */
-  estimateBytes: (item: T) => number;
+  /** Encodes the items of one export request. */
+  encoder: BatchEncoder<T>;
   maxBatchRecords: number;
   maxBatchBytes: number;
   flushIntervalMs: number;
@@ -15,21 +14,26 @@ export interface BatcherOptions<T> {
 }
 
 /**
- * Collects finished records and hands them to the channel as encoded requests, by count, size or
- * time. Unlike the SDK's batch processors it never drops on a full buffer: a full batch is encoded
- * at once and the channel decides between network, memory and spool.
+ * Collects finished records into export requests and hands them to the channel, by count, size
+ * or time. Unlike the SDK's batch processors it never drops on a full buffer: a full batch is
+ * finished at once and the channel decides between network, memory and spool. With protobuf each
+ * record is encoded as it arrives, so the batch holds bytes, not SDK objects.
  */
 export class Batcher<T> {
-  private items: T[] = [];
-  private bytes = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: BatcherOptions<T>) {}
 
+  /** Never throws: a record that cannot be encoded is dropped, and counted. */
   add(item: T): void {
-    this.items.push(item);
-    this.bytes += this.opts.estimateBytes(item);
-    if (this.items.length >= this.opts.maxBatchRecords || this.bytes >= this.opts.maxBatchBytes) {
+    const encoder = this.opts.encoder;
+    try {
+      encoder.add(item);
+    } catch (error) {
+      this.opts.diag.drop(1, `could not encode ${this.opts.signal}: ${describe(error)}`);
+      return;
+    }
+    if (encoder.count >= this.opts.maxBatchRecords || encoder.bytes >= this.opts.maxBatchBytes) {
       this.flush();
     } else if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), this.opts.flushIntervalMs);
@@ -37,31 +41,31 @@ export class Batcher<T> {
     }
   }
 
-  /** True when no record waits to be encoded. */
+  /** True when no record waits to be sent. */
   get empty(): boolean {
-    return this.items.length === 0;
+    return this.opts.encoder.count === 0;
   }
 
-  /** Encodes and submits what is buffered. Never throws. */
+  /** Finishes the request and submits it. Never throws. */
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.items.length === 0) return;
-    const items = this.items;
-    this.items = [];
-    this.bytes = 0;
+    const encoder = this.opts.encoder;
+    const records = encoder.count;
+    if (records === 0) return;
     let body: Uint8Array | undefined;
     try {
-      body = this.opts.serialize(items);
+      body = encoder.finish();
     } catch (error) {
-      this.opts.diag.drop(
-        items.length,
-        `could not encode ${this.opts.signal}: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      this.opts.diag.drop(records, `could not encode ${this.opts.signal}: ${describe(error)}`);
       return;
     }
-    if (body) this.opts.channel.submit(body, items.length);
+    if (body) this.opts.channel.submit(body, records);
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Rough encoded size of an attribute map: enough to bound memory, cheap enough per record. */

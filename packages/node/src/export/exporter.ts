@@ -4,9 +4,7 @@ import {
   JsonLogsSerializer,
   JsonMetricsSerializer,
   JsonTraceSerializer,
-  ProtobufLogsSerializer,
   ProtobufMetricsSerializer,
-  ProtobufTraceSerializer,
 } from '@opentelemetry/otlp-transformer';
 import type { LogRecordProcessor, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
@@ -19,6 +17,10 @@ import { Batcher } from './batcher.js';
 import { Channel } from './channel.js';
 import { FileTarget } from './file-target.js';
 import { HttpTarget } from './http-target.js';
+import { JsonBatch, ProtobufBatch } from './otlp/batch.js';
+import type { BatchEncoder } from './otlp/batch.js';
+import { LOG_RECORD } from './otlp/logs.js';
+import { SPAN } from './otlp/spans.js';
 import { ChannelMetricExporter } from './metric-exporter.js';
 import {
   ExportLogProcessor,
@@ -115,16 +117,11 @@ export function createExporter(config: ExportConfig, diag: Diagnostics): Exporte
   };
 
   const batchers: Array<Batcher<never>> = [];
-  const batcher = <T>(
-    signal: Signal,
-    serialize: (items: T[]) => Uint8Array | undefined,
-    estimateBytes: (item: T) => number,
-  ): Batcher<T> => {
+  const batcher = <T>(signal: Signal, encoder: BatchEncoder<T>): Batcher<T> => {
     const created = new Batcher<T>({
       signal,
       channel: channel(signal),
-      serialize,
-      estimateBytes,
+      encoder,
       maxBatchRecords: 512,
       maxBatchBytes: 1024 * 1024,
       flushIntervalMs: 1000,
@@ -134,15 +131,19 @@ export function createExporter(config: ExportConfig, diag: Diagnostics): Exporte
     return created;
   };
 
+  // Protobuf, the default, is encoded record by record as records arrive (export/otlp/);
+  // OTLP/JSON keeps the records and uses the upstream serializer.
   const logBatcher = batcher<ReadableLogRecord>(
     'logs',
-    (items) => (json ? JsonLogsSerializer : ProtobufLogsSerializer).serializeRequest(items),
-    estimateLogRecord,
+    json
+      ? new JsonBatch((items) => JsonLogsSerializer.serializeRequest(items), estimateLogRecord)
+      : new ProtobufBatch(LOG_RECORD),
   );
   const spanBatcher = batcher<ReadableSpan>(
     'traces',
-    (items) => (json ? JsonTraceSerializer : ProtobufTraceSerializer).serializeRequest(items),
-    estimateSpan,
+    json
+      ? new JsonBatch((items) => JsonTraceSerializer.serializeRequest(items), estimateSpan)
+      : new ProtobufBatch(SPAN),
   );
   const metricReader = new PeriodicExportingMetricReader({
     exporter: new ChannelMetricExporter(

@@ -1,0 +1,202 @@
+/**
+ * A protobuf writer for one pass over the data: a growable byte buffer, minimal varints, and
+ * nested messages whose length is patched in afterwards (one byte reserved, the content shifted in
+ * the rare case it is longer than 127 bytes). Nothing is allocated per field.
+ */
+export class ProtoWriter {
+  buf: Uint8Array;
+  pos = 0;
+  private view: DataView;
+
+  constructor(initialBytes = 4096) {
+    this.buf = new Uint8Array(initialBytes);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  reset(): void {
+    this.pos = 0;
+  }
+
+  /** The bytes written so far (a view: copy it before the writer is reused). */
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  ensure(extra: number): void {
+    const needed = this.pos + extra;
+    if (needed <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < needed) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.buf.subarray(0, this.pos));
+    this.buf = grown;
+    this.view = new DataView(grown.buffer);
+  }
+
+  tag(field: number, wireType: number): void {
+    this.varint32((field << 3) | wireType);
+  }
+
+  /** A non-negative integer below 2^32. */
+  varint32(value: number): void {
+    this.ensure(5);
+    let v = value >>> 0;
+    while (v > 127) {
+      this.buf[this.pos++] = (v & 127) | 128;
+      v >>>= 7;
+    }
+    this.buf[this.pos++] = v;
+  }
+
+  /** Any safe integer, negative ones as 64-bit two's complement (protobuf int64). */
+  int64(value: number): void {
+    if (value >= 0 && value <= 0xffffffff) {
+      this.varint32(value);
+      return;
+    }
+    this.ensure(10);
+    let low: number;
+    let high: number;
+    const abs = Math.abs(value);
+    low = abs >>> 0;
+    high = Math.floor(abs / 4294967296) >>> 0;
+    if (value < 0) {
+      low = ~low >>> 0;
+      high = ~high >>> 0;
+      low = (low + 1) >>> 0;
+      if (low === 0) high = (high + 1) >>> 0;
+    }
+    while (high > 0 || low > 127) {
+      this.buf[this.pos++] = (low & 127) | 128;
+      low = ((low >>> 7) | (high << 25)) >>> 0;
+      high >>>= 7;
+    }
+    this.buf[this.pos++] = low;
+  }
+
+  fixed32(value: number): void {
+    this.ensure(4);
+    this.view.setUint32(this.pos, value >>> 0, true);
+    this.pos += 4;
+  }
+
+  fixed64(low: number, high: number): void {
+    this.ensure(8);
+    this.view.setUint32(this.pos, low >>> 0, true);
+    this.view.setUint32(this.pos + 4, high >>> 0, true);
+    this.pos += 8;
+  }
+
+  double(value: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.pos, value, true);
+    this.pos += 8;
+  }
+
+  /** Length-prefixed UTF-8. */
+  string(text: string): void {
+    const length = text.length;
+    // ASCII is the common case (keys, ids, most messages): one byte per char, no encoder call.
+    let ascii = true;
+    for (let i = 0; i < length; i++) {
+      if (text.charCodeAt(i) > 127) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      this.varint32(length);
+      this.ensure(length);
+      for (let i = 0; i < length; i++) this.buf[this.pos++] = text.charCodeAt(i);
+      return;
+    }
+    const start = this.begin();
+    // At most three bytes per UTF-16 unit.
+    this.ensure(length * 3);
+    const { written } = ENCODER.encodeInto(text, this.buf.subarray(this.pos));
+    this.pos += written;
+    this.end(start);
+  }
+
+  /** Length-prefixed bytes. */
+  bytesField(data: Uint8Array): void {
+    this.varint32(data.length);
+    this.raw(data);
+  }
+
+  /** Bytes as they are (already encoded protobuf). */
+  raw(data: Uint8Array): void {
+    this.ensure(data.length);
+    this.buf.set(data, this.pos);
+    this.pos += data.length;
+  }
+
+  /** A trace or span id given as lower-case hex, written as its bytes with their length. */
+  hexId(hex: string): void {
+    const length = hex.length >>> 1;
+    this.varint32(length);
+    this.ensure(length);
+    for (let i = 0; i < length; i++) {
+      this.buf[this.pos++] =
+        (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
+    }
+  }
+
+  /** HrTime [seconds, nanoseconds] as fixed64 nanoseconds, without BigInt. */
+  hrTime(time: readonly [number, number]): void {
+    const seconds = time[0];
+    const nanos = time[1];
+    // seconds × 1e9 + nanos split into two 32-bit halves, in pieces that stay exact in doubles.
+    const secondsLow = seconds % 65536;
+    const secondsHigh = Math.floor(seconds / 65536);
+    const fromLow = secondsLow * 1e9;
+    const fromHigh = secondsHigh * 1e9;
+    const lowPart = (fromLow % 4294967296) + (fromHigh % 65536) * 65536 + nanos;
+    const low = lowPart % 4294967296;
+    const high =
+      Math.floor(fromLow / 4294967296) +
+      Math.floor(fromHigh / 65536) +
+      Math.floor(lowPart / 4294967296);
+    this.fixed64(low, high);
+  }
+
+  /** Reserves one byte for the length of a nested message; `end` writes it. */
+  begin(): number {
+    this.ensure(1);
+    return this.pos++;
+  }
+
+  end(start: number): void {
+    const length = this.pos - start - 1;
+    if (length < 128) {
+      this.buf[start] = length;
+      return;
+    }
+    let size = 1;
+    for (let v = length >>> 7; v > 0; v >>>= 7) size++;
+    this.ensure(size - 1);
+    this.buf.copyWithin(start + size, start + 1, this.pos);
+    this.pos += size - 1;
+    let v = length;
+    let at = start;
+    while (v > 127) {
+      this.buf[at++] = (v & 127) | 128;
+      v >>>= 7;
+    }
+    this.buf[at] = v;
+  }
+}
+
+const ENCODER = new TextEncoder();
+
+function nibble(code: number): number {
+  // '0'-'9' → 0-9, 'a'-'f' → 10-15, 'A'-'F' → 10-15.
+  return code <= 57 ? code - 48 : (code | 32) - 87;
+}
+
+/** How many bytes `value` (below 2^32) takes as a varint. */
+export function varintSize(value: number): number {
+  let size = 1;
+  for (let v = value >>> 7; v > 0; v >>>= 7) size++;
+  return size;
+}
