@@ -223,6 +223,9 @@ expand_template() { # template output
   perl -pe 's/\$\{(\w+):-([^}]*)\}/defined $ENV{$1} && length $ENV{$1} ? $ENV{$1} : $2/ge' "$1" >"$2"
 }
 
+# created-timestamp-zero-ingestion: a series that first arrives with a value (jobs that waited,
+# requests refused) gets a zero at its OTLP start time, so increase() and rate() count that
+# first value instead of treating it as the baseline.
 start_prometheus() {
   mkdir -p "$work/prometheus"
   TRACELOG_PROMETHEUS_RULES="$repo/dashboards/prometheus-rules" \
@@ -230,7 +233,8 @@ start_prometheus() {
     expand_template "$collector_dir/prometheus/prometheus.yml" "$work/prometheus/prometheus.yml"
   nohup "$(prometheus_dir)/prometheus" --config.file="$work/prometheus/prometheus.yml" \
     --storage.tsdb.path="$work/prometheus/data" --web.listen-address="127.0.0.1:$prometheus_port" \
-    --web.enable-otlp-receiver --web.enable-lifecycle </dev/null >"$work/logs/prometheus.out" 2>&1 &
+    --web.enable-otlp-receiver --enable-feature=created-timestamp-zero-ingestion \
+    --web.enable-lifecycle </dev/null >"$work/logs/prometheus.out" 2>&1 &
   echo $! >"$work/prometheus.pid"
   wait_http "http://127.0.0.1:$prometheus_port/-/ready" 60 Prometheus
 }

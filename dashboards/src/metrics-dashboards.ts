@@ -6,7 +6,7 @@
  */
 import { EVENT } from '../../packages/core/src/schema.ts';
 import { THRESHOLDS } from './alerts.ts';
-import { COLLECTOR, L, SDK, SPAN } from './metrics.ts';
+import { BROWSER_SDK_LANGUAGE, COLLECTOR, L, SDK, SPAN, sumOver } from './metrics.ts';
 import { DS } from './model.ts';
 
 export interface PromTarget {
@@ -48,6 +48,7 @@ const p95 = (labels: string[], bucket: string, matchers: string) =>
   `histogram_quantile(0.95, ${sum([...labels, 'le'], `rate(${bucket}{${matchers}}[${w}])`)})`;
 const server = `${scope}, ${L.spanKind}="${SPAN.server}"`;
 const client = `${scope}, ${L.spanKind}="${SPAN.client}", ${L.method}!=""`;
+const browser = `${scope}, ${L.sdkLanguage}="${BROWSER_SDK_LANGUAGE}"`;
 
 export const METRICS_DASHBOARDS: MetricsDashboardSpec[] = [
   {
@@ -169,9 +170,9 @@ export const METRICS_DASHBOARDS: MetricsDashboardSpec[] = [
     description: 'Browser errors and web-vital ratings per app (Prometheus).',
     panels: [
       {
-        title: 'Browser errors per minute',
+        title: 'Browser errors per minute (uncaught errors, failed loads)',
         type: 'timeseries',
-        expr: `60 * ${sum([L.service], `rate(${COLLECTOR.logRecords}{${scope}, ${L.event}="${EVENT.BROWSER_ERROR}"}[${w}])`)}`,
+        expr: `60 * ${sum([L.service], `rate(${COLLECTOR.logRecords}{${browser}, ${L.event}=~"${EVENT.EXCEPTION}|${EVENT.BROWSER_ERROR}"}[${w}])`)}`,
         legend: `{{${L.service}}}`,
         unit: 'short',
       },
@@ -188,10 +189,7 @@ export const METRICS_DASHBOARDS: MetricsDashboardSpec[] = [
       {
         title: 'Browser records per second by event',
         type: 'timeseries',
-        expr: sum(
-          [L.service, L.event],
-          `rate(${COLLECTOR.logRecords}{${scope}, ${L.event}=~"browser\\\\..+"}[${w}])`,
-        ),
+        expr: sum([L.service, L.event], `rate(${COLLECTOR.logRecords}{${browser}}[${w}])`),
         legend: `{{${L.service}}} {{${L.event}}}`,
         unit: 'short',
       },
@@ -221,14 +219,26 @@ export const METRICS_DASHBOARDS: MetricsDashboardSpec[] = [
       {
         title: 'Items failed or refused per second by exporter',
         type: 'timeseries',
-        expr: `sum by (${L.service}, ${L.exporter}, __name__) (rate({__name__=~"${COLLECTOR.exportFailuresRegex}", ${L.service}=~"$service"}[${w}]))`,
-        legend: `{{${L.service}}} {{${L.exporter}}} {{__name__}}`,
+        expr: sumOver(
+          [L.service, L.exporter, 'metric'],
+          'rate',
+          COLLECTOR.exportFailures,
+          `${L.service}=~"$service"`,
+          w,
+        ),
+        legend: `{{${L.service}}} {{${L.exporter}}} {{metric}}`,
         unit: 'short',
       },
       {
         title: 'Items sent per second by exporter',
         type: 'timeseries',
-        expr: `sum by (${L.service}, ${L.exporter}) (rate({__name__=~"${COLLECTOR.exportSentRegex}", ${L.service}=~"$service"}[${w}]))`,
+        expr: sumOver(
+          [L.service, L.exporter],
+          'rate',
+          COLLECTOR.exportSent,
+          `${L.service}=~"$service"`,
+          w,
+        ),
         legend: `{{${L.service}}} {{${L.exporter}}}`,
         unit: 'short',
       },

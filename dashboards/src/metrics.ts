@@ -30,6 +30,7 @@ export const label = (attribute: string) => attribute.replace(/[^A-Za-z0-9_]/g, 
 export const L = {
   service: label(RESOURCE.SERVICE_NAME),
   environment: label(RESOURCE.DEPLOYMENT_ENVIRONMENT),
+  sdkLanguage: label(RESOURCE.TELEMETRY_SDK_LANGUAGE),
   route: label(ATTR.HTTP_ROUTE),
   method: label(ATTR.HTTP_REQUEST_METHOD),
   status: label(ATTR.HTTP_RESPONSE_STATUS_CODE),
@@ -50,6 +51,29 @@ export const L = {
   exporter: 'exporter',
 } as const;
 
+const SIGNALS = ['spans', 'log_records', 'metric_points'];
+
+/** `telemetry.sdk.language` of @tracelog/browser (the OpenTelemetry value for browser JS). */
+export const BROWSER_SDK_LANGUAGE = 'webjs';
+
+/**
+ * `fn` over several counters, summed by `labels`. A range function over `{__name__=~…}` drops the
+ * names and fails when two counters share their other labels (failed spans and failed log records
+ * of one exporter): each keeps its name in a `metric` label instead.
+ */
+export function sumOver(
+  labels: string[],
+  fn: 'rate' | 'increase',
+  metrics: readonly string[],
+  matchers: string,
+  window: string,
+): string {
+  const terms = metrics.map(
+    (m) => `label_replace(${fn}(${m}{${matchers}}[${window}]), "metric", "${m}", "", "")`,
+  );
+  return `sum by (${labels.join(', ')}) (${terms.join(' or ')})`;
+}
+
 /** The collector-made metrics (names set in collector/config.yaml and by the collector itself). */
 export const COLLECTOR = {
   /** span_metrics connector, `namespace: traces.span.metrics`, histogram unit `s`. */
@@ -61,10 +85,12 @@ export const COLLECTOR = {
   /** The collector's own telemetry (exporterhelper). */
   queueSize: 'otelcol_exporter_queue_size',
   queueCapacity: 'otelcol_exporter_queue_capacity',
-  /** Every `otelcol_exporter_send_failed_*` and `…_enqueue_failed_*` counter. */
-  exportFailuresRegex: 'otelcol_exporter_(send|enqueue)_failed_.+',
-  /** Every `otelcol_exporter_sent_*` counter. */
-  exportSentRegex: 'otelcol_exporter_sent_.+',
+  /** Items an exporter gave up on, and items its full queue refused, per signal. */
+  exportFailures: ['send', 'enqueue'].flatMap((what) =>
+    SIGNALS.map((signal) => `otelcol_exporter_${what}_failed_${signal}_total`),
+  ),
+  /** Items an exporter delivered, per signal. */
+  exportSent: SIGNALS.map((signal) => `otelcol_exporter_sent_${signal}_total`),
 } as const;
 
 /** Span kinds and status as the span_metrics connector writes them. */

@@ -6,7 +6,7 @@
  */
 import { EVENT } from '../../packages/core/src/schema.ts';
 import { THRESHOLDS } from './alerts.ts';
-import { COLLECTOR, L, SDK, SPAN } from './metrics.ts';
+import { BROWSER_SDK_LANGUAGE, COLLECTOR, L, SDK, SPAN, sumOver } from './metrics.ts';
 
 /** Range windows of the rules; the end-to-end test shortens them (and every `for`). */
 export interface Windows {
@@ -62,6 +62,11 @@ const collector = 'tracelog-collector';
 const errorMatch = '=~"ERROR|FATAL"';
 const server = { [L.spanKind]: SPAN.server };
 const client = { [L.spanKind]: SPAN.client, [L.method]: '!=""' };
+const browser = { [L.sdkLanguage]: BROWSER_SDK_LANGUAGE };
+const browserErrors = {
+  ...browser,
+  [L.event]: `=~"${EVENT.EXCEPTION}|${EVENT.BROWSER_ERROR}"`,
+};
 
 /** A ramp: `perMinute` added every minute for an hour. */
 const ramp = (perMinute: number) => `0+${perMinute}x60`;
@@ -365,40 +370,63 @@ export const PROM_ALERTS: PromAlert[] = [
     severity: 'warning',
     for: '5m',
     summary: `Browsers report more than ${THRESHOLDS.frontendErrorsPer5m} errors in 5 minutes from {{ $labels.${L.service} }}`,
+    // Uncaught errors and unhandled rejections (`exception`) and failed loads (`browser.error`)
+    // from @tracelog/browser.
     expr: (w) =>
-      `sum ${by(L.service)} (increase(${sel(COLLECTOR.logRecords, { [L.event]: EVENT.BROWSER_ERROR })}[${w.rate}])) > ${THRESHOLDS.frontendErrorsPer5m}`,
+      `sum ${by(L.service)} (increase(${sel(COLLECTOR.logRecords, browserErrors)}[${w.rate}])) > ${THRESHOLDS.frontendErrorsPer5m}`,
     cases: [
       {
-        name: 'browser errors above the threshold',
+        name: 'uncaught errors and failed loads above the threshold',
         series: [
           [
             series(COLLECTOR.logRecords, {
               [L.service]: ui,
+              ...browser,
+              [L.severity]: 'ERROR',
+              [L.event]: EVENT.EXCEPTION,
+            }),
+            ramp(THRESHOLDS.frontendErrorsPer5m / 5),
+          ],
+          [
+            series(COLLECTOR.logRecords, {
+              [L.service]: ui,
+              ...browser,
               [L.severity]: 'ERROR',
               [L.event]: EVENT.BROWSER_ERROR,
             }),
-            ramp((THRESHOLDS.frontendErrorsPer5m / 5) * 2),
+            ramp(THRESHOLDS.frontendErrorsPer5m / 5),
           ],
         ],
         at: '30m',
         fires: { [L.service]: ui },
       },
       {
-        name: 'a few browser errors, many console records',
+        name: 'a few browser errors, many console records, back-end exceptions',
         series: [
           [
             series(COLLECTOR.logRecords, {
               [L.service]: ui,
+              ...browser,
               [L.severity]: 'ERROR',
-              [L.event]: EVENT.BROWSER_ERROR,
+              [L.event]: EVENT.EXCEPTION,
             }),
             ramp(THRESHOLDS.frontendErrorsPer5m / 5 / 2),
           ],
           [
             series(COLLECTOR.logRecords, {
               [L.service]: ui,
+              ...browser,
               [L.severity]: 'ERROR',
               [L.event]: EVENT.BROWSER_CONSOLE,
+            }),
+            ramp(100),
+          ],
+          [
+            series(COLLECTOR.logRecords, {
+              [L.service]: api,
+              [L.sdkLanguage]: 'nodejs',
+              [L.severity]: 'ERROR',
+              [L.event]: EVENT.EXCEPTION,
             }),
             ramp(100),
           ],
@@ -439,13 +467,20 @@ export const PROM_ALERTS: PromAlert[] = [
     for: '5m',
     summary: `Collector {{ $labels.${L.service} }} cannot deliver to {{ $labels.${L.exporter} }}: records are dropped`,
     expr: (w) =>
-      `sum ${by(L.service, L.exporter)} (increase({__name__=~"${COLLECTOR.exportFailuresRegex}"}[${w.rate}])) > 0`,
+      `${sumOver([L.service, L.exporter], 'increase', COLLECTOR.exportFailures, '', w.rate)} > 0`,
     cases: [
       {
-        name: 'the queue refuses records',
+        name: 'the queue refuses records and spans',
         series: [
           [
             series('otelcol_exporter_enqueue_failed_log_records_total', {
+              [L.service]: collector,
+              [L.exporter]: 'elasticsearch',
+            }),
+            ramp(5),
+          ],
+          [
+            series('otelcol_exporter_enqueue_failed_spans_total', {
               [L.service]: collector,
               [L.exporter]: 'elasticsearch',
             }),
