@@ -1,0 +1,213 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.ts';
+import { Prometheus } from '../support/metrics.ts';
+import { startRedis } from '../support/redis.ts';
+import { startService, stopServices } from '../support/services.ts';
+import {
+  Collector,
+  Elasticsearch,
+  freePort,
+  removeWorkDirs,
+  waitFor,
+  workDir,
+} from '../support/stack.ts';
+
+/**
+ * Every panel of the dashboards on Prometheus (dashboards/metrics-json, as Grafana loads them),
+ * run as Grafana runs it, against a real Prometheus fed by our collector build with telemetry
+ * that only our SDKs produced: an API and a BullMQ worker on @tracelog/node, a page on
+ * @tracelog/browser in Chromium, and a collector whose Elasticsearch is gone for the health
+ * panels' failures. A panel reading a metric or label nothing emits comes back empty here.
+ */
+
+const dir = new URL('../../dashboards/', import.meta.url);
+const fixtures = new URL('./fixtures/', import.meta.url).pathname;
+
+interface Variable {
+  name: string;
+  type: string;
+  allValue?: string;
+  definition?: string;
+  datasource?: { uid: string };
+}
+interface Dashboard {
+  uid: string;
+  templating: { list: Variable[] };
+  panels: Array<{
+    title: string;
+    datasource: { uid: string };
+    targets: Array<{ datasource: { uid: string }; expr: string }>;
+  }>;
+}
+
+const dashboards = readdirSync(new URL('metrics-json/', dir)).map((file) => ({
+  file,
+  json: JSON.parse(readFileSync(new URL(`metrics-json/${file}`, dir), 'utf8')) as Dashboard,
+}));
+const panels = dashboards.flatMap(({ file, json }) =>
+  json.panels.map((panel) => ({
+    name: `${file} › ${panel.title}`,
+    expr: panel.targets[0]!.expr,
+    variables: json.templating.list,
+  })),
+);
+
+/** Grafana's interpolation: "All" inserts the variable's all value; one value is regex-escaped. */
+function interpolate(expr: string, variables: Variable[], values: Record<string, string>) {
+  return expr.replace(/\$\{?(\w+)\}?/g, (match, name: string) => {
+    const variable = variables.find((v) => v.name === name);
+    if (!variable) return match;
+    const value = values[name];
+    return value === undefined ? variable.allValue! : value.replace(/[\\^$*+?.()|[\]{}]/g, '\\$&');
+  });
+}
+
+const S = { api: 'desk-api', worker: 'desk-worker', web: 'desk-web', lonely: 'desk-lonely' };
+let es: Elasticsearch;
+let prometheus: Prometheus;
+let collector: Collector;
+let brokenCollector: Collector;
+let redis: Awaited<ReturnType<typeof startRedis>>;
+let browser: Browser | undefined;
+let upstream: Server | undefined;
+
+describe('dashboards on Prometheus', () => {
+  it.each(dashboards)('$file: uid, data source and variables', ({ file, json }) => {
+    const datasources = parse(
+      readFileSync(new URL('provisioning/datasources/tracelog.yaml', dir), 'utf8'),
+    ) as { datasources: Array<{ uid: string; type: string }> };
+    const prom = datasources.datasources.find((d) => d.type === 'prometheus')!;
+    expect(json.uid).toBe(`tracelog-${file.replace(/\.json$/, '')}`);
+    const defined = new Set(json.templating.list.map((v) => v.name));
+    for (const v of json.templating.list) expect(v.datasource?.uid).toBe(prom.uid);
+    for (const panel of json.panels) {
+      expect(panel.datasource.uid, panel.title).toBe(prom.uid);
+      for (const target of panel.targets) {
+        expect(target.datasource.uid).toBe(prom.uid);
+        for (const [, name] of target.expr.matchAll(/\$\{?(\w+)\}?/g))
+          expect(defined.has(name!), `${panel.title} uses $${name}`).toBe(true);
+      }
+    }
+  });
+
+  describe('every panel returns data from SDK-only traffic', () => {
+    beforeAll(async () => {
+      prometheus = await new Prometheus().start();
+      [es, redis] = await Promise.all([new Elasticsearch().start(), startRedis()]);
+      const pagePort = await freePort();
+      const collectorEnv = {
+        TRACELOG_PROMETHEUS_OTLP_ENDPOINT: prometheus.url,
+        TRACELOG_SPANMETRICS_FLUSH_INTERVAL: '1s',
+        TRACELOG_COLLECTOR_METRICS_INTERVAL_MS: '1000',
+      };
+      collector = await new Collector({
+        elasticsearch: es,
+        env: { ...collectorEnv, TRACELOG_CORS_ORIGIN: `http://127.0.0.1:${pagePort}` },
+      }).start();
+      brokenCollector = await new Collector({
+        elasticsearch: { url: 'http://127.0.0.1:9' } as Elasticsearch,
+        env: {
+          ...collectorEnv,
+          TRACELOG_COLLECTOR_SERVICE_NAME: 'desk-collector-broken',
+          TRACELOG_ES_QUEUE_SIZE: '5',
+        },
+      }).start();
+      upstream = createServer((_req, res) => res.writeHead(503).end());
+      const upstreamPort = await freePort();
+      await new Promise<void>((resolve) => upstream!.listen(upstreamPort, '127.0.0.1', resolve));
+
+      const env = (name: string, via: Collector, extra: Record<string, string> = {}) => ({
+        OTEL_EXPORTER_OTLP_ENDPOINT: via.url,
+        OTEL_SERVICE_NAME: name,
+        OTEL_METRIC_EXPORT_INTERVAL: '1000',
+        TRACELOG_ENVIRONMENT: 'test',
+        TRACELOG_SPOOL_DIR: join(workDir('spool'), 'spool'),
+        REDIS_PORT: String(redis.port),
+        QUEUE: 'desk',
+        UPSTREAM_URL: `http://127.0.0.1:${upstreamPort}/`,
+        SLOW_MS: '200',
+        ...extra,
+      });
+      const url = async (script: string, e: Record<string, string>) =>
+        `http://127.0.0.1:${await startService(fixtures, script, e).line}`;
+      const api = await url(
+        'alerting-service.mjs',
+        env(S.api, collector, { PAGE_SERVICE: S.web, PORT: String(pagePort) }),
+      );
+      await startService(fixtures, 'alerting-worker.mjs', env(S.worker, collector)).line;
+      const lonely = await url('alerting-service.mjs', env(S.lonely, brokenCollector));
+
+      browser = await chromium.launch({ executablePath: ensureChromium(), args: CHROMIUM_ARGS });
+      const page = await browser.newPage();
+      await page.goto(api);
+      for (let round = 0; round < 10; round++) {
+        await Promise.all(
+          ['ok', 'ok', 'fail', 'slow', 'upstream'].map((path) =>
+            fetch(`${api}/${path}`).then((r) => r.arrayBuffer()),
+          ),
+        );
+        await fetch(`${api}/jobs?count=3`, { method: 'POST' });
+        await fetch(`${api}/jobs?count=1&fail=1`, { method: 'POST' });
+        await fetch(`${lonely}/ok`);
+        await page.click('#explode');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      await page.close();
+      // Everything flushed: the last of each kind of series is in.
+      await waitFor(
+        async () =>
+          (
+            await prometheus.query(
+              `otelcol_exporter_enqueue_failed_spans_total{service_name="desk-collector-broken"}`,
+            )
+          ).length > 0 &&
+          (await prometheus.query(`tracelog_web_vitals_total{service_name="${S.web}"}`)).length > 0,
+        60_000,
+        'the last series',
+      );
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      await stopServices();
+      await Promise.all([collector?.stop(), brokenCollector?.stop()]);
+      await Promise.all([prometheus?.stop(), es?.stop(), redis?.stop()]);
+      await new Promise((resolve) => (upstream ? upstream.close(resolve) : resolve(undefined)));
+      removeWorkDirs();
+    });
+
+    const hasData = (result: unknown[]) =>
+      (result as Array<{ values: Array<[number, string]> }>).some((series) =>
+        series.values.some(([, v]) => Number.isFinite(Number(v))),
+      );
+
+    it.each(panels)('$name (all services)', async ({ expr, variables }) => {
+      const query = interpolate(expr, variables, {});
+      expect(hasData(await prometheus.queryRange(query, 600)), query).toBe(true);
+    });
+
+    it.each(panels)('$name (one service picked)', async ({ name, expr, variables }) => {
+      // The service the panel is about, as a user picks it from the variable's values.
+      const service = name.startsWith('collector-health')
+        ? 'desk-collector-broken'
+        : name.startsWith('front-end')
+          ? S.web
+          : name.startsWith('job-metrics')
+            ? S.worker
+            : S.api;
+      const values = (await (
+        await fetch(`${prometheus.url}/api/v1/label/service_name/values`)
+      ).json()) as { data: string[] };
+      expect(values.data).toContain(service);
+      const query = interpolate(expr, variables, { service, environment: 'test' });
+      expect(hasData(await prometheus.queryRange(query, 600)), query).toBe(true);
+    });
+  });
+});
