@@ -51,6 +51,33 @@ describe('Prometheus rules (promtool)', () => {
     }
   });
 
+  it('every rule carries service and severity labels and a runbook link that exists', () => {
+    const rules = parse(readFileSync(join(rulesDir, 'tracelog.rules.yaml'), 'utf8')) as {
+      groups: Array<{
+        rules: Array<{
+          alert: string;
+          labels: Record<string, string>;
+          annotations: Record<string, string>;
+        }>;
+      }>;
+    };
+    const runbook = readFileSync(new URL('../../dashboards/RUNBOOK.md', import.meta.url), 'utf8');
+    const anchors = new Set(
+      [...runbook.matchAll(/^## (.+)$/gm)].map((m) =>
+        m[1]!.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
+      ),
+    );
+    const all = rules.groups.flatMap((g) => g.rules);
+    expect(all.map((r) => r.alert).sort()).toEqual(PROM_ALERTS.map((a) => a.alert).sort());
+    for (const rule of all) {
+      expect(rule.labels.service, rule.alert).toMatch(/\{\{ \$labels\.service_name \}\}/);
+      expect(['critical', 'warning']).toContain(rule.labels.severity);
+      const [file, anchor] = rule.annotations.runbook_url!.split('#');
+      expect(file).toBe('dashboards/RUNBOOK.md');
+      expect(anchors.has(anchor!), `${rule.alert}: ${anchor}`).toBe(true);
+    }
+  });
+
   it('test rules: every case passes', async () => {
     const result = await promtool('test', 'rules', 'tests.yaml');
     expect(result.output).toContain('SUCCESS');
