@@ -149,6 +149,8 @@ export class Prometheus extends Managed {
 
 export interface AlertmanagerOptions {
   webhookUrl: string;
+  /** The configuration template (default: collector/alertmanager/alertmanager.yml). */
+  template?: string;
   /** Notification pacing; the tests use one second. */
   groupWait?: string;
   groupInterval?: string;
@@ -177,7 +179,7 @@ export class Alertmanager extends Managed {
     const config = join(this.dir, 'alertmanager.yml');
     writeFileSync(
       config,
-      expandTemplate(readFileSync(bin.alertmanagerConfig, 'utf8'), {
+      expandTemplate(readFileSync(this.opts.template ?? bin.alertmanagerConfig, 'utf8'), {
         TRACELOG_ALERT_WEBHOOK_URL: this.opts.webhookUrl,
         TRACELOG_ALERTMANAGER_GROUP_WAIT: this.opts.groupWait ?? '',
         TRACELOG_ALERTMANAGER_GROUP_INTERVAL: this.opts.groupInterval ?? '',
