@@ -24,7 +24,7 @@ function keyBytes(key: string): Uint8Array | undefined {
     scratch.reset();
     scratch.tag(1, LEN);
     scratch.string(key);
-    bytes = scratch.bytes().slice();
+    bytes = scratch.copy();
     keyCache.set(key, bytes);
   }
   return bytes;
@@ -130,7 +130,7 @@ export function resourceBytes(resource: Resource): Uint8Array {
     writeAttributes(w, 1, resource.attributes);
     w.tag(2, VARINT);
     w.varint32(0);
-    bytes = w.bytes().slice();
+    bytes = w.copy();
     resourceCache.set(resource, bytes);
   }
   return bytes;
@@ -149,7 +149,7 @@ export function scopeBytes(scope: InstrumentationScope): Uint8Array {
     }
     const { attributes } = scope as { attributes?: Attributes };
     if (attributes) writeAttributes(w, 3, attributes);
-    bytes = w.bytes().slice();
+    bytes = w.copy();
     scopeCache.set(scope, bytes);
   }
   return bytes;
