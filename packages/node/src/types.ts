@@ -1,4 +1,5 @@
 import type { Level, RedactionOptions } from '@tracelog/core';
+import type { QueueInstrumentationOptions } from '@tracelog/queue-instrumentation';
 import type { RuntimeOptions } from './instrumentations/runtime.js';
 import type { UndiciOptions } from './instrumentations/undici.js';
 import type { Counters } from './internal/diag.js';
@@ -105,19 +106,12 @@ export interface InitOptions {
   };
 }
 
-/** The queue instrumentation's options that can be set from `init()`. */
-export interface BullMQOptions {
-  /** How a job's processing span relates to its enqueuer. @default 'auto' */
-  consumerParent?: 'parent' | 'link' | 'auto';
-  /** In `auto`, bulk adds of more jobs than this start their own traces. @default 20 */
-  fanOutThreshold?: number;
-  /** Log `worker.stats` after this many jobs per worker… @default 100 */
-  statsEveryJobs?: number;
-  /** …or after this long, whichever comes first. @default 60000 */
-  statsEveryMs?: number;
-  /** Record job data (redacted) on `job.enqueued` and `job.started`. @default true */
-  recordJobData?: boolean;
-}
+/**
+ * The queue instrumentation's options that can be set from `init()`: those of
+ * `@tracelog/queue-instrumentation` (an optional peer dependency), less the modules to patch,
+ * which init() finds itself.
+ */
+export type BullMQOptions = Omit<QueueInstrumentationOptions, 'modules'>;
 
 export interface ShutdownOptions {
   /** @default the `shutdownDeadlineMs` init option */
