@@ -1,4 +1,9 @@
-import { builtinRules, isCardNumber, patternRule } from './redaction/builtin.js';
+import {
+  CARD_TRIGGER_DIGITS,
+  builtinRules,
+  isCardNumber,
+  patternRule,
+} from './redaction/builtin.js';
 import { GITLEAKS_ALLOW, GITLEAKS_RULES } from './redaction/gitleaks.generated.js';
 import { createScanner, specRule } from './redaction/scanner.js';
 import type { ScanRule } from './redaction/scanner.js';
@@ -96,7 +101,12 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
       GITLEAKS_RULES.filter((s) => !disabled.has(s.id)).map((s) =>
         specRule(s, mask, GITLEAKS_ALLOW),
       ),
-    createScanner,
+    (rules) =>
+      createScanner(
+        rules.map((r) =>
+          r.name === 'card-number' ? { ...r, triggerDigits: CARD_TRIGGER_DIGITS } : r,
+        ),
+      ),
   );
 }
 

@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { createCompactRedactor, createRedactor } from '@tracelog/core';
 import type { Redactor } from '@tracelog/core';
 import { loadGitleaks } from '../../../scripts/redaction/source.mjs';
+import { builtinRules } from '../src/redaction/builtin.js';
+import { GITLEAKS_RULES } from '../src/redaction/gitleaks.generated.js';
+import { minMatchLength } from '../src/redaction/scanner.js';
 
 // The outside corpus: every rule's own example secrets from the pinned gitleaks release, with
 // the secrets gitleaks itself reports in each (fetched once through the Go module cache).
@@ -72,6 +75,25 @@ describe('gitleaks corpus', () => {
     expect(own.missed).toEqual([]);
     expect(all.untouched / all.fp).toBeGreaterThanOrEqual(0.95);
   });
+
+  it('no rule matches a text shorter than the length the scanner skips it below', () => {
+    const texts = corpus.flatMap((rule) => [
+      ...rule.tps.map((t) => t.text),
+      ...rule.fps.map((f) => f.text),
+    ]);
+    const expressions = [
+      ...GITLEAKS_RULES.map((s) => [s.id, new RegExp(s.source, `${s.flags}g`)] as const),
+      ...builtinRules('[REDACTED]', new Set()).map((b) => [b.name, b.pattern!] as const),
+    ];
+    const short: string[] = [];
+    for (const [id, re] of expressions) {
+      const min = minMatchLength(re.source);
+      for (const text of texts) {
+        for (const m of text.matchAll(re)) if (m[0].length < min) short.push(`${id}: ${m[0]}`);
+      }
+    }
+    expect(short).toEqual([]);
+  }, 120_000);
 
   it('the generated rules match the pinned gitleaks release', () => {
     // Fails when the committed rules, browser subset or collector statements drift.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRedactor, luhn } from '@tracelog/core';
 import { SECRET_CORPUS, findLeaks } from '@tracelog/test-utils';
+import { minMatchLength } from '../src/redaction/scanner.js';
 
 const r = createRedactor();
 
@@ -98,6 +99,45 @@ describe('sensitive values', () => {
   it('leaves ordinary text untouched and returns the same string', () => {
     const text = 'order accepted for ACME at 12.5';
     expect(r.redactString(text)).toBe(text);
+  });
+});
+
+describe('the keyword pass', () => {
+  it('finds keywords in any case, at either end of the text and beside non-ASCII text', () => {
+    const npm = 'npm_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
+    const token = npm.slice(0, 40);
+    for (const text of [
+      token,
+      `NPM_${token.slice(4)}`,
+      `é ${token}`,
+      `${token} ü`,
+      `«${token} »`,
+    ]) {
+      expect(r.redactString(text), text).not.toContain(token.slice(4));
+    }
+    expect(r.redactString('Password: hunter2-trading')).toBe('Password: [REDACTED]');
+    expect(r.redactString('x PASSWORD=hunter2-trading')).toBe('x PASSWORD=[REDACTED]');
+  });
+
+  it('tests the card trigger only with enough digits, and still finds cards split by spaces', () => {
+    expect(r.redactString('card 4111 1111 1111 1111 on file')).toBe('card [REDACTED]:card on file');
+    expect(r.redactString('order 4111-1111-1111')).toBe('order 4111-1111-1111');
+  });
+
+  it('returns short values as they are', () => {
+    for (const value of ['GET', 'POST', '200', 'ok', 'ord-1', '/', 'pwd=ab']) {
+      expect(r.redactString(value)).toBe(value);
+    }
+    expect(r.redactString('pwd=abc')).toBe('pwd=[REDACTED]');
+  });
+
+  it('knows the shortest match of an expression', () => {
+    expect(minMatchLength('abc')).toBe(3);
+    expect(minMatchLength('a{3,5}b?c*[xy]+d+?')).toBe(5);
+    expect(minMatchLength('(?:ab|c)(?=zzzz)\\bq$')).toBe(2);
+    expect(minMatchLength('(?<n>ab)\\k<n>\\x41\\u0041[\\]a]')).toBe(5);
+    expect(minMatchLength('(?i:ab)(?<!x)(?-i:c){2}|[^)]{3}')).toBe(3);
+    expect(minMatchLength('')).toBe(0);
   });
 });
 

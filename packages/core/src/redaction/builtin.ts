@@ -156,12 +156,22 @@ function builtins(mask: string): Builtin[] {
   ];
 }
 
+/**
+ * The fewest digits a text holds when the card-number trigger matches it. The Node scanner counts
+ * digits in its keyword pass and tests the trigger only then (kept out of the rule itself, which
+ * the browser bundle carries).
+ */
+export const CARD_TRIGGER_DIGITS = 13;
+
 export const BUILTIN_PATTERN_NAMES: readonly string[] = builtins('').map((p) => p.name);
 
 export function builtinRules(mask: string, disabled: ReadonlySet<string>): ScanRule[] {
-  return builtins(mask)
-    .filter((b) => !disabled.has(b.name))
-    .map((b) => ({ ...patternRule(b.name, b.keywords, b.pattern, b.replace), trigger: b.trigger }));
+  return (
+    builtins(mask)
+      .filter((b) => !disabled.has(b.name))
+      // `pattern` comes along: the Node scanner tests it before running the rule.
+      .map((b) => ({ ...patternRule(b.name, b.keywords, b.pattern, b.replace), ...b }))
+  );
 }
 
 /** A rule that replaces whole matches through `replace` (our own and user-supplied patterns). */
