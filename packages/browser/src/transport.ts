@@ -1,10 +1,12 @@
+import { isRetryableStatus, nextBackoff, parseRetryAfter } from '@tracelog/core';
 import type { Diag } from './diag.js';
 import { OfflineQueue } from './offline.js';
 import type { Signal } from './offline.js';
 
 /** Chrome and the fetch standard cap the bodies of in-flight keepalive requests at 64 KiB in total. */
 const KEEPALIVE_BUDGET = 65_536 - 1_024;
-const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
+const FIRST_BACKOFF_MS = 1_000;
+const MAX_BACKOFF_MS = 60_000;
 const encoder = new TextEncoder();
 
 interface Pending {
@@ -40,7 +42,7 @@ export class Transport {
   };
   private timer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private attempt = 0;
+  private backoffMs = FIRST_BACKOFF_MS;
   private keepaliveBytes = 0;
   private readonly inflight = new Set<Promise<unknown>>();
   private replaying = false;
@@ -148,19 +150,19 @@ export class Transport {
         credentials: 'same-origin',
       });
       if (res.ok) {
-        this.attempt = 0;
+        this.backoffMs = FIRST_BACKOFF_MS;
         if (!this.replaying && this.retryTimer === undefined && this.queue.size() > 0)
           this.replay();
         return true;
       }
-      if (!RETRYABLE.has(res.status)) {
+      if (!isRetryableStatus(res.status)) {
         this.o.diag(
           `status-${res.status}`,
           `the receiver refused a ${signal} request with HTTP ${res.status}; dropped`,
         );
         return true;
       }
-      this.failed(signal, body, retryAfter(res.headers.get('retry-after')));
+      this.failed(signal, body, parseRetryAfter(res.headers.get('retry-after')));
     } catch {
       this.failed(signal, body, undefined);
     } finally {
@@ -177,8 +179,9 @@ export class Transport {
 
   private scheduleRetry(retryAfterMs: number | undefined): void {
     if (this.retryTimer !== undefined) return;
-    const backoff = Math.min(60_000, 1_000 * 2 ** this.attempt) * (0.75 + Math.random() * 0.5);
-    this.attempt = Math.min(this.attempt + 1, 10);
+    // Jitter spreads the retries of many pages that lost the receiver at the same moment.
+    const backoff = this.backoffMs * (0.75 + Math.random() * 0.5);
+    this.backoffMs = nextBackoff(this.backoffMs, MAX_BACKOFF_MS);
     this.retryTimer = setTimeout(
       () => {
         this.retryTimer = undefined;
@@ -202,12 +205,4 @@ export class Transport {
       this.replaying = false;
     }
   }
-}
-
-/** Retry-After as milliseconds: delta-seconds or an HTTP date; capped at ten minutes. */
-export function retryAfter(value: string | null): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
-  return Number.isFinite(ms) && ms >= 0 ? Math.min(ms, 600_000) : undefined;
 }

@@ -21,6 +21,7 @@ export type { Repeats } from './dedupe.js';
 export { RecordFilter } from './filter.js';
 export type { FilterVerdict, RecordFilterOptions } from './filter.js';
 export { TraceContextPropagator } from './tracecontext.js';
+export { MAX_RETRY_AFTER_MS, isRetryableStatus, nextBackoff, parseRetryAfter } from './retry.js';
 export {
   createLevelResolver,
   parseBoolean,

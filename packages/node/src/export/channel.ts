@@ -1,3 +1,4 @@
+import { nextBackoff } from '@tracelog/core';
 import type { Diagnostics } from '../internal/diag.js';
 import type { Spool } from './spool.js';
 import type { Encoding, ExportTarget, SendResult } from './target.js';
@@ -200,7 +201,7 @@ export class Channel {
       this.queuedBytes += failed.body.byteLength;
     }
     this.scheduleProbe(result.retryAfterMs ?? this.backoffMs);
-    this.backoffMs = Math.min(this.backoffMs * 2, this.maxBackoffMs);
+    this.backoffMs = nextBackoff(this.backoffMs, this.maxBackoffMs);
   }
 
   private scheduleProbe(delayMs: number): void {
@@ -240,7 +241,7 @@ export class Channel {
           this.probing = false;
           this.failedProbes++;
           this.scheduleProbe(result.retryAfterMs ?? this.backoffMs);
-          this.backoffMs = Math.min(this.backoffMs * 2, this.maxBackoffMs);
+          this.backoffMs = nextBackoff(this.backoffMs, this.maxBackoffMs);
           return;
         }
         if (result.outcome === 'ok') this.opts.diag.counters.replayed += next.entry.records;

@@ -2,6 +2,7 @@ import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { ROOT_CONTEXT, context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
+import { isRetryableStatus, parseRetryAfter } from '@tracelog/core';
 import type { Encoding, ExportTarget, SendResult } from './target.js';
 
 export interface HttpTargetOptions {
@@ -14,8 +15,6 @@ const CONTENT_TYPE: Record<Encoding, string> = {
   protobuf: 'application/x-protobuf',
   json: 'application/json',
 };
-
-const RETRYABLE_STATUS = new Set([408, 429, 502, 503, 504]);
 
 /**
  * POSTs OTLP/HTTP requests with node:http directly: one keep-alive connection pool, our own
@@ -79,7 +78,7 @@ export class HttpTarget implements ExportTarget {
               if (status >= 200 && status < 300) return settle({ outcome: 'ok' });
               const detail = Buffer.concat(chunks).toString('utf8').slice(0, 200);
               const reason = `HTTP ${status}${detail ? `: ${detail}` : ''}`;
-              if (RETRYABLE_STATUS.has(status) || status >= 500) {
+              if (isRetryableStatus(status)) {
                 const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
                 settle(
                   retryAfterMs === undefined
@@ -112,12 +111,4 @@ export class HttpTarget implements ExportTarget {
       }
     });
   }
-}
-
-function parseRetryAfter(value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }

@@ -2,6 +2,10 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { ROOT_CONTEXT, context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
+import { isRetryableStatus, nextBackoff } from '@tracelog/core';
+
+/** The client is waiting for the answer: retries stay short. */
+const MAX_BACKOFF_MS = 1_600;
 
 export interface Upstream {
   status: number;
@@ -9,12 +13,11 @@ export interface Upstream {
   retryAfter: string | undefined;
 }
 
-const RETRYABLE = new Set([408, 429, 502, 503, 504]);
-
 /**
  * POSTs to the collector with a keep-alive pool and tracing suppressed (relayed traffic is not the
- * service's own), retrying network errors and retryable statuses with a short backoff. Resolves
- * the last answer, or status 0 when the collector could not be reached at all.
+ * service's own), retrying network errors and retryable statuses with a short backoff (the client
+ * is waiting; the collector's Retry-After is passed back to it instead). Resolves the last answer,
+ * or status 0 when the collector could not be reached at all.
  */
 export function createForwarder(
   base: string,
@@ -61,10 +64,14 @@ export function createForwarder(
   return async (signal: string, body: string): Promise<Upstream> => {
     const url = `${base.replace(/\/+$/, '')}/v1/${signal}`;
     let last: Upstream = { status: 0, body: '', retryAfter: undefined };
+    let backoffMs = 100;
     for (let i = 0; i < attempts; i++) {
-      if (i > 0) await new Promise((r) => setTimeout(r, 100 * 2 ** i));
+      if (i > 0) {
+        backoffMs = nextBackoff(backoffMs, MAX_BACKOFF_MS);
+        await new Promise((r) => setTimeout(r, backoffMs));
+      }
       last = await context.with(suppressTracing(ROOT_CONTEXT), () => once(url, body));
-      if (last.status !== 0 && !RETRYABLE.has(last.status)) return last;
+      if (last.status !== 0 && !isRetryableStatus(last.status)) return last;
     }
     return last;
   };
