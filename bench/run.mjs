@@ -97,7 +97,8 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 
 // Queue: jobs/s on the same Redis and sink, bare vs ours vs BullMQ's own telemetry, alternating.
-const { port: redisPort, child: redis } = await startRedis();
+const redis = await startRedis();
+const redisPort = redis.port;
 const JOBS = quick ? 1000 : 3000;
 const queueVariants = ['bare', 'tracelog', 'bullmq-otel'];
 const queueRuns = Object.fromEntries(queueVariants.map((v) => [v, []]));
@@ -116,7 +117,7 @@ for (let round = 0; round < ROUNDS; round++) {
     console.log(`queue round ${round + 1}: ${variant} ${result.jobsPerSecond} jobs/s`);
   }
 }
-redis.kill('SIGTERM');
+await redis.stop();
 await stop(sink.child);
 
 // The collector is down: 500 records/s for OUTAGE_SECONDS to a port nobody answers, then a

@@ -21,7 +21,8 @@ const variants = [
 
 const sink = start(['sink.mjs']);
 const sinkUrl = `http://127.0.0.1:${(await sink.firstLine).port}`;
-const { port: redisPort, child: redis } = await startRedis();
+const redis = await startRedis();
+const redisPort = redis.port;
 
 const runs = Object.fromEntries(variants.map((v) => [v.label, []]));
 const delivered = Object.fromEntries(variants.map((v) => [v.label, []]));
@@ -42,7 +43,7 @@ for (let round = 0; round < ROUNDS; round++) {
     );
   }
 }
-redis.kill('SIGTERM');
+await redis.stop();
 sink.child.kill('SIGTERM');
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

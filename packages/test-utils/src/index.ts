@@ -9,3 +9,5 @@ export type {
   ReceivedRequest,
   ReceivedSpan,
 } from './otlp-receiver.js';
+export { startRedis } from './redis.js';
+export type { RedisServer } from './redis.js';

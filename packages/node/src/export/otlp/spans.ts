@@ -40,6 +40,21 @@ function writeLink(w: ProtoWriter, link: Link): void {
   w.fixed32(spanFlags(context.traceFlags, context.isRemote));
 }
 
+/** `repeated` message field: each item's tag, length and fields. */
+function writeMessages<T>(
+  w: ProtoWriter,
+  field: number,
+  items: readonly T[],
+  write: (w: ProtoWriter, item: T) => void,
+): void {
+  for (const item of items) {
+    w.tag(field, 2);
+    const start = w.begin();
+    write(w, item);
+    w.end(start);
+  }
+}
+
 /**
  * A Span message (opentelemetry/proto/trace/v1/trace.proto), field for field as the upstream
  * serializer writes it.
@@ -75,20 +90,10 @@ function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
   writeAttributes(w, 9, span.attributes);
   w.tag(10, 0);
   w.varint32(span.droppedAttributesCount);
-  for (const event of span.events) {
-    w.tag(11, 2);
-    const start = w.begin();
-    writeEvent(w, event);
-    w.end(start);
-  }
+  writeMessages(w, 11, span.events, writeEvent);
   w.tag(12, 0);
   w.varint32(span.droppedEventsCount);
-  for (const link of span.links) {
-    w.tag(13, 2);
-    const start = w.begin();
-    writeLink(w, link);
-    w.end(start);
-  }
+  writeMessages(w, 13, span.links, writeLink);
   w.tag(14, 0);
   w.varint32(span.droppedLinksCount);
   w.tag(15, 2);
