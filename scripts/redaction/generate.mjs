@@ -207,7 +207,7 @@ async function main() {
   const gitleaks = loadGitleaks();
   const { files } = render(gitleaks);
   const configPath = out('collector/config.yaml');
-  const section = collectorSection();
+  const section = collectorSection(gitleaks);
   const drift = [];
   for (const [path, raw] of files) {
     // Formatted as the repository's formatter would, so that formatting the tree is no drift.
