@@ -7,7 +7,6 @@ export {
   METRIC,
   RESOURCE,
   SEVERITY_NUMBER,
-  TASK_CATEGORIES,
   TASK_OUTCOME,
 } from './schema.js';
 export type { EventName, Level } from './schema.js';

@@ -106,14 +106,12 @@ export const ATTR = {
   MESSAGING_OPERATION_TYPE: 'messaging.operation.type',
   MESSAGING_OPERATION_NAME: 'messaging.operation.name',
   MESSAGING_MESSAGE_CONVERSATION_ID: 'messaging.message.conversation_id',
-  MESSAGING_BATCH_MESSAGE_COUNT: 'messaging.batch.message_count',
   JOB_NAME: 'job.name',
   JOB_ATTEMPT: 'job.attempt',
   JOB_WAIT_MS: 'job.wait_ms',
   JOB_DURATION_MS: 'job.duration_ms',
   JOB_PROGRESS: 'job.progress',
   JOB_DATA: 'job.data',
-  JOB_DELAY_MS: 'job.delay_ms',
   WORKER_PROCESSED: 'worker.processed',
   WORKER_SUCCEEDED: 'worker.succeeded',
   WORKER_FAILED: 'worker.failed',
@@ -146,9 +144,6 @@ export const ATTR = {
   /** The back end's correlation id read from a response (`traceresponse` or a named header). */
   CORRELATION_ID: 'tracelog.correlation_id',
 } as const;
-
-/** The task categories trading teams sort background work into; free text is allowed too. */
-export const TASK_CATEGORIES = ['data', 'strategy', 'position', 'risk', 'analytics'] as const;
 
 /** `task.outcome` values. */
 export const TASK_OUTCOME = { SUCCESS: 'success', FAILURE: 'failure' } as const;

@@ -17,7 +17,6 @@ describe('public API', () => {
         "RecordFilter",
         "SCOPED_ATTRIBUTES_KEY",
         "SEVERITY_NUMBER",
-        "TASK_CATEGORIES",
         "TASK_OUTCOME",
         "TokenBucket",
         "TraceContextPropagator",
