@@ -1,6 +1,4 @@
 export { initBrowser } from './init.js';
-export { parseStack } from './stack.js';
-export type { StackFrame } from './stack.js';
 export type {
   AttributeValue,
   Attributes,

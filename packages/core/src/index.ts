@@ -10,7 +10,7 @@ export {
   TASK_OUTCOME,
 } from './schema.js';
 export type { EventName, Level } from './schema.js';
-export { SCOPED_ATTRIBUTES_KEY, getScopedAttributes, setScopedAttributes } from './scope.js';
+export { getScopedAttributes, setScopedAttributes } from './scope.js';
 export { BUILTIN_PATTERN_NAMES, createRedactor, luhn } from './redact.js';
 export { createCompactRedactor } from './redaction/compact.js';
 export type { RedactionOptions, Redactor } from './redact.js';
@@ -20,7 +20,7 @@ export type { Repeats } from './dedupe.js';
 export { RecordFilter } from './filter.js';
 export type { FilterVerdict, RecordFilterOptions } from './filter.js';
 export { TraceContextPropagator } from './tracecontext.js';
-export { MAX_RETRY_AFTER_MS, isRetryableStatus, nextBackoff, parseRetryAfter } from './retry.js';
+export { isRetryableStatus, nextBackoff, parseRetryAfter } from './retry.js';
 export {
   createLevelResolver,
   parseBoolean,

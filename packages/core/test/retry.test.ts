@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_RETRY_AFTER_MS,
-  isRetryableStatus,
-  nextBackoff,
-  parseRetryAfter,
-} from '@tracelog/core';
+import { isRetryableStatus, nextBackoff, parseRetryAfter } from '@tracelog/core';
+import { MAX_RETRY_AFTER_MS } from '../src/retry.js';
 
 describe('isRetryableStatus', () => {
   it('retries timeouts, throttling and server errors', () => {

@@ -17,4 +17,3 @@ export type {
 } from './types.js';
 export { createRelay } from './relay/relay.js';
 export type { FastifyLike, NextFunction, Relay, RelayOptions, RelayStats } from './relay/types.js';
-export { ATTR, EVENT } from '@tracelog/core';
