@@ -3,6 +3,7 @@ import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { ROOT_CONTEXT, context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { isRetryableStatus, parseRetryAfter } from '@tracelog/core';
+import { markOwnAgent } from '../internal/own-traffic.js';
 import type { Encoding, ExportTarget, SendResult } from './target.js';
 
 export interface HttpTargetOptions {
@@ -29,7 +30,7 @@ export class HttpTarget implements ExportTarget {
     this.url = new URL(opts.url);
     this.description = opts.url;
     const Agent = this.url.protocol === 'https:' ? HttpsAgent : HttpAgent;
-    this.agent = new Agent({ keepAlive: true, maxSockets: 2 });
+    this.agent = markOwnAgent(new Agent({ keepAlive: true, maxSockets: 2 }));
   }
 
   send(body: Uint8Array, _records: number, encoding: Encoding): Promise<SendResult> {

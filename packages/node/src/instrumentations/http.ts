@@ -5,6 +5,7 @@ import type { Attributes, Span } from '@opentelemetry/api';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { ATTR, EVENT, SEVERITY_NUMBER } from '@tracelog/core';
 import { scopedAttributesOf } from '../context.js';
+import { isOwnAgent } from '../internal/own-traffic.js';
 
 export interface HttpOptions {
   /** Paths neither traced nor logged (exact match, query string ignored). */
@@ -24,6 +25,7 @@ export function createHttpInstrumentation(opts: HttpOptions): HttpInstrumentatio
   const logger = logs.getLogger('http');
   return new HttpInstrumentation({
     ignoreIncomingRequestHook: (req) => opts.quietPaths.has(pathOf(req.url)),
+    ignoreOutgoingRequestHook: (req) => isOwnAgent(req.agent),
     responseHook: (span, response) => {
       if (response instanceof ServerResponse) onServerResponse(span, response, opts, logger);
     },

@@ -3,6 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { ROOT_CONTEXT, context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { isRetryableStatus, nextBackoff } from '@tracelog/core';
+import { markOwnAgent } from '../internal/own-traffic.js';
 
 /** The client is waiting for the answer: retries stay short. */
 const MAX_BACKOFF_MS = 1_600;
@@ -26,7 +27,9 @@ export function createForwarder(
   timeoutMs: number,
 ) {
   const https = base.startsWith('https:');
-  const agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  const agent = markOwnAgent(
+    https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true }),
+  );
   const request = https ? httpsRequest : httpRequest;
 
   const once = (url: string, body: string): Promise<Upstream> =>
