@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Ajv } from 'ajv';
-import type { AnySchemaObject } from 'ajv';
+import type { AnySchemaObject, SchemaObject } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
@@ -12,7 +12,7 @@ const require = createRequire(import.meta.url);
 const repo = new URL('../../', import.meta.url);
 const schema = JSON.parse(
   readFileSync(new URL('./fixtures/compose-spec/compose-spec.json', import.meta.url), 'utf8'),
-) as AnySchemaObject & { $schema: string };
+) as SchemaObject & { $schema: string };
 
 const ajv = new Ajv({ strict: false, allErrors: true });
 // The schema names the draft-07 meta-schema by its https address; Ajv knows it by the http one.
