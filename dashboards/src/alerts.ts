@@ -4,6 +4,9 @@
  * as Prometheus rule files with their promtool tests. Thresholds live here and nowhere else; the
  * metrics dashboards draw them too.
  */
+import { ATTR, EVENT, RESOURCE } from '../../packages/core/src/schema.ts';
+import { LOKI_ALL } from './model.ts';
+import { LOKI_EVENT, LOKI_FIELD, lokiLabel } from './names.ts';
 export const THRESHOLDS = {
   errorsPer5m: 20,
   http5xxRatio: 0.05,
@@ -29,7 +32,12 @@ export interface AlertRule {
   summary: string;
 }
 
-const all = '{service_name=~".+"}';
+const all = LOKI_ALL;
+const service = lokiLabel(RESOURCE.SERVICE_NAME);
+const queue = lokiLabel(ATTR.MESSAGING_DESTINATION_NAME);
+/** Label filter: records of one event. */
+const event = (name: string) => `${LOKI_EVENT}="${name}"`;
+const errorLevels = `${LOKI_FIELD.severity}=~"ERROR|FATAL"`;
 
 export const ALERTS: AlertRule[] = [
   {
@@ -37,10 +45,10 @@ export const ALERTS: AlertRule[] = [
     title: 'Error-rate surge',
     runbook: 'error-rate-surge',
     severity: 'critical',
-    expr: `sum by (service_name) (count_over_time(${all} | severity_text=~"ERROR|FATAL" [5m])) > ${THRESHOLDS.errorsPer5m}`,
+    expr: `sum by (${service}) (count_over_time(${all} | ${errorLevels} [5m])) > ${THRESHOLDS.errorsPer5m}`,
     for: '2m',
     summary:
-      '{{ $labels.service_name }} logged more than ' +
+      `{{ $labels.${service} }} logged more than ` +
       THRESHOLDS.errorsPer5m +
       ' errors in 5 minutes',
   },
@@ -50,40 +58,40 @@ export const ALERTS: AlertRule[] = [
     runbook: 'http-5xx-ratio',
     severity: 'critical',
     expr:
-      `(sum by (service_name) (count_over_time(${all} | event_name="http.request" | http_response_status_code >= 500 [5m]))` +
-      ` / sum by (service_name) (count_over_time(${all} | event_name="http.request" [5m]))) > ${THRESHOLDS.http5xxRatio}`,
+      `(sum by (${service}) (count_over_time(${all} | ${event(EVENT.HTTP_REQUEST)} | ${lokiLabel(ATTR.HTTP_RESPONSE_STATUS_CODE)} >= 500 [5m]))` +
+      ` / sum by (${service}) (count_over_time(${all} | ${event(EVENT.HTTP_REQUEST)} [5m]))) > ${THRESHOLDS.http5xxRatio}`,
     for: '5m',
     summary:
       'More than ' +
       THRESHOLDS.http5xxRatio * 100 +
-      ' % of requests to {{ $labels.service_name }} fail with 5xx',
+      ` % of requests to {{ $labels.${service} }} fail with 5xx`,
   },
   {
     uid: 'tracelog-failing-jobs',
     title: 'Failing jobs',
     runbook: 'failing-jobs',
     severity: 'warning',
-    expr: `sum by (service_name, messaging_destination_name) (count_over_time(${all} | event_name="job.failed" [10m])) > ${THRESHOLDS.failedJobsPer10m}`,
+    expr: `sum by (${service}, ${queue}) (count_over_time(${all} | ${event(EVENT.JOB_FAILED)} [10m])) > ${THRESHOLDS.failedJobsPer10m}`,
     for: '5m',
-    summary: 'Jobs on queue {{ $labels.messaging_destination_name }} keep failing',
+    summary: `Jobs on queue {{ $labels.${queue} }} keep failing`,
   },
   {
     uid: 'tracelog-outbound-failures',
     title: 'Outbound API failure surge',
     runbook: 'outbound-api-failure-surge',
     severity: 'warning',
-    expr: `sum by (service_name) (count_over_time(${all} | event_name="exception" | error_type=~"ECONNREFUSED|ETIMEDOUT|ECONNRESET|ENOTFOUND|UND_ERR.*" [5m])) > ${THRESHOLDS.outboundFailuresPer5m}`,
+    expr: `sum by (${service}) (count_over_time(${all} | ${event(EVENT.EXCEPTION)} | ${lokiLabel(ATTR.ERROR_TYPE)}=~"ECONNREFUSED|ETIMEDOUT|ECONNRESET|ENOTFOUND|UND_ERR.*" [5m])) > ${THRESHOLDS.outboundFailuresPer5m}`,
     for: '5m',
-    summary: '{{ $labels.service_name }} cannot reach a dependency',
+    summary: `{{ $labels.${service} }} cannot reach a dependency`,
   },
   {
     uid: 'tracelog-frontend-errors',
     title: 'Front-end error surge',
     runbook: 'front-end-error-surge',
     severity: 'warning',
-    expr: `sum by (service_name) (count_over_time(${all} | tracelog_source="frontend" | event_name=~"exception|browser.error" [5m])) > ${THRESHOLDS.frontendErrorsPer5m}`,
+    expr: `sum by (${service}) (count_over_time(${all} | ${lokiLabel(ATTR.SOURCE)}="frontend" | ${LOKI_EVENT}=~"${EVENT.EXCEPTION}|${EVENT.BROWSER_ERROR}" [5m])) > ${THRESHOLDS.frontendErrorsPer5m}`,
     for: '5m',
-    summary: 'Browsers report errors from {{ $labels.service_name }}',
+    summary: `Browsers report errors from {{ $labels.${service} }}`,
   },
   {
     uid: 'tracelog-silent-service',
@@ -91,11 +99,11 @@ export const ALERTS: AlertRule[] = [
     runbook: 'service-stopped-logging',
     severity: 'critical',
     expr:
-      `sum by (service_name) (count_over_time(${all} [${THRESHOLDS.silentMinutes}m] offset ${THRESHOLDS.silentMinutes}m))` +
-      ` unless sum by (service_name) (count_over_time(${all} [${THRESHOLDS.silentMinutes}m]))`,
+      `sum by (${service}) (count_over_time(${all} [${THRESHOLDS.silentMinutes}m] offset ${THRESHOLDS.silentMinutes}m))` +
+      ` unless sum by (${service}) (count_over_time(${all} [${THRESHOLDS.silentMinutes}m]))`,
     for: '1m',
     summary:
-      '{{ $labels.service_name }} logged before but nothing in the last ' +
+      `{{ $labels.${service} }} logged before but nothing in the last ` +
       THRESHOLDS.silentMinutes +
       ' minutes',
   },
@@ -104,8 +112,8 @@ export const ALERTS: AlertRule[] = [
     title: 'Slow requests (p95)',
     runbook: 'slow-requests',
     severity: 'warning',
-    expr: `quantile_over_time(0.95, ${all} | event_name="http.request" | unwrap http_duration_ms [5m]) by (service_name) > ${THRESHOLDS.slowP95Ms}`,
+    expr: `quantile_over_time(0.95, ${all} | ${event(EVENT.HTTP_REQUEST)} | unwrap ${lokiLabel(ATTR.HTTP_DURATION_MS)} [5m]) by (${service}) > ${THRESHOLDS.slowP95Ms}`,
     for: '10m',
-    summary: 'p95 latency of {{ $labels.service_name }} is over ' + THRESHOLDS.slowP95Ms + ' ms',
+    summary: `p95 latency of {{ $labels.${service} }} is over ${THRESHOLDS.slowP95Ms} ms`,
   },
 ];

@@ -13,6 +13,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
+import { RESOURCE } from '../../packages/core/src/schema.ts';
 import { ALERTS } from './alerts.ts';
 import { DASHBOARDS } from './dashboards.ts';
 import { METRICS_DASHBOARDS, buildMetricsDashboard } from './metrics-dashboards.ts';
@@ -22,6 +23,7 @@ import { L } from './metrics.ts';
 import type { DashboardSpec } from './dashboards.ts';
 import { ALL, DS } from './model.ts';
 import type { Panel, Target } from './model.ts';
+import { ES_FIELD, esResource, lokiLabel } from './names.ts';
 
 const root = new URL('../', import.meta.url);
 /** Repository-relative; point it at where your copy of the runbook is served. */
@@ -41,11 +43,11 @@ function variable(name: DashboardSpec['variables'][number]): Record<string, unkn
   });
   switch (name) {
     case 'service':
-      return query('Resource.service.name');
+      return query(esResource(RESOURCE.SERVICE_NAME));
     case 'environment':
-      return query('Resource.deployment.environment.name');
+      return query(esResource(RESOURCE.DEPLOYMENT_ENVIRONMENT));
     case 'component':
-      return query('Scope.name');
+      return query(ES_FIELD.scope);
     case 'level':
       return {
         name,
@@ -322,7 +324,7 @@ export function buildGrafanaNotifications(): Record<string, unknown> {
         orgId: 1,
         receiver: NOTIFY.receiver,
         // Grafana's rules carry service_name (the LogQL groups by it), Prometheus's service.
-        group_by: ['service_name'],
+        group_by: [lokiLabel(RESOURCE.SERVICE_NAME)],
         group_wait: NOTIFY.groupWait,
         group_interval: NOTIFY.groupInterval,
         repeat_interval: NOTIFY.repeatInterval,

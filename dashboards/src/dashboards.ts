@@ -1,6 +1,9 @@
+import { ATTR, EVENT, RESOURCE } from '../../packages/core/src/schema.ts';
+import { SPAN } from './metrics.ts';
 import {
   DS,
   ES_SCOPE,
+  LOKI_ALL,
   LOKI_SCOPE,
   esCount,
   esLogs,
@@ -9,6 +12,16 @@ import {
   terms,
 } from './model.ts';
 import type { DataSource, EsTarget, Panel } from './model.ts';
+import {
+  ES_FIELD,
+  LOKI_FIELD,
+  esAttr,
+  esEvent,
+  esEventIn,
+  esResource,
+  keyword,
+  phrase,
+} from './names.ts';
 
 /** A panel definition before ids and layout are assigned. */
 interface PanelSpec {
@@ -29,12 +42,18 @@ export interface DashboardSpec {
   panels: PanelSpec[];
 }
 
-const httpRequests = `${ES_SCOPE} AND Attributes.event.name:"http.request"`;
-const errors = `${ES_SCOPE} AND SeverityText:(ERROR OR FATAL)`;
-const jobs = (event: string) => `${ES_SCOPE} AND Attributes.event.name:"${event}"`;
-const frontend = `${ES_SCOPE} AND Resource.tracelog.source:frontend`;
-const route = terms('3', 'Attributes.http.route');
-const queue = terms('3', 'Attributes.messaging.destination.name');
+const httpRequests = `${ES_SCOPE} AND ${esEvent(EVENT.HTTP_REQUEST)}`;
+const errors = `${ES_SCOPE} AND ${ES_FIELD.severity}:(ERROR OR FATAL)`;
+const jobs = (event: string) => `${ES_SCOPE} AND ${esEvent(event)}`;
+const tasksDone = esEventIn(EVENT.TASK_SUCCESS, EVENT.TASK_FAILURE);
+const frontend = `${ES_SCOPE} AND ${esResource(ATTR.SOURCE)}:frontend`;
+// The quoted form of browser.error is the one the dashboards have always sent (same matches).
+const frontendErrors = `${frontend} AND ${esEventIn(EVENT.EXCEPTION, phrase(EVENT.BROWSER_ERROR))}`;
+const byTrace = `${ES_FIELD.traceId}:"$trace_id"`;
+const route = terms('3', esAttr(ATTR.HTTP_ROUTE));
+const queue = terms('3', esAttr(ATTR.MESSAGING_DESTINATION_NAME));
+/** The logs explorer's filters: level, component and message text. */
+const explorer = `${ES_SCOPE} AND ${ES_FIELD.severity}:/$level/ AND ${ES_FIELD.scope}:/$component/ AND ${ES_FIELD.body}:*$search*`;
 
 export const DASHBOARDS: DashboardSpec[] = [
   {
@@ -48,24 +67,24 @@ export const DASHBOARDS: DashboardSpec[] = [
       {
         title: 'Server errors (5xx) by route',
         type: 'timeseries',
-        es: esCount(`${httpRequests} AND Attributes.http.response.status_code:[500 TO 599]`, [
+        es: esCount(`${httpRequests} AND ${esAttr(ATTR.HTTP_RESPONSE_STATUS_CODE)}:[500 TO 599]`, [
           route,
         ]),
       },
       {
         title: 'Latency p50 / p95 / p99 by route (ms)',
         type: 'timeseries',
-        es: esPercentiles(httpRequests, 'Attributes.http.duration_ms', [route]),
+        es: esPercentiles(httpRequests, esAttr(ATTR.HTTP_DURATION_MS), [route]),
       },
       {
         title: 'Log volume by level',
         type: 'timeseries',
-        es: esCount(ES_SCOPE, [terms('3', 'SeverityText')]),
+        es: esCount(ES_SCOPE, [terms('3', ES_FIELD.severity)]),
       },
       {
         title: 'Top error messages',
         type: 'table',
-        es: esTable(errors, [terms('3', 'Body.keyword', 20)]),
+        es: esTable(errors, [terms('3', keyword(ES_FIELD.body), 20)]),
       },
       {
         title: 'Recent errors (trace ids link to the correlation explorer)',
@@ -75,7 +94,7 @@ export const DASHBOARDS: DashboardSpec[] = [
       {
         title: 'Error log stream (Loki)',
         type: 'logs',
-        loki: `${LOKI_SCOPE} | severity_text=~"ERROR|FATAL"`,
+        loki: `${LOKI_SCOPE} | ${LOKI_FIELD.severity}=~"ERROR|FATAL"`,
         width: 24,
       },
     ],
@@ -90,26 +109,26 @@ export const DASHBOARDS: DashboardSpec[] = [
       {
         title: 'Log records with this trace id (Elasticsearch)',
         type: 'logs',
-        es: esLogs('TraceId:"$trace_id"'),
+        es: esLogs(byTrace),
         width: 24,
       },
       {
         title: 'Jobs started from this trace (conversation id)',
         type: 'logs',
-        es: esLogs('Attributes.messaging.message.conversation_id:"$trace_id"'),
+        es: esLogs(`${esAttr(ATTR.MESSAGING_MESSAGE_CONVERSATION_ID)}:"$trace_id"`),
         width: 24,
       },
       {
         title: 'Spans',
         type: 'table',
-        es: esLogs('TraceId:"$trace_id"'),
+        es: esLogs(byTrace),
         esDatasource: DS.esTraces,
         width: 24,
       },
       {
         title: 'Log records with this trace id (Loki)',
         type: 'logs',
-        loki: '{service_name=~".+"} | trace_id="$trace_id"',
+        loki: `${LOKI_ALL} | ${LOKI_FIELD.traceId}="$trace_id"`,
         width: 24,
       },
     ],
@@ -124,52 +143,56 @@ export const DASHBOARDS: DashboardSpec[] = [
       {
         title: 'Jobs succeeded by queue',
         type: 'timeseries',
-        es: esCount(jobs('job.succeeded'), [queue]),
+        es: esCount(jobs(EVENT.JOB_SUCCEEDED), [queue]),
       },
       {
         title: 'Jobs failed by queue',
         type: 'timeseries',
-        es: esCount(jobs('job.failed'), [queue]),
+        es: esCount(jobs(EVENT.JOB_FAILED), [queue]),
       },
-      { title: 'Retries by queue', type: 'timeseries', es: esCount(jobs('job.retrying'), [queue]) },
+      {
+        title: 'Retries by queue',
+        type: 'timeseries',
+        es: esCount(jobs(EVENT.JOB_RETRYING), [queue]),
+      },
       {
         title: 'Processing time p50 / p95 / p99 by queue (ms)',
         type: 'timeseries',
-        es: esPercentiles(jobs('job.succeeded'), 'Attributes.job.duration_ms', [queue]),
+        es: esPercentiles(jobs(EVENT.JOB_SUCCEEDED), esAttr(ATTR.JOB_DURATION_MS), [queue]),
       },
       {
         title: 'Wait time p50 / p95 / p99 by queue (ms)',
         type: 'timeseries',
-        es: esPercentiles(jobs('job.started'), 'Attributes.job.wait_ms', [queue]),
+        es: esPercentiles(jobs(EVENT.JOB_STARTED), esAttr(ATTR.JOB_WAIT_MS), [queue]),
       },
       {
         title: 'Worker stats (latest report)',
         type: 'table',
         es: esTable(
-          jobs('worker.stats'),
-          [terms('3', 'Resource.service.instance.id')],
+          jobs(EVENT.WORKER_STATS),
+          [terms('3', esResource(RESOURCE.SERVICE_INSTANCE_ID))],
           [
-            { id: '1', type: 'max', field: 'Attributes.worker.processed' },
-            { id: '2', type: 'max', field: 'Attributes.worker.failed' },
-            { id: '4', type: 'max', field: 'Attributes.worker.duration_p95_ms' },
+            { id: '1', type: 'max', field: esAttr(ATTR.WORKER_PROCESSED) },
+            { id: '2', type: 'max', field: esAttr(ATTR.WORKER_FAILED) },
+            { id: '4', type: 'max', field: esAttr(ATTR.WORKER_DURATION_P95_MS) },
           ],
         ),
       },
       {
         title: 'Task outcomes by category',
         type: 'barchart',
-        es: esTable(`${ES_SCOPE} AND Attributes.event.name:(task.success OR task.failure)`, [
-          terms('3', 'Attributes.task.category'),
-          terms('4', 'Attributes.task.outcome'),
+        es: esTable(`${ES_SCOPE} AND ${tasksDone}`, [
+          terms('3', esAttr(ATTR.TASK_CATEGORY)),
+          terms('4', esAttr(ATTR.TASK_OUTCOME)),
         ]),
       },
       {
         title: 'Task duration p95 by task (ms)',
         type: 'timeseries',
         es: esPercentiles(
-          `${ES_SCOPE} AND Attributes.event.name:(task.success OR task.failure)`,
-          'Attributes.task.duration_ms',
-          [terms('3', 'Attributes.task.name')],
+          `${ES_SCOPE} AND ${tasksDone}`,
+          esAttr(ATTR.TASK_DURATION_MS),
+          [terms('3', esAttr(ATTR.TASK_NAME))],
           ['95'],
         ),
       },
@@ -184,29 +207,25 @@ export const DASHBOARDS: DashboardSpec[] = [
       {
         title: 'Errors by message',
         type: 'table',
-        es: esTable(`${frontend} AND Attributes.event.name:(exception OR "browser.error")`, [
-          terms('3', 'Attributes.exception.message.keyword', 20),
-        ]),
+        es: esTable(frontendErrors, [terms('3', keyword(esAttr(ATTR.EXCEPTION_MESSAGE)), 20)]),
       },
       {
         title: 'Errors by page',
         type: 'table',
-        es: esTable(`${frontend} AND Attributes.event.name:(exception OR "browser.error")`, [
-          terms('3', 'Attributes.browser.page.url', 20),
-        ]),
+        es: esTable(frontendErrors, [terms('3', esAttr(ATTR.BROWSER_PAGE_URL), 20)]),
       },
       {
         title: 'Sessions started',
         type: 'timeseries',
-        es: esCount(`${frontend} AND Attributes.event.name:"session.start"`),
+        es: esCount(`${frontend} AND ${esEvent(EVENT.SESSION_START)}`),
       },
       {
         title: 'Web Vitals p75 by metric',
         type: 'timeseries',
         es: esPercentiles(
-          `${frontend} AND Attributes.event.name:"browser.web_vital"`,
-          'Attributes.web_vital.value',
-          [terms('3', 'Attributes.web_vital.name')],
+          `${frontend} AND ${esEvent(EVENT.BROWSER_WEB_VITAL)}`,
+          esAttr(ATTR.WEB_VITAL_VALUE),
+          [terms('3', esAttr(ATTR.WEB_VITAL_NAME))],
           ['75'],
         ),
       },
@@ -217,8 +236,8 @@ export const DASHBOARDS: DashboardSpec[] = [
         // By url.full: the browser's client spans carry the called URL (redacted) as the HTTP
         // client conventions define it; url.path is a server span attribute they never have.
         es: esTable(
-          `${frontend} AND Kind:SPAN_KIND_CLIENT AND Attributes.http.response.status_code:[400 TO 599]`,
-          [terms('3', 'Attributes.url.full', 20)],
+          `${frontend} AND ${ES_FIELD.kind}:${SPAN.client} AND ${esAttr(ATTR.HTTP_RESPONSE_STATUS_CODE)}:[400 TO 599]`,
+          [terms('3', esAttr(ATTR.URL_FULL), 20)],
         ),
       },
     ],
@@ -233,31 +252,26 @@ export const DASHBOARDS: DashboardSpec[] = [
       {
         title: 'Volume by component',
         type: 'timeseries',
-        es: esCount(
-          `${ES_SCOPE} AND SeverityText:/$level/ AND Scope.name:/$component/ AND Body:*$search*`,
-          [terms('3', 'Scope.name')],
-        ),
+        es: esCount(explorer, [terms('3', ES_FIELD.scope)]),
       },
       {
         title: 'Task runs by outcome',
         type: 'table',
-        es: esTable(
-          `${ES_SCOPE} AND Attributes.event.name:(task.success OR task.failure) AND Body:*$search*`,
-          [terms('3', 'Attributes.task.name'), terms('4', 'Attributes.task.outcome')],
-        ),
+        es: esTable(`${ES_SCOPE} AND ${tasksDone} AND ${ES_FIELD.body}:*$search*`, [
+          terms('3', esAttr(ATTR.TASK_NAME)),
+          terms('4', esAttr(ATTR.TASK_OUTCOME)),
+        ]),
       },
       {
         title: 'Records',
         type: 'logs',
-        es: esLogs(
-          `${ES_SCOPE} AND SeverityText:/$level/ AND Scope.name:/$component/ AND Body:*$search*`,
-        ),
+        es: esLogs(explorer),
         width: 24,
       },
       {
         title: 'Records (Loki)',
         type: 'logs',
-        loki: `${LOKI_SCOPE} | severity_text=~"$level" | scope_name=~"$component" |~ "(?i)$search"`,
+        loki: `${LOKI_SCOPE} | ${LOKI_FIELD.severity}=~"$level" | ${LOKI_FIELD.scope}=~"$component" |~ "(?i)$search"`,
         width: 24,
       },
     ],

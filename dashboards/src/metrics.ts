@@ -5,7 +5,14 @@
  * `collector/config.yaml` and listed in `COLLECTOR` below. The end-to-end tests read every one of
  * these back from a real Prometheus fed by the real collector.
  */
-import { ATTR, METRIC, RESOURCE } from '../../packages/core/src/schema.ts';
+import {
+  ATTR,
+  COLLECTOR_ATTR,
+  COLLECTOR_METRIC,
+  METRIC,
+  RESOURCE,
+  SDK_LANGUAGE,
+} from '../../packages/core/src/schema.ts';
 
 /**
  * Prometheus 3's OTLP translation (`translation_strategy: UnderscoreEscapingWithSuffixes`, the
@@ -40,9 +47,9 @@ export const L = {
   vitalName: label(ATTR.WEB_VITAL_NAME),
   vitalRating: label(ATTR.WEB_VITAL_RATING),
   /** Set by the collector's `transform/count` from the record's severity text. */
-  severity: 'severity_text',
+  severity: label(COLLECTOR_ATTR.SEVERITY_TEXT),
   /** Set by the collector's `transform/event_name` from the record's event name. */
-  event: 'event_name',
+  event: label(COLLECTOR_ATTR.EVENT_NAME),
   /** span_metrics connector's own dimensions. */
   spanKind: 'span_kind',
   spanStatus: 'status_code',
@@ -54,7 +61,7 @@ export const L = {
 const SIGNALS = ['spans', 'log_records', 'metric_points'];
 
 /** `telemetry.sdk.language` of @tracelog/browser (the OpenTelemetry value for browser JS). */
-export const BROWSER_SDK_LANGUAGE = 'webjs';
+export const BROWSER_SDK_LANGUAGE = SDK_LANGUAGE.BROWSER;
 
 /**
  * `fn` over several counters, summed by `labels`. A range function over `{__name__=~…}` drops the
@@ -77,11 +84,11 @@ export function sumOver(
 /** The collector-made metrics (names set in collector/config.yaml and by the collector itself). */
 export const COLLECTOR = {
   /** span_metrics connector, `namespace: traces.span.metrics`, histogram unit `s`. */
-  spanCalls: promName('traces.span.metrics.calls', '', 'counter'),
-  spanDuration: promName('traces.span.metrics.duration', 's', 'histogram'),
+  spanCalls: promName(COLLECTOR_METRIC.SPAN_CALLS, '', 'counter'),
+  spanDuration: promName(COLLECTOR_METRIC.SPAN_DURATION, 's', 'histogram'),
   /** count connector. */
-  logRecords: promName('tracelog.log.records', '', 'counter'),
-  webVitals: promName('tracelog.web_vitals', '', 'counter'),
+  logRecords: promName(COLLECTOR_METRIC.LOG_RECORDS, '', 'counter'),
+  webVitals: promName(COLLECTOR_METRIC.WEB_VITALS, '', 'counter'),
   /** The collector's own telemetry (exporterhelper). */
   queueSize: 'otelcol_exporter_queue_size',
   queueCapacity: 'otelcol_exporter_queue_capacity',

@@ -2,6 +2,8 @@
  * The few Grafana shapes tracelog's dashboards use, and the data sources they point at. One place
  * for names and selectors, shared by the dashboards and the alert rules.
  */
+import { RESOURCE } from '../../packages/core/src/schema.ts';
+import { esResource, lokiLabel } from './names.ts';
 
 export const DS = {
   loki: { type: 'loki', uid: 'tracelog-loki' },
@@ -19,10 +21,11 @@ export type DataSource = (typeof DS)[keyof typeof DS];
 export const ALL = '.+';
 
 /** Lucene filter every Elasticsearch panel starts from: the dashboard's service and environment. */
-export const ES_SCOPE =
-  'Resource.service.name:/$service/ AND Resource.deployment.environment.name:/$environment/';
+export const ES_SCOPE = `${esResource(RESOURCE.SERVICE_NAME)}:/$service/ AND ${esResource(RESOURCE.DEPLOYMENT_ENVIRONMENT)}:/$environment/`;
 /** LogQL stream selector every Loki panel starts from. */
-export const LOKI_SCOPE = '{service_name=~"$service", deployment_environment_name=~"$environment"}';
+export const LOKI_SCOPE = `{${lokiLabel(RESOURCE.SERVICE_NAME)}=~"$service", ${lokiLabel(RESOURCE.DEPLOYMENT_ENVIRONMENT)}=~"$environment"}`;
+/** LogQL stream selector of every service (Loki refuses one whose matchers all match ""). */
+export const LOKI_ALL = `{${lokiLabel(RESOURCE.SERVICE_NAME)}=~".+"}`;
 
 export interface EsMetric {
   id: string;

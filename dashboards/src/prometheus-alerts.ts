@@ -4,7 +4,7 @@
  * synthetic series its promtool tests feed it: one case that must fire, one that must stay silent.
  * Thresholds come from `alerts.ts`; names from `metrics.ts` (which takes them from the schema).
  */
-import { EVENT } from '../../packages/core/src/schema.ts';
+import { EVENT, SDK_LANGUAGE } from '../../packages/core/src/schema.ts';
 import { THRESHOLDS } from './alerts.ts';
 import { BROWSER_SDK_LANGUAGE, COLLECTOR, L, SDK, SPAN, sumOver } from './metrics.ts';
 
@@ -424,7 +424,7 @@ export const PROM_ALERTS: PromAlert[] = [
           [
             series(COLLECTOR.logRecords, {
               [L.service]: api,
-              [L.sdkLanguage]: 'nodejs',
+              [L.sdkLanguage]: SDK_LANGUAGE.NODE,
               [L.severity]: 'ERROR',
               [L.event]: EVENT.EXCEPTION,
             }),

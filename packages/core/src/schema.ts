@@ -161,6 +161,38 @@ export const METRIC = {
   EXPORT_SPOOLED: 'tracelog.export.spooled',
 } as const;
 
+// ---------------------------------------------------------------------------------------------
+// Names the SDKs do not emit but dashboards and alert rules depend on: made by our collector build
+// (`collector/config.yaml`) or by OpenTelemetry itself. They are part of the contract like the
+// names above (rename one here and `dashboards/src` follows or fails to build), but nothing a user
+// writes carries them, so the package's public surface (`src/index.ts`) does not export them.
+
+/** Log record attributes the collector's transforms set. */
+export const COLLECTOR_ATTR = {
+  /**
+   * The record's event name, copied into an attribute by `transform/event_name`: Loki's OTLP
+   * ingestion and Elasticsearch's document shape keep attributes, not event names.
+   */
+  EVENT_NAME: 'event.name',
+  /** The record's severity text, copied by `transform/count` for the count connector. */
+  SEVERITY_TEXT: 'severity_text',
+} as const;
+
+/** Metrics the collector's connectors make from spans and log records. */
+export const COLLECTOR_METRIC = {
+  /** span_metrics connector (`namespace: traces.span.metrics`): calls by span kind and status. */
+  SPAN_CALLS: 'traces.span.metrics.calls',
+  /** span_metrics connector: span duration histogram, unit `s`. */
+  SPAN_DURATION: 'traces.span.metrics.duration',
+  /** count connector: log records by service, `severity_text` and `event.name`. */
+  LOG_RECORDS: 'tracelog.log.records',
+  /** count connector: `browser.web_vital` records by `web_vital.name` and `web_vital.rating`. */
+  WEB_VITALS: 'tracelog.web_vitals',
+} as const;
+
+/** `telemetry.sdk.language` values (OpenTelemetry's): browser JavaScript and Node.js. */
+export const SDK_LANGUAGE = { BROWSER: 'webjs', NODE: 'nodejs' } as const;
+
 /** Log levels, most severe first, and their OpenTelemetry severity numbers. */
 export const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type Level = (typeof LEVELS)[number];
