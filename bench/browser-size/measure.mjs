@@ -1,10 +1,10 @@
-// Measures the gzipped size of browser telemetry SDKs in one run, with the settings the
-// @tracelog/browser size test uses (esbuild bundle + minify, ESM, es2020, gzip level 9).
+// Measures the gzipped size of browser telemetry SDKs in one run, with the recipe the
+// @tracelog/browser size test uses (packages/test-utils/src/bundle-size.ts: esbuild bundle +
+// minify, ESM, es2020, gzip level 9), run from its source with Node's type stripping.
 // Usage (from the repo root): npm install --prefix bench/browser-size && node bench/browser-size/measure.mjs
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { bundleSize } from '../../packages/test-utils/src/bundle-size.ts';
 
 const here = new URL('.', import.meta.url);
 const path = (p) => new URL(p, here).pathname;
@@ -48,29 +48,13 @@ const tracelogVersion = JSON.parse(
 ).version;
 const rows = [];
 for (const peer of peers) {
-  const out = await build({
-    entryPoints: [path(`entries/${peer.entry}`)],
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2020',
-    write: false,
-    logLevel: 'silent',
-    define: { 'process.env.NODE_ENV': '"production"' },
-    alias: {
-      '@tracelog/browser': path('../../packages/browser/src/index.ts'),
-      '@tracelog/core': path('../../packages/core/src/index.ts'),
-    },
-  });
-  const raw = out.outputFiles[0].contents;
-  const gzip = gzipSync(raw, { level: 9 }).length;
+  const { minified, gzipped: gzip } = await bundleSize(path(`entries/${peer.entry}`));
   const versions = peer.packages.length
     ? peer.packages.map((p) => `${p} ${version(p)}`).join(', ')
     : `@tracelog/browser ${tracelogVersion}`;
-  rows.push({ ...peer, raw: raw.length, gzip, versions });
+  rows.push({ ...peer, raw: minified, gzip, versions });
   console.log(
-    `${peer.name}: ${(gzip / 1024).toFixed(1)} KiB gzipped (${(raw.length / 1024).toFixed(1)} KiB minified)`,
+    `${peer.name}: ${(gzip / 1024).toFixed(1)} KiB gzipped (${(minified / 1024).toFixed(1)} KiB minified)`,
   );
 }
 

@@ -11,3 +11,5 @@ export type {
 } from './otlp-receiver.js';
 export { startRedis } from './redis.js';
 export type { RedisServer } from './redis.js';
+export { bundleSize } from './bundle-size.js';
+export type { BundleSize } from './bundle-size.js';
