@@ -7,7 +7,7 @@ import {
   createCompactRedactor,
   fingerprint,
 } from '@tracelog/core';
-import type { Redactor } from '@tracelog/core';
+import type { Redactor, Repeats } from '@tracelog/core';
 import { matches } from './config.js';
 import type { ResolvedConfig } from './config.js';
 import type { Diag } from './diag.js';
@@ -62,6 +62,8 @@ export class Client {
   private pageHref = '';
   private pageUrl = '';
   private hookFailed = false;
+  /** Reports repeats whose window closed while their line went quiet; cleared at shutdown. */
+  readonly repeatTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     readonly cfg: ResolvedConfig,
@@ -79,6 +81,8 @@ export class Client {
       rateLimit: cfg.logLimit,
       maxKeys: 500,
     });
+    if (cfg.dedupeWindowMs > 0)
+      this.repeatTimer = setInterval(() => this.reportRepeats(), cfg.dedupeWindowMs);
     const l = cfg.spanLimit;
     this.spanBucket = l && new TokenBucket({ ratePerSecond: l.perSecond, burst: l.burst });
     this.session = new Session(cfg.service, cfg.idleTimeoutMs, cfg.maxDurationMs, (c) =>
@@ -118,6 +122,21 @@ export class Client {
         [ATTR.USER_AGENT_ORIGINAL]: globalThis.navigator?.userAgent,
       },
       { eventName: EVENT.SESSION_START },
+    );
+  }
+
+  /** Reports windows that closed with counted repeats; `all` closes every window (page hidden). */
+  reportRepeats(all?: boolean): void {
+    for (const r of this.filter.closedRepeats(all)) this.repeated(r);
+  }
+
+  private repeated({ sample, repeats, windowMs }: Repeats<RepeatSample>): void {
+    this.log(
+      sample.level,
+      sample.component,
+      sample.message,
+      { [ATTR.REPEAT_COUNT]: repeats, [ATTR.DEDUPE_WINDOW_MS]: windowMs },
+      { eventName: sample.eventName, repeatReport: true },
     );
   }
 
@@ -171,16 +190,7 @@ export class Client {
         true,
         () => ({ level, component, message, eventName }),
       );
-      if (verdict.repeats) {
-        const { sample, repeats, windowMs } = verdict.repeats;
-        this.record(
-          sample.level,
-          sample.component,
-          sample.message,
-          { [ATTR.REPEAT_COUNT]: repeats, [ATTR.DEDUPE_WINDOW_MS]: windowMs },
-          { eventName: sample.eventName, repeatReport: true },
-        );
-      }
+      if (verdict.repeats) this.repeated(verdict.repeats);
       if (verdict.reason === 'rate')
         this.diag('rate-logs', 'log records over the rate limit are being dropped');
       if (!verdict.pass) return;

@@ -88,7 +88,7 @@ function origin(value: string, warn: Warn): string | undefined {
   try {
     return new URL(value).origin;
   } catch {
-    warn(`propagateTo entry "${value}" is not an origin like https://api.example.com, ignored`);
+    warn(`propagateTo entry "${value}" is not an origin (https://host), ignored`);
     return undefined;
   }
 }

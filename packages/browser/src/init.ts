@@ -80,14 +80,13 @@ export function initBrowser(options: BrowserOptions): BrowserHandle {
   if (cfg.webVitals) guard('web-vitals', () => (vitals = instrumentWebVitals(client)).stop);
 
   // The page may never come back after it is hidden: send everything now, with keepalive.
-  const onHide = () => {
-    if (globalThis.document?.visibilityState === 'visible') return;
-    vitals?.report();
-    void transport?.flush(true);
-  };
   const onPageHide = () => {
     vitals?.report();
+    client.reportRepeats(true);
     void transport?.flush(true);
+  };
+  const onHide = () => {
+    if (globalThis.document?.visibilityState !== 'visible') onPageHide();
   };
   const onOnline = () => transport?.replay();
   addEventListener('visibilitychange', onHide);
@@ -146,6 +145,7 @@ export function initBrowser(options: BrowserOptions): BrowserHandle {
     sessionId: () => client.session.touch(),
     async flush() {
       try {
+        client.reportRepeats();
         await transport?.flush();
       } catch {
         // flush never rejects
@@ -160,6 +160,8 @@ export function initBrowser(options: BrowserOptions): BrowserHandle {
             // keep removing the rest
           }
         }
+        clearInterval(client.repeatTimer);
+        client.reportRepeats(true);
         await handle.flush();
         transport?.stop();
         if (current === handle) current = undefined;

@@ -52,7 +52,7 @@ export class OfflineQueue {
       if (kept.length === 0) this.storage.removeItem(this.key);
       else this.storage.setItem(this.key, JSON.stringify(kept));
     } catch {
-      this.diag('storage', 'localStorage refused the offline queue, keeping it in memory');
+      this.diag('storage', 'localStorage refused the offline queue; kept in memory');
     }
   }
 

@@ -60,10 +60,7 @@ export class Transport {
     const bytes = encoder.encode(json).length + 1;
     const scopeBytes = scope.length + 48;
     if (bytes + scopeBytes + this.overhead > this.o.maxBatchBytes) {
-      this.o.diag(
-        'too-large',
-        `a record of ${bytes} bytes exceeds the request size limit and was dropped`,
-      );
+      this.o.diag('too-large', `a ${bytes}-byte record exceeds the request size limit; dropped`);
       return;
     }
     const p = this.pending[signal];
