@@ -6,7 +6,7 @@ import type { Redactor } from '@tracelog/core';
 import { loadGitleaks } from '../../../scripts/redaction/source.mjs';
 import { builtinRules } from '../src/redaction/builtin.js';
 import { GITLEAKS_RULES } from '../src/redaction/gitleaks.generated.js';
-import { minMatchLength } from '../src/redaction/scanner.js';
+import { minMatchLength, requiredChars } from '../src/redaction/scanner.js';
 
 // The outside corpus: every rule's own example secrets from the pinned gitleaks release, with
 // the secrets gitleaks itself reports in each (fetched once through the Go module cache).
@@ -76,7 +76,7 @@ describe('gitleaks corpus', () => {
     expect(all.untouched / all.fp).toBeGreaterThanOrEqual(0.95);
   });
 
-  it('no rule matches a text shorter than the length the scanner skips it below', () => {
+  it('no rule matches a text the scanner skips it for (too short, or without a character it needs)', () => {
     const texts = corpus.flatMap((rule) => [
       ...rule.tps.map((t) => t.text),
       ...rule.fps.map((f) => f.text),
@@ -85,14 +85,22 @@ describe('gitleaks corpus', () => {
       ...GITLEAKS_RULES.map((s) => [s.id, new RegExp(s.source, `${s.flags}g`)] as const),
       ...builtinRules('[REDACTED]', new Set()).map((b) => [b.name, b.pattern!] as const),
     ];
-    const short: string[] = [];
+    const skipped: string[] = [];
+    let gated = 0;
     for (const [id, re] of expressions) {
       const min = minMatchLength(re.source);
+      const needs = requiredChars(re.source);
+      if (needs !== undefined) gated++;
       for (const text of texts) {
-        for (const m of text.matchAll(re)) if (m[0].length < min) short.push(`${id}: ${m[0]}`);
+        for (const m of text.matchAll(re)) {
+          if (m[0].length < min) skipped.push(`${id} (shorter than ${min}): ${m[0]}`);
+          if (needs !== undefined && ![...needs].some((c) => m[0].includes(c)))
+            skipped.push(`${id} (none of ${needs}): ${m[0]}`);
+        }
       }
     }
-    expect(short).toEqual([]);
+    expect(gated).toBeGreaterThan(100);
+    expect(skipped).toEqual([]);
   }, 120_000);
 
   it('the generated rules match the pinned gitleaks release', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRedactor, luhn } from '@tracelog/core';
 import { SECRET_CORPUS, findLeaks } from '@tracelog/test-utils';
-import { minMatchLength } from '../src/redaction/scanner.js';
+import { minMatchLength, requiredChars } from '../src/redaction/scanner.js';
 
 const r = createRedactor();
 
@@ -138,6 +138,15 @@ describe('the keyword pass', () => {
     expect(minMatchLength('(?<n>ab)\\k<n>\\x41\\u0041[\\]a]')).toBe(5);
     expect(minMatchLength('(?i:ab)(?<!x)(?-i:c){2}|[^)]{3}')).toBe(3);
     expect(minMatchLength('')).toBe(0);
+  });
+
+  it('knows which characters every match of an expression holds one of', () => {
+    expect(requiredChars('api[ \\w]{0,5}(?:=|:{1,3}=|\\?=|,)\\S+')).toBe('=:?,');
+    expect(requiredChars('a(?:x|y)\\.b-c')).toBe('.');
+    expect(requiredChars('a(?:=|b)')).toBeUndefined();
+    expect(requiredChars('a(?:-)?b:{0,2}c')).toBeUndefined();
+    expect(requiredChars('x|y:')).toBeUndefined();
+    expect(requiredChars('(?=:)abc')).toBeUndefined();
   });
 });
 
