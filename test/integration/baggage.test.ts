@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTR } from '@tracelog/core';
 import { startOtlpReceiver } from '@tracelog/test-utils';
 import type { OtlpReceiver, ReceivedLog } from '@tracelog/test-utils';
+import { startService, stopService, stopServices } from '../support/services.js';
 
 // Two real services with @tracelog/node, each in its own process with its own service name,
 // exporting OTLP/JSON to a receiver in this process. The upstream sets user.id with withContext
@@ -16,41 +16,19 @@ const fixtures = new URL('./fixtures/', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'tracelog-baggage-'));
 
 let receiver: OtlpReceiver;
-const running: ChildProcess[] = [];
+const services: ChildProcess[] = [];
 
-async function startService(script: string, service: string): Promise<number> {
-  const child = spawn(process.execPath, [script], {
-    cwd: fixtures,
-    env: {
-      ...process.env,
-      OTEL_SERVICE_NAME: service,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      TRACELOG_CONSOLE: 'off',
-      TRACELOG_SPOOL_DIR: join(work, service),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+/** A fixture service exporting OTLP/JSON to the receiver; resolves its port. */
+async function startFixture(script: string, service: string): Promise<number> {
+  const { child, line } = startService(fixtures, script, {
+    OTEL_SERVICE_NAME: service,
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    TRACELOG_CONSOLE: 'off',
+    TRACELOG_SPOOL_DIR: join(work, service),
   });
-  running.push(child);
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const newline = out.indexOf('\n');
-      if (newline >= 0) resolve(out.slice(0, newline));
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited early with ${code}`)));
-  });
-  return Number(line);
-}
-
-/** SIGTERM (the SDK flushes everything before the process ends) and waits for the exit. */
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
+  services.push(child);
+  return Number(await line);
 }
 
 const recordOf = (service: string, message: string, entry: string): ReceivedLog => {
@@ -64,8 +42,8 @@ const recordOf = (service: string, message: string, entry: string): ReceivedLog 
 describe('baggage across processes', () => {
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
-    const downstream = await startService('baggage-downstream.mjs', 'baggage-ledger');
-    const upstream = await startService('baggage-upstream.mjs', 'baggage-orders');
+    const downstream = await startFixture('baggage-downstream.mjs', 'baggage-ledger');
+    const upstream = await startFixture('baggage-upstream.mjs', 'baggage-orders');
     const ledger = `http://127.0.0.1:${downstream}/ledger`;
     const order = async (query: Record<string, string>) => {
       const response = await fetch(
@@ -75,11 +53,12 @@ describe('baggage across processes', () => {
     };
     await order({ user: 'u-42', to: `${ledger}?entry=with-user` });
     await order({ to: `${ledger}?entry=without-user` });
-    await Promise.all(running.map(stop));
+    // SIGTERM: each SDK flushes everything before its process ends.
+    await Promise.all(services.map(stopService));
   });
 
   afterAll(async () => {
-    await Promise.all(running.splice(0).map(stop));
+    await stopServices();
     await receiver?.stop();
     rmSync(work, { recursive: true, force: true });
   });
