@@ -80,9 +80,11 @@ export const ALERTS: AlertRule[] = [
     title: 'Outbound API failure surge',
     runbook: 'outbound-api-failure-surge',
     severity: 'warning',
-    expr: `sum by (${service}) (count_over_time(${all} | ${event(EVENT.EXCEPTION)} | ${lokiLabel(ATTR.ERROR_TYPE)}=~"ECONNREFUSED|ETIMEDOUT|ECONNRESET|ENOTFOUND|UND_ERR.*" [5m])) > ${THRESHOLDS.outboundFailuresPer5m}`,
+    // @tracelog/node logs one http.client.failure record per failed outbound fetch: a network
+    // error (error.type ECONNREFUSED, ETIMEDOUT, …) or an answer with status ≥ 500.
+    expr: `sum by (${service}) (count_over_time(${all} | ${event(EVENT.HTTP_CLIENT_FAILURE)} [5m])) > ${THRESHOLDS.outboundFailuresPer5m}`,
     for: '5m',
-    summary: `{{ $labels.${service} }} cannot reach a dependency`,
+    summary: `Outbound calls from {{ $labels.${service} }} fail: a dependency is unreachable or answers 5xx`,
   },
   {
     uid: 'tracelog-frontend-errors',

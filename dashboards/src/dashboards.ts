@@ -60,7 +60,7 @@ export const DASHBOARDS: DashboardSpec[] = [
     file: 'service-overview',
     title: 'tracelog / Service overview',
     description:
-      'Request rate, errors and latency per route, from http.request records; log volume; recent errors.',
+      'Request rate, errors and latency per route, from http.request records; log volume; recent errors; failed outbound calls.',
     variables: ['service', 'environment'],
     panels: [
       { title: 'Requests by route', type: 'timeseries', es: esCount(httpRequests, [route]) },
@@ -90,6 +90,17 @@ export const DASHBOARDS: DashboardSpec[] = [
         title: 'Recent errors (trace ids link to the correlation explorer)',
         type: 'logs',
         es: esLogs(errors),
+      },
+      {
+        title: 'Outbound call failures',
+        type: 'table',
+        description:
+          'http.client.failure records: outbound fetch calls that got no answer (error.type is the network error code) or a 5xx (error.type is the status), by the host called. Each is also an ERROR record under Recent errors, with url.full and its trace id.',
+        es: esTable(`${ES_SCOPE} AND ${esEvent(EVENT.HTTP_CLIENT_FAILURE)}`, [
+          terms('3', esAttr(ATTR.SERVER_ADDRESS), 20),
+          terms('4', esAttr(ATTR.ERROR_TYPE)),
+        ]),
+        width: 24,
       },
       {
         title: 'Error log stream (Loki)',

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 /**
  * Realistic telemetry shaped exactly as tracelog's SDKs send it (event names, attributes,
  * resources from @tracelog/core's schema), as OTLP/JSON requests for the collector: an API with
- * routes, errors and tasks; a worker with jobs, retries, failures and stats; a browser app with
+ * routes, errors, failed outbound calls and tasks; a worker with jobs, retries, failures and stats; a browser app with
  * errors, sessions, Web Vitals and failed API calls. One request's trace id runs through all
  * three, for the correlation explorer.
  */
@@ -149,6 +149,25 @@ export function seedTraffic(): SeededTraffic {
           'exception.type': 'Error',
           'exception.message': 'quote service timeout',
           'user.id': `trader-${i % 4}`,
+        },
+      });
+      // The quote service it called: refused (a network error) or answered 502.
+      const refused = i % 20 === 0;
+      const url = `http://quotes.internal:8080/v2/quotes/${i}`;
+      api.push({
+        event: 'http.client.failure',
+        severity: 'ERROR',
+        body: `GET ${url} failed: ${refused ? 'ECONNREFUSED' : '502'}`,
+        scope: 'http.client',
+        traceId,
+        attributes: {
+          'http.request.method': 'GET',
+          'url.full': url,
+          'server.address': 'quotes.internal',
+          'http.duration_ms': refused ? 1.5 : 212.25,
+          ...(refused
+            ? { 'error.type': 'ECONNREFUSED' }
+            : { 'http.response.status_code': 502, 'error.type': '502' }),
         },
       });
     }
