@@ -6,6 +6,7 @@
 #   stack.sh build    fetch or build what is missing into the cache (outside the repo)
 #   stack.sh start    build if needed, start all, wait until ready, print the endpoints
 #   stack.sh stop     stop what start started
+#   (start also runs retention.sh in the background: daily indices older than 30 days are deleted)
 #   stack.sh status   what is running
 #   stack.sh env      print binary paths and versions as shell assignments (used by the tests)
 #
@@ -266,6 +267,15 @@ start_collector() {
 
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+# Retention: Elasticsearch here has no index lifecycle management, so retention.sh deletes the
+# daily indices older than TRACELOG_RETENTION_DAYS (30), now and every
+# TRACELOG_RETENTION_INTERVAL seconds (3600), until `stop`.
+start_retention() {
+  TRACELOG_ES_URL="http://127.0.0.1:$es_port" \
+    nohup bash "$here/retention.sh" --every "${TRACELOG_RETENTION_INTERVAL:-3600}" </dev/null >>"$work/logs/retention.out" 2>&1 &
+  echo $! >"$work/retention.pid"
+}
+
 cmd_start() {
   cmd_build
   mkdir -p "$work/logs"
@@ -273,12 +283,13 @@ cmd_start() {
   running "$work/alertmanager.pid" && log "Alertmanager already running" || start_alertmanager
   running "$work/prometheus.pid" && log "Prometheus already running" || start_prometheus
   running "$work/collector.pid" && log "collector already running" || start_collector
+  running "$work/retention.pid" && log "retention already running" || start_retention
   cat <<INFO
 tracelog stack is up (data and logs in $work):
   OTLP/HTTP      http://$otlp_http      (set OTEL_EXPORTER_OTLP_ENDPOINT=http://$otlp_http)
   OTLP/gRPC      $otlp_grpc
   health         http://$health/
-  Elasticsearch  http://127.0.0.1:$es_port   (indices tracelog-logs, tracelog-traces)
+  Elasticsearch  http://127.0.0.1:$es_port   (aliases tracelog-logs, tracelog-traces over daily indices kept ${TRACELOG_RETENTION_DAYS:-30} days)
   Prometheus     http://127.0.0.1:$prometheus_port   (rules from dashboards/prometheus-rules)
   Alertmanager   http://127.0.0.1:$alertmanager_port   (webhook: ${TRACELOG_ALERT_WEBHOOK_URL:-not set, see collector/README.md})
   Loki           ${TRACELOG_LOKI_URL:-not used (set TRACELOG_LOKI_URL to send logs to your Loki)}
@@ -298,6 +309,7 @@ stop_pid() { # pidfile name
 }
 
 cmd_stop() {
+  stop_pid "$work/retention.pid" retention
   stop_pid "$work/collector.pid" collector
   stop_pid "$work/prometheus.pid" Prometheus
   stop_pid "$work/alertmanager.pid" Alertmanager
@@ -307,7 +319,7 @@ cmd_stop() {
 cmd_status() {
   local pair
   for pair in "collector:$work/collector.pid" "Elasticsearch:$work/elasticsearch/es.pid" \
-    "Prometheus:$work/prometheus.pid" "Alertmanager:$work/alertmanager.pid"; do
+    "Prometheus:$work/prometheus.pid" "Alertmanager:$work/alertmanager.pid" "retention:$work/retention.pid"; do
     running "${pair#*:}" && echo "${pair%%:*}: running (pid $(cat "${pair#*:}"))" || echo "${pair%%:*}: stopped"
   done
 }
