@@ -122,7 +122,7 @@ function ottl(text) {
 
 export function collectorSection(gitleaks) {
   const { chosen } = collectorSubset(gitleaks);
-  const tag = (id) => (id ? `  # ${id}` : '');
+  const tag = (id) => (id ? ` # ${id}` : '');
   const values = [...OWN_VALUES.map((v) => [v]), ...chosen.map((c) => [c.regex, c.id])];
   const body = [...OWN_BODY, ...chosen.map((c) => [c.regex, '[REDACTED]', c.id])];
   return {
