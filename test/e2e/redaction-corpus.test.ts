@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { collectorSubset } from '../../scripts/redaction/collector.mjs';
 import { loadGitleaks } from '../../scripts/redaction/source.mjs';
-import { Collector, Elasticsearch, removeWorkDirs, waitFor } from '../support/stack.js';
+import { useStack, waitFor } from '../support/stack.js';
 
 // gitleaks' own example secrets (the pinned release's true positives, as the Node redactor's
 // corpus test uses them) sent by a careless client straight to our collector build, each as a log
@@ -16,19 +16,7 @@ const examples = gitleaks.corpus.flatMap((rule) =>
     .map((tp) => ({ rule: rule.id, text: tp.text, secrets: tp.secrets })),
 );
 
-let es: Elasticsearch;
-let collector: Collector;
-
-beforeAll(async () => {
-  es = await new Elasticsearch().start();
-  collector = await new Collector({ elasticsearch: es }).start();
-});
-
-afterAll(async () => {
-  await collector?.stop();
-  await es?.stop();
-  removeWorkDirs();
-});
+const stack = useStack();
 
 const s = (key: string, value: string) => ({ key, value: { stringValue: value } });
 
@@ -36,7 +24,7 @@ async function send(run: string): Promise<void> {
   const now = BigInt(Date.now()) * 1_000_000n;
   for (let start = 0; start < examples.length; start += 500) {
     const batch = examples.slice(start, start + 500);
-    const response = await fetch(`${collector.url}/v1/logs`, {
+    const response = await fetch(`${stack.collector.url}/v1/logs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -73,7 +61,7 @@ describe('the collector masks gitleaks’ examples', () => {
     await send(run);
     const docs = await waitFor(
       async () => {
-        const hits = await es.search('tracelog-logs', { term: { 'Attributes.run': run } });
+        const hits = await stack.es.search('tracelog-logs', { term: { 'Attributes.run': run } });
         return hits.length === examples.length ? hits : undefined;
       },
       120_000,

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Collector, Elasticsearch, removeWorkDirs, waitFor, workDir } from '../support/stack.js';
+import { describe, expect, it } from 'vitest';
+import { useStack, waitFor, workDir } from '../support/stack.js';
 
 // A one-shot script (cron job, CLI, batch task) must deliver every record it emitted before its
 // process ends: when the event loop simply empties, and when it is stopped by SIGTERM. Delivered
@@ -11,19 +11,7 @@ const fixture = new URL('./fixtures/one-shot.mjs', import.meta.url).pathname;
 const LOGS = 5; // import started, task.start, task.step, task.success, import finished
 const SPANS = 1; // the task's span
 
-let es: Elasticsearch;
-let collector: Collector;
-
-beforeAll(async () => {
-  es = await new Elasticsearch().start();
-  collector = await new Collector({ elasticsearch: es }).start();
-});
-
-afterAll(async () => {
-  await collector?.stop();
-  await es?.stop();
-  removeWorkDirs();
-});
+const stack = useStack();
 
 interface Run {
   code: number | null;
@@ -69,7 +57,7 @@ describe.each([
       {
         RUN: run,
         OTEL_SERVICE_NAME: 'nightly-import',
-        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        OTEL_EXPORTER_OTLP_ENDPOINT: stack.collector.url,
         TRACELOG_SPOOL_DIR: join(dir, 'spool'),
       },
       signal,
@@ -81,8 +69,8 @@ describe.each([
     const stored = await waitFor(
       async () => {
         const [logs, spans] = await Promise.all([
-          es.count('tracelog-logs', byRun(run)),
-          es.count('tracelog-traces', byRun(run)),
+          stack.es.count('tracelog-logs', byRun(run)),
+          stack.es.count('tracelog-traces', byRun(run)),
         ]);
         return logs >= LOGS && spans >= SPANS ? { logs, spans } : undefined;
       },

@@ -4,6 +4,7 @@ import { ATTR, RESOURCE } from '../../packages/core/src/schema.ts';
 import { parse } from 'yaml';
 import { ALERTS } from '../../dashboards/src/alerts.ts';
 import { DASHBOARDS } from '../../dashboards/src/dashboards.ts';
+import { closest as closestWithin } from '../../packages/node/src/config.ts';
 
 /**
  * LogQL checked offline (Loki is AGPL-3.0 and never runs here): every expression we ship must
@@ -359,30 +360,6 @@ interface Scope {
   scalar?: boolean;
 }
 
-/** The closest known name, for "did you mean". */
-function closest(name: string, known: Iterable<string>): string | undefined {
-  const distance = (a: string, b: string) => {
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-      let previous = row[0]!;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const current = row[j]!;
-        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-        previous = current;
-      }
-    }
-    return row[b.length]!;
-  };
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of known) {
-    const d = distance(name, candidate);
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return best;
-}
-
 /**
  * Problems with one LogQL expression: syntax errors, and label names the pipeline does not
  * produce (in stream selectors, label filters, parsers' inputs, templates, unwrap, keep/drop,
@@ -392,7 +369,7 @@ export function logqlProblems(source: LogqlSource, labels: PipelineLabels): stri
   const problems: string[] = [];
   const known = [...labels.index, ...labels.metadata];
   const suggest = (name: string, among: Iterable<string> = known) => {
-    const near = closest(name, among);
+    const near = closestWithin(name, among, 2);
     return near ? ` (did you mean "${near}"?)` : '';
   };
   const isMetadata = (name: string) =>

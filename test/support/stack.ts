@@ -13,10 +13,11 @@ import {
 } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from '@tracelog/test-utils';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gunzipSync, inflateSync, zstdDecompressSync } from 'node:zlib';
+import { afterAll, beforeAll } from 'vitest';
 
 /**
  * The real stack for end-to-end tests: our collector build and the back ends it writes to, each on
@@ -77,16 +78,8 @@ export function stackBinaries(): StackBinaries {
   return binaries;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A free loopback port (the one helper the tests and the benchmarks share). */
+export const freePort = freeLoopbackPort;
 
 export async function waitFor<T>(
   probe: () => Promise<T | undefined | false>,
@@ -514,6 +507,24 @@ function* protoFields(message: Buffer, wanted: number): Generator<Buffer> {
       at += length;
     } else throw new Error(`protobuf: unsupported wire type ${wire}`);
   }
+}
+
+/**
+ * Elasticsearch and our collector for one test file: started before its tests, stopped after
+ * them (work folders removed), also when a test failed. Read `es` and `collector` inside tests.
+ */
+export function useStack(): { readonly es: Elasticsearch; readonly collector: Collector } {
+  const stack = {} as { es: Elasticsearch; collector: Collector };
+  beforeAll(async () => {
+    stack.es = await new Elasticsearch().start();
+    stack.collector = await new Collector({ elasticsearch: stack.es }).start();
+  });
+  afterAll(async () => {
+    await stack.collector?.stop();
+    await stack.es?.stop();
+    removeWorkDirs();
+  });
+  return stack;
 }
 
 export interface CollectorOptions {

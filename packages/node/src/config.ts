@@ -416,10 +416,14 @@ function resolveCommon(
   };
 }
 
-/** The known name within edit distance 3, for "did you mean". */
-function closest(name: string, known: readonly string[]): string | undefined {
+/** The known name within `maxDistance` edits, for "did you mean" (the LogQL check uses it too). */
+export function closest(
+  name: string,
+  known: Iterable<string>,
+  maxDistance = 3,
+): string | undefined {
   let best: string | undefined;
-  let bestDistance = 4;
+  let bestDistance = maxDistance + 1;
   for (const candidate of known) {
     const d = distance(name, candidate);
     if (d < bestDistance) {

@@ -9,7 +9,7 @@ export type {
   ReceivedRequest,
   ReceivedSpan,
 } from './otlp-receiver.js';
-export { startRedis } from './redis.js';
+export { freeLoopbackPort, startRedis } from './redis.js';
 export type { RedisServer } from './redis.js';
 export { bundleSize } from './bundle-size.js';
 export type { BundleSize } from './bundle-size.js';

@@ -69,7 +69,8 @@ function ensureRedis(): string {
   return '/usr/bin/redis-server';
 }
 
-function freeLoopbackPort(): Promise<number> {
+/** A free loopback port, found by binding port 0. */
+export function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -12,6 +12,19 @@ function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
   return (traceFlags & 0xff) | HAS_IS_REMOTE | (isRemote ? IS_REMOTE : 0);
 }
 
+/** trace_id, span_id and trace_state: fields 1 to 3 of both Span and Span.Link. */
+function writeIds(w: ProtoWriter, context: SpanContext): void {
+  w.tag(1, 2);
+  w.hexId(context.traceId);
+  w.tag(2, 2);
+  w.hexId(context.spanId);
+  const traceState = context.traceState?.serialize();
+  if (traceState) {
+    w.tag(3, 2);
+    w.string(traceState);
+  }
+}
+
 function writeEvent(w: ProtoWriter, event: TimedEvent): void {
   w.tag(1, 1);
   w.hrTime(event.time);
@@ -24,15 +37,7 @@ function writeEvent(w: ProtoWriter, event: TimedEvent): void {
 
 function writeLink(w: ProtoWriter, link: Link): void {
   const context: SpanContext = link.context;
-  w.tag(1, 2);
-  w.hexId(context.traceId);
-  w.tag(2, 2);
-  w.hexId(context.spanId);
-  const traceState = context.traceState?.serialize();
-  if (traceState) {
-    w.tag(3, 2);
-    w.string(traceState);
-  }
+  writeIds(w, context);
   if (link.attributes) writeAttributes(w, 4, link.attributes);
   w.tag(5, 0);
   w.varint32(link.droppedAttributesCount ?? 0);
@@ -61,15 +66,7 @@ function writeMessages<T>(
  */
 function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
   const context = span.spanContext();
-  w.tag(1, 2);
-  w.hexId(context.traceId);
-  w.tag(2, 2);
-  w.hexId(context.spanId);
-  const traceState = context.traceState?.serialize();
-  if (traceState) {
-    w.tag(3, 2);
-    w.string(traceState);
-  }
+  writeIds(w, context);
   const parent = span.parentSpanContext;
   if (parent?.spanId) {
     w.tag(4, 2);
