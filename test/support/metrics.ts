@@ -83,7 +83,9 @@ export class Prometheus extends Managed {
       {},
       join(this.dir, 'prometheus.log'),
     );
-    await waitFor(async () => (await fetch(`${this.url}/-/ready`)).ok, 60_000, 'Prometheus');
+    await this.readying(async () => {
+      await waitFor(async () => (await fetch(`${this.url}/-/ready`)).ok, 60_000, 'Prometheus');
+    });
     return this;
   }
 
@@ -197,7 +199,9 @@ export class Alertmanager extends Managed {
       {},
       join(tmpdir(), `alertmanager-${this.port}.log`),
     );
-    await waitFor(async () => (await fetch(`${this.url}/-/ready`)).ok, 60_000, 'Alertmanager');
+    await this.readying(async () => {
+      await waitFor(async () => (await fetch(`${this.url}/-/ready`)).ok, 60_000, 'Alertmanager');
+    });
     return this;
   }
 }

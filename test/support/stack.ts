@@ -161,6 +161,27 @@ export abstract class Managed {
     return this.stop('SIGKILL');
   }
 
+  /** The running process's id, if it runs. */
+  get pid(): number | undefined {
+    return this.child && this.child.exitCode === null && this.child.signalCode === null
+      ? this.child.pid
+      : undefined;
+  }
+
+  /**
+   * Runs what makes a started process usable (waiting until it answers, loading templates); if
+   * that fails, the process is stopped before the error goes on, so a stack that fails to start
+   * part-way leaves nothing running behind it.
+   */
+  protected async readying(steps: () => Promise<void>): Promise<void> {
+    try {
+      await steps();
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
   abstract start(): Promise<this>;
 
   async restart(): Promise<this> {
@@ -219,23 +240,26 @@ export class Elasticsearch extends Managed {
     } else {
       this.launch(es, [], env, join(tmpdir(), `es-${this.port}.log`));
     }
-    await waitFor(
-      async () => (await fetch(`${this.url}/_cluster/health?wait_for_status=yellow&timeout=1s`)).ok,
-      180_000,
-      'Elasticsearch',
-    );
-    for (const file of readdirSync(bin.esTemplates).filter((f) => f.endsWith('.template.json'))) {
-      const response = await fetch(
-        `${this.url}/_index_template/${basename(file, '.template.json')}`,
-        {
-          method: 'PUT',
-          headers: { 'content-type': 'application/json' },
-          body: readFileSync(join(bin.esTemplates, file)),
-        },
+    await this.readying(async () => {
+      await waitFor(
+        async () =>
+          (await fetch(`${this.url}/_cluster/health?wait_for_status=yellow&timeout=1s`)).ok,
+        180_000,
+        'Elasticsearch',
       );
-      if (!response.ok)
-        throw new Error(`template ${file}: ${response.status} ${await response.text()}`);
-    }
+      for (const file of readdirSync(bin.esTemplates).filter((f) => f.endsWith('.template.json'))) {
+        const response = await fetch(
+          `${this.url}/_index_template/${basename(file, '.template.json')}`,
+          {
+            method: 'PUT',
+            headers: { 'content-type': 'application/json' },
+            body: readFileSync(join(bin.esTemplates, file)),
+          },
+        );
+        if (!response.ok)
+          throw new Error(`template ${file}: ${response.status} ${await response.text()}`);
+      }
+    });
     return this;
   }
 
@@ -533,6 +557,8 @@ export interface CollectorOptions {
   lokiUrl?: string;
   /** Extra environment for the collector (e.g. TRACELOG_CORS_ORIGIN). */
   env?: Record<string, string>;
+  /** How long it may take to answer its health check. @default 60000 */
+  readyTimeoutMs?: number;
 }
 
 export class Collector extends Managed {
@@ -576,10 +602,12 @@ export class Collector extends Managed {
       },
       join(this.dir, 'collector.log'),
     );
-    await waitFor(
-      async () => (await fetch(`http://127.0.0.1:${this.healthPort}/`)).ok,
-      60_000,
-      'the collector',
+    await this.readying(() =>
+      waitFor(
+        async () => (await fetch(`http://127.0.0.1:${this.healthPort}/`)).ok,
+        this.opts.readyTimeoutMs ?? 60_000,
+        'the collector',
+      ).then(() => undefined),
     );
     return this;
   }
