@@ -36,6 +36,13 @@ describe('keepRandomTraceFlag', () => {
     expect(root.spanContext().traceFlags & 0x02).toBe(0);
   });
 
+  it('wraps each cached tracer once, however often it is asked for', () => {
+    const first = provider.getTracer('again');
+    const { startSpan } = first;
+    for (let i = 0; i < 3; i++) expect(provider.getTracer('again')).toBe(first);
+    expect(first.startSpan).toBe(startSpan);
+  });
+
   it('leaves the SDK sampler in charge of the sampled flag', () => {
     const always = new TracerProvider({ sampler: new AlwaysOnSampler() });
     keepRandomTraceFlag(always);
