@@ -21,7 +21,7 @@ import { PROM_ALERTS, WINDOWS } from './prometheus-alerts.ts';
 import type { Windows } from './prometheus-alerts.ts';
 import { L } from './metrics.ts';
 import type { DashboardSpec } from './dashboards.ts';
-import { ALL, DS } from './model.ts';
+import { ALL, DS, dashboard } from './model.ts';
 import type { Panel, Target } from './model.ts';
 import { ES_FIELD, esResource, lokiLabel } from './names.ts';
 
@@ -102,21 +102,7 @@ export function buildDashboard(spec: DashboardSpec): Record<string, unknown> {
     x += w;
     return panel;
   });
-  return {
-    uid: `tracelog-${spec.file}`,
-    title: spec.title,
-    description: spec.description,
-    tags: ['tracelog'],
-    timezone: 'utc',
-    schemaVersion: 41,
-    time: { from: 'now-6h', to: 'now' },
-    refresh: '30s',
-    templating: { list: spec.variables.map(variable) },
-    links: [
-      { title: 'tracelog dashboards', type: 'dashboards', tags: ['tracelog'], asDropdown: true },
-    ],
-    panels,
-  };
+  return dashboard(spec, spec.variables.map(variable), panels);
 }
 
 export function buildLokiRules(): Record<string, unknown> {

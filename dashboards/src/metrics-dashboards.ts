@@ -7,7 +7,7 @@
 import { EVENT } from '../../packages/core/src/schema.ts';
 import { THRESHOLDS } from './alerts.ts';
 import { BROWSER_SDK_LANGUAGE, COLLECTOR, L, SDK, SPAN, sumOver } from './metrics.ts';
-import { DS } from './model.ts';
+import { DS, dashboard } from './model.ts';
 
 export interface PromTarget {
   refId: string;
@@ -311,21 +311,9 @@ export function buildMetricsDashboard(spec: MetricsDashboardSpec): Record<string
     x += width;
     return panel;
   });
-  return {
-    uid: `tracelog-${spec.file}`,
-    title: spec.title,
-    description: spec.description,
-    tags: ['tracelog'],
-    timezone: 'utc',
-    schemaVersion: 41,
-    time: { from: 'now-6h', to: 'now' },
-    refresh: '30s',
-    templating: {
-      list: [variable('service', L.service), variable('environment', L.environment)],
-    },
-    links: [
-      { title: 'tracelog dashboards', type: 'dashboards', tags: ['tracelog'], asDropdown: true },
-    ],
+  return dashboard(
+    spec,
+    [variable('service', L.service), variable('environment', L.environment)],
     panels,
-  };
+  );
 }

@@ -121,3 +121,29 @@ export function esLogs(query: string): Omit<EsTarget, 'refId' | 'datasource'> {
     timeField: '@timestamp',
   };
 }
+
+/**
+ * A dashboard around its panels: the uid from the file name, the tracelog tag and the links
+ * between tracelog dashboards, the same for the logs and the metrics dashboards.
+ */
+export function dashboard(
+  spec: { file: string; title: string; description: string },
+  variables: unknown[],
+  panels: unknown[],
+): Record<string, unknown> {
+  return {
+    uid: `tracelog-${spec.file}`,
+    title: spec.title,
+    description: spec.description,
+    tags: ['tracelog'],
+    timezone: 'utc',
+    schemaVersion: 41,
+    time: { from: 'now-6h', to: 'now' },
+    refresh: '30s',
+    templating: { list: variables },
+    links: [
+      { title: 'tracelog dashboards', type: 'dashboards', tags: ['tracelog'], asDropdown: true },
+    ],
+    panels,
+  };
+}
