@@ -1,39 +1,24 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ATTR, EVENT, RESOURCE } from '@tracelog/core';
 import { initBrowser } from '../src/index.js';
 import type { BrowserHandle, BrowserOptions } from '../src/index.js';
-import { attr, fakeFetch, installWindow } from './fakes.js';
+import { attr, useFakeBrowser } from './fakes.js';
 import type { OtlpJsonLogs } from './fakes.js';
 
-let uninstall: () => void;
-let fake: ReturnType<typeof fakeFetch>;
-let handle: BrowserHandle | undefined;
-const realFetch = globalThis.fetch;
-
-beforeEach(() => {
-  uninstall = installWindow();
-  fake = fakeFetch();
-  globalThis.fetch = fake.fn;
-});
-afterEach(async () => {
-  await handle?.shutdown();
-  handle = undefined;
-  globalThis.fetch = realFetch;
-  uninstall();
-});
+const env = useFakeBrowser();
 
 function start(options: Partial<BrowserOptions> = {}): BrowserHandle {
-  handle = initBrowser({
+  env.handle = initBrowser({
     service: 'trading-ui',
     endpoint: 'https://app.example.com/otlp',
     version: '1.2.3',
     instrument: { webVitals: false, interactions: false },
     ...options,
   });
-  return handle;
+  return env.handle;
 }
 
-const exports = () => fake.sent.filter((s) => s.url.includes('/otlp/'));
+const exports = () => env.fake.sent.filter((s) => s.url.includes('/otlp/'));
 const records = () =>
   exports()
     .filter((s) => s.url.endsWith('/v1/logs'))
@@ -224,7 +209,7 @@ describe('initBrowser', () => {
 describe('fetch instrumentation', () => {
   it('sends traceparent to the same origin and allow-listed origins only, and reads the correlation id back', async () => {
     const t = start({ propagateTo: ['https://api.example.com'] });
-    fake.answers.push(
+    env.fake.answers.push(
       { status: 200, headers: { 'x-correlation-id': 'corr-123' } },
       { status: 200 },
       { status: 500 },
@@ -232,7 +217,7 @@ describe('fetch instrumentation', () => {
     await fetch('/api/orders');
     await fetch('https://api.example.com/quotes');
     await fetch('https://cdn.other.com/lib.js');
-    const calls = fake.sent.filter((s) => !s.url.includes('/otlp/'));
+    const calls = env.fake.sent.filter((s) => !s.url.includes('/otlp/'));
     expect(calls[0]!.headers.traceparent).toMatch(/^00-[\da-f]{32}-[\da-f]{16}-01$/);
     expect(calls[1]!.headers.traceparent).toMatch(/^00-[\da-f]{32}-[\da-f]{16}-01$/);
     expect(calls[2]!.headers.traceparent).toBeUndefined();
@@ -271,7 +256,7 @@ describe('fetch instrumentation', () => {
       t.logger.info('placed');
     });
     await t.flush();
-    const call = fake.sent.find((s) => s.url === '/api/orders')!;
+    const call = env.fake.sent.find((s) => s.url === '/api/orders')!;
     expect(call.headers['x-app']).toBe('1');
     const traceId = call.headers.traceparent!.split('-')[1];
     expect(byBody('placing')[0]!.traceId).toBe(traceId);
@@ -293,7 +278,7 @@ describe('transport', () => {
 
   it('keeps failed requests in the offline queue and replays them', async () => {
     const t = start();
-    fake.answers.push({ status: 503, headers: { 'retry-after': '120' } });
+    env.fake.answers.push({ status: 503, headers: { 'retry-after': '120' } });
     t.logger.info('kept');
     await t.flush();
     expect(localStorage.getItem('tracelog:queue:trading-ui')).toContain('kept');
@@ -307,7 +292,7 @@ describe('transport', () => {
 
   it('drops requests the receiver refuses for good', async () => {
     const t = start();
-    fake.answers.push({ status: 400 });
+    env.fake.answers.push({ status: 400 });
     t.logger.info('invalid');
     await t.flush();
     expect(localStorage.getItem('tracelog:queue:trading-ui')).toBeNull();
@@ -315,7 +300,7 @@ describe('transport', () => {
 
   it('flushes with keepalive when the page is hidden', async () => {
     start({ transport: { flushIntervalMs: 600_000 } });
-    handle!.logger.info('bye');
+    env.handle!.logger.info('bye');
     (globalThis as unknown as { document: { visibilityState: string } }).document.visibilityState =
       'hidden';
     dispatchEvent(new Event('visibilitychange'));
@@ -326,10 +311,10 @@ describe('transport', () => {
 
   it('shutdown is idempotent and restores fetch', async () => {
     const t = start();
-    expect(globalThis.fetch).not.toBe(fake.fn);
+    expect(globalThis.fetch).not.toBe(env.fake.fn);
     await Promise.all([t.shutdown(), t.shutdown()]);
-    expect(globalThis.fetch).toBe(fake.fn);
+    expect(globalThis.fetch).toBe(env.fake.fn);
     await t.flush();
-    handle = undefined;
+    env.handle = undefined;
   });
 });

@@ -1,31 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ATTR } from '@tracelog/core';
 import { initBrowser } from '../src/index.js';
-import type { BrowserHandle } from '../src/index.js';
-import { attr, fakeFetch, installWindow } from './fakes.js';
+import { attr, useFakeBrowser } from './fakes.js';
 import type { OtlpJsonLogs } from './fakes.js';
 
 // A line repeated within its dedupe window and then never again: its repeats are reported when
 // the window closes, by the client's timer, without another line, a flush or a shutdown.
-let uninstall: () => void;
-let fake: ReturnType<typeof fakeFetch>;
-let handle: BrowserHandle | undefined;
-const realFetch = globalThis.fetch;
-
-beforeEach(() => {
-  uninstall = installWindow();
-  fake = fakeFetch();
-  globalThis.fetch = fake.fn;
-});
-afterEach(async () => {
-  await handle?.shutdown();
-  handle = undefined;
-  globalThis.fetch = realFetch;
-  uninstall();
-});
+const env = useFakeBrowser();
 
 const sent = (body: string) =>
-  fake.sent
+  env.fake.sent
     .filter((s) => s.url.endsWith('/v1/logs'))
     .flatMap((s) => (JSON.parse(s.body) as OtlpJsonLogs).resourceLogs)
     .flatMap((rl) => rl.scopeLogs.flatMap((sl) => sl.logRecords))
@@ -36,7 +20,7 @@ async function until(predicate: () => boolean): Promise<void> {
 }
 
 const start = (dedupeWindowMs: number) =>
-  (handle = initBrowser({
+  (env.handle = initBrowser({
     service: 'trading-ui',
     endpoint: 'https://app.example.com/otlp',
     dedupeWindowMs,

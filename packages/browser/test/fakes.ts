@@ -1,3 +1,5 @@
+import { afterEach, beforeEach } from 'vitest';
+import type { BrowserHandle } from '../src/index.js';
 /** Minimal stand-ins for the browser globals the SDK touches, installed on globalThis per test. */
 export class MemoryStorage implements Storage {
   private map = new Map<string, string>();
@@ -51,6 +53,34 @@ export function fakeFetch() {
 }
 
 /** Installs window-like globals; returns an uninstall function. */
+/**
+ * A window, localStorage and fetch faked for each test, and the SDK handle a test started shut
+ * down after it. Tests read `env.fake` and set `env.handle`.
+ */
+export function useFakeBrowser(): {
+  fake: ReturnType<typeof fakeFetch>;
+  handle: BrowserHandle | undefined;
+} {
+  const env = { handle: undefined } as {
+    fake: ReturnType<typeof fakeFetch>;
+    handle: BrowserHandle | undefined;
+  };
+  const realFetch = globalThis.fetch;
+  let uninstall: () => void;
+  beforeEach(() => {
+    uninstall = installWindow();
+    env.fake = fakeFetch();
+    globalThis.fetch = env.fake.fn;
+  });
+  afterEach(async () => {
+    await env.handle?.shutdown();
+    env.handle = undefined;
+    globalThis.fetch = realFetch;
+    uninstall();
+  });
+  return env;
+}
+
 export function installWindow(href = 'https://app.example.com/orders?id=7&token=s3cr3t') {
   const g = globalThis as Record<string, unknown>;
   const saved = new Map<string, PropertyDescriptor | undefined>();
