@@ -1,15 +1,20 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROM_ALERTS } from '../../dashboards/src/prometheus-alerts.ts';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.ts';
-import { Alertmanager, Prometheus, WebhookReceiver, writeRules } from '../support/metrics.ts';
+import {
+  Alertmanager,
+  Prometheus,
+  WebhookReceiver,
+  alertingEnv,
+  writeRules,
+} from '../support/metrics.ts';
 import { startRedis } from '../support/redis.ts';
 import { startService, stopService, stopServices } from '../support/services.ts';
-import { Collector, Elasticsearch, freePort, removeWorkDirs, workDir } from '../support/stack.ts';
+import { Collector, Elasticsearch, freePort, removeWorkDirs } from '../support/stack.ts';
 
 /**
  * Every Prometheus alert rule, fired for real: services on @tracelog/node, BullMQ workers on a
@@ -57,17 +62,16 @@ function service(
   env: Record<string, string> = {},
   via: Collector = collector,
 ) {
-  return startService(fixtures, script, {
-    OTEL_EXPORTER_OTLP_ENDPOINT: via.url,
-    OTEL_SERVICE_NAME: name,
-    // Metrics every second: the rules' windows are seconds long here.
-    OTEL_METRIC_EXPORT_INTERVAL: '1000',
-    TRACELOG_ENVIRONMENT: 'test',
-    TRACELOG_SPOOL_DIR: join(workDir('spool'), 'spool'),
-    REDIS_PORT: String(redis.port),
-    UPSTREAM_URL: `http://127.0.0.1:${upstreamPort}/quote`,
-    ...env,
-  });
+  return startService(
+    fixtures,
+    script,
+    alertingEnv(
+      name,
+      via,
+      { redisPort: redis.port, upstreamUrl: `http://127.0.0.1:${upstreamPort}/quote` },
+      env,
+    ),
+  );
 }
 async function api(
   script: string,

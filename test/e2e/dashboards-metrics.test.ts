@@ -1,23 +1,15 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.ts';
-import { Prometheus } from '../support/metrics.ts';
+import { Prometheus, alertingEnv } from '../support/metrics.ts';
 import { startRedis } from '../support/redis.ts';
 import { startService, stopServices } from '../support/services.ts';
-import {
-  Collector,
-  Elasticsearch,
-  freePort,
-  removeWorkDirs,
-  waitFor,
-  workDir,
-} from '../support/stack.ts';
+import { Collector, Elasticsearch, freePort, removeWorkDirs, waitFor } from '../support/stack.ts';
 
 /**
  * Every panel of the dashboards on Prometheus (dashboards/metrics-json, as Grafana loads them),
@@ -123,18 +115,9 @@ describe('dashboards on Prometheus', () => {
       const upstreamPort = await freePort();
       await new Promise<void>((resolve) => upstream!.listen(upstreamPort, '127.0.0.1', resolve));
 
-      const env = (name: string, via: Collector, extra: Record<string, string> = {}) => ({
-        OTEL_EXPORTER_OTLP_ENDPOINT: via.url,
-        OTEL_SERVICE_NAME: name,
-        OTEL_METRIC_EXPORT_INTERVAL: '1000',
-        TRACELOG_ENVIRONMENT: 'test',
-        TRACELOG_SPOOL_DIR: join(workDir('spool'), 'spool'),
-        REDIS_PORT: String(redis.port),
-        QUEUE: 'desk',
-        UPSTREAM_URL: `http://127.0.0.1:${upstreamPort}/`,
-        SLOW_MS: '200',
-        ...extra,
-      });
+      const shared = { redisPort: redis.port, upstreamUrl: `http://127.0.0.1:${upstreamPort}/` };
+      const env = (name: string, via: Collector, extra: Record<string, string> = {}) =>
+        alertingEnv(name, via, shared, { QUEUE: 'desk', SLOW_MS: '200', ...extra });
       const url = async (script: string, e: Record<string, string>) =>
         `http://127.0.0.1:${await startService(fixtures, script, e).line}`;
       const api = await url(

@@ -44,6 +44,29 @@ export interface Sample {
   value: [number, string];
 }
 
+/**
+ * The environment of an alerting fixture service (`test/e2e/fixtures/alerting-*.mjs`): exporting
+ * to `via`, metrics every second (the rules' and panels' windows are seconds long in tests), its
+ * own spool, the shared Redis and the upstream it calls.
+ */
+export function alertingEnv(
+  name: string,
+  via: { url: string },
+  shared: { redisPort: number; upstreamUrl: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    OTEL_EXPORTER_OTLP_ENDPOINT: via.url,
+    OTEL_SERVICE_NAME: name,
+    OTEL_METRIC_EXPORT_INTERVAL: '1000',
+    TRACELOG_ENVIRONMENT: 'test',
+    TRACELOG_SPOOL_DIR: join(workDir('spool'), 'spool'),
+    REDIS_PORT: String(shared.redisPort),
+    UPSTREAM_URL: shared.upstreamUrl,
+    ...extra,
+  };
+}
+
 export class Prometheus extends Managed {
   readonly dir = workDir('prometheus');
   port = 0;
