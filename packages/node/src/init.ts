@@ -2,8 +2,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { DiagLogLevel, context, diag, logs, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
@@ -14,6 +13,7 @@ import { configureContext } from './context.js';
 import { createExporter } from './export/exporter.js';
 import { enableInstrumentations } from './instrumentations/registry.js';
 import { diagnostics } from './internal/diag.js';
+import { RecordProvider } from './log-provider.js';
 import { configureLoggers } from './logger.js';
 import { LogPipeline, SpanPipeline } from './pipeline.js';
 import { createPropagator } from './propagation.js';
@@ -85,10 +85,10 @@ function start(config: ResolvedConfig): TracelogHandle {
 
   const exporter = createExporter(config, diagnostics);
   const redactor = config.redaction.enabled ? createRedactor(config.redaction) : undefined;
-  const loggerProvider = new LoggerProvider({
+  const loggerProvider = new RecordProvider(
     resource,
-    processors: [logPipeline(config, redactor, [...consoleSink(config), exporter.logProcessor])],
-  });
+    logPipeline(config, redactor, [...consoleSink(config), exporter.logProcessor]),
+  );
 
   const tracerProvider = new TracerProvider({
     resource,
@@ -258,9 +258,10 @@ function logPipeline(
 function startDisabled(config: ResolvedConfig): TracelogHandle {
   diagnostics.warn('disabled', 'OTEL_SDK_DISABLED is set: no telemetry is recorded or sent');
   const redactor = config.redaction.enabled ? createRedactor(config.redaction) : undefined;
-  const loggerProvider = new LoggerProvider({
-    processors: [logPipeline({ ...config, baggageKeys: [] }, redactor, consoleSink(config))],
-  });
+  const loggerProvider = new RecordProvider(
+    defaultResource(),
+    logPipeline({ ...config, baggageKeys: [] }, redactor, consoleSink(config)),
+  );
   logs.setGlobalLoggerProvider(loggerProvider);
   configureLoggers(createLevelResolver(config.level, config.levels));
   const done = () => Promise.resolve();

@@ -1,9 +1,11 @@
 import { logs } from '@opentelemetry/api';
-import type { LogRecord, Logger as OtelLogger } from '@opentelemetry/api';
+import type { Logger as OtelLogger } from '@opentelemetry/api';
 import winston from 'winston';
 import { LEVELS, SEVERITY_NUMBER } from '@tracelog/core';
 import type { Level } from '@tracelog/core';
 import { diagnostics } from './internal/diag.js';
+import { OWN_RECORD } from './log-provider.js';
+import type { OwnRecord } from './log-provider.js';
 import { isError, toBody } from './internal/attributes.js';
 import { infoToLogRecord, isSimpleCall, simpleRecord } from './internal/record.js';
 
@@ -41,8 +43,9 @@ export function getLogger(component = 'app'): Logger {
   return logger;
 }
 
-function fallbackRecord(level: Level, message: unknown): LogRecord {
+function fallbackRecord(level: Level, message: unknown): OwnRecord {
   return {
+    [OWN_RECORD]: true,
     severityNumber: SEVERITY_NUMBER[level],
     severityText: level.toUpperCase(),
     body: toBody(isError(message) ? message.message : message),

@@ -233,4 +233,52 @@ describe('Channel under a producer faster than the target', () => {
     expect(diag.counters.spooled).toBeGreaterThan(0);
     expect(spool.size).toBe(0);
   });
+
+  it('spills only what does not fit in memory: memory is sent first, not written to disk', async () => {
+    const target = new FakeTarget();
+    const diag = quiet();
+    const spool = new Spool({ directory: spoolDir(), signal: 'logs', maxBytes: 1e6, diag });
+    // Room for 10 of the 10-byte requests.
+    const channel = new Channel({
+      signal: 'logs',
+      target,
+      encoding: 'protobuf',
+      spool,
+      maxMemoryBytes: 100,
+      diag,
+    });
+    for (let i = 0; i < 40; i++)
+      channel.submit(Buffer.from(`request-${String(i).padStart(2, '0')}`), 1);
+    await channel.flush(5000);
+    expect(target.received).toEqual(
+      Array.from({ length: 40 }, (_, i) => `request-${String(i).padStart(2, '0')}`),
+    );
+    expect(diag.counters.spooled).toBe(30);
+    expect(diag.counters.replayed).toBe(30);
+  });
+
+  it('keeps the order when the target fails while a burst is spilled', async () => {
+    const target = new FakeTarget();
+    const diag = quiet();
+    const spool = new Spool({ directory: spoolDir(), signal: 'logs', maxBytes: 1e6, diag });
+    const channel = new Channel({
+      signal: 'logs',
+      target,
+      encoding: 'protobuf',
+      spool,
+      maxMemoryBytes: 30,
+      diag,
+      initialBackoffMs: 10,
+      maxBackoffMs: 20,
+    });
+    for (let i = 0; i < 20; i++) channel.submit(body(i), 1);
+    await until(() => target.received.length >= 1);
+    target.up = false;
+    for (let i = 20; i < 30; i++) channel.submit(body(i), 1);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    target.up = true;
+    await channel.flush(5000);
+    expect(target.received).toEqual(Array.from({ length: 30 }, (_, i) => `request-${i}`));
+    expect(spool.size).toBe(0);
+  });
 });

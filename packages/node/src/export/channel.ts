@@ -29,14 +29,18 @@ interface Pending {
  * Delivers encoded export requests for one signal without ever blocking or throwing into the app
  * and without losing what it accepted: requests are sent one after another; when the target
  * fails they go to the spool, a timer probes with backoff, and once the target answers the spool
- * drains oldest first before new requests go direct again, so order is kept.
+ * drains oldest first before new requests go direct again, so order is kept. A burst beyond the
+ * memory bound spills only what does not fit: what waits in memory is older than anything in the
+ * spool, and is sent first.
  */
 export class Channel {
   private readonly queue: Pending[] = [];
   private queuedBytes = 0;
   private sending = false;
-  /** True while the target is failing or the spool still holds requests to replay. */
+  /** True while new requests go to the spool: it holds requests to replay, newer than memory's. */
   private backlogged = false;
+  /** True from a failed send until a probe gets an answer. */
+  private failing = false;
   private backoffMs: number;
   private probeTimer: NodeJS.Timeout | undefined;
   private probing = false;
@@ -72,13 +76,11 @@ export class Channel {
     }
     if (this.queuedBytes + body.byteLength > this.opts.maxMemoryBytes) {
       if (this.opts.spool) {
-        // Producing faster than the target takes: overflow to disk, in order (what waits in
-        // memory goes first), and drain the spool from now on until it is empty again.
-        for (const item of this.queue.splice(this.sending ? 1 : 0)) this.toSpool(item);
-        this.queuedBytes = this.queue.reduce((sum, item) => sum + item.body.byteLength, 0);
+        // Producing faster than the target takes: what does not fit goes to disk, and so does
+        // everything after it until the spool is empty again; memory's requests go first.
         this.toSpool(item);
         this.backlogged = true;
-        this.scheduleProbe(0);
+        if (!this.sending) this.scheduleProbe(0);
         return;
       }
       this.makeRoom(body.byteLength);
@@ -96,14 +98,18 @@ export class Channel {
   async flush(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const failedBefore = this.failedProbes;
-    if (this.backlogged && !this.probing && !this.closed) {
+    if ((this.backlogged || this.failing) && !this.probing && !this.closed) {
       clearTimeout(this.probeTimer);
       void this.probe();
     }
     while (Date.now() < deadline) {
       const busy =
-        this.queue.length > 0 || this.sending || this.spoolWrites.size > 0 || this.probing;
-      if (!busy && (!this.backlogged || this.failedProbes > failedBefore)) break;
+        (this.queue.length > 0 && !this.failing) ||
+        this.sending ||
+        this.spoolWrites.size > 0 ||
+        this.probing;
+      const waiting = this.backlogged || this.failing;
+      if (!busy && (!waiting || this.failedProbes > failedBefore)) break;
       await sleep(5);
     }
     if (this.spoolWrites.size > 0) await Promise.race([Promise.all(this.spoolWrites), sleep(50)]);
@@ -147,10 +153,10 @@ export class Channel {
   }
 
   private async pump(): Promise<void> {
-    if (this.sending || this.backlogged) return;
+    if (this.sending || this.failing || this.probing) return;
     this.sending = true;
     try {
-      while (this.queue.length > 0 && !this.backlogged) {
+      while (this.queue.length > 0 && !this.failing) {
         const item = this.queue[0]!;
         const result = await this.send(item);
         this.queue.shift();
@@ -162,6 +168,8 @@ export class Channel {
     } finally {
       this.sending = false;
     }
+    // Memory is drained; what spilled over waits in the spool.
+    if (this.backlogged && !this.failing) this.scheduleProbe(0);
   }
 
   private async send(item: Pending): Promise<SendResult> {
@@ -183,7 +191,7 @@ export class Channel {
   }
 
   private enterBacklog(result: { reason: string; retryAfterMs?: number }, failed: Pending): void {
-    this.backlogged = true;
+    this.failing = true;
     const where = this.opts.spool
       ? 'keeping records in the local spool'
       : 'keeping records in memory';
@@ -191,12 +199,15 @@ export class Channel {
       `unreachable:${this.opts.signal}`,
       `cannot export ${this.opts.signal} to ${this.opts.target.description} (${result.reason}); ${where} and retrying`,
     );
-    if (this.opts.spool) {
+    if (this.opts.spool && !this.backlogged) {
       // Move everything waiting in memory to disk, in order, so memory stays small during an outage.
       this.toSpool(failed);
       for (const item of this.queue.splice(0)) this.toSpool(item);
       this.queuedBytes = 0;
+      this.backlogged = true;
     } else {
+      // No spool, or it already holds newer requests (a burst spilled over): memory's requests,
+      // the older ones, stay first in line, within the memory bound.
       this.queue.unshift(failed);
       this.queuedBytes += failed.body.byteLength;
     }
@@ -211,16 +222,33 @@ export class Channel {
     this.probeTimer.unref();
   }
 
-  /** Sends the oldest waiting request; on success keeps draining, on failure backs off. */
+  /**
+   * Sends the oldest waiting request (memory's first, then the spool's); on success keeps
+   * draining, on failure backs off.
+   */
   private async probe(): Promise<void> {
-    if (this.probing || this.closed) return;
+    // While the pump sends, memory's requests go first; it starts a probe when it is done.
+    if (this.probing || this.closed || this.sending) return;
     this.probing = true;
     try {
       await Promise.all(this.spoolWrites);
       for (;;) {
         if (this.closed) return;
+        const waiting = this.queue[0];
+        if (waiting) {
+          const result = await this.send(waiting);
+          if (result.outcome === 'retry') {
+            this.retryLater(result);
+            return;
+          }
+          this.failing = false;
+          this.queue.shift();
+          this.queuedBytes -= waiting.body.byteLength;
+          continue;
+        }
         if (!this.opts.spool) {
           this.backlogged = false;
+          this.failing = false;
           break;
         }
         const next = await this.opts.spool.peek();
@@ -230,6 +258,7 @@ export class Channel {
             continue;
           }
           this.backlogged = false;
+          this.failing = false;
           break;
         }
         const result = await this.send({
@@ -238,12 +267,10 @@ export class Channel {
           encoding: next.entry.encoding,
         });
         if (result.outcome === 'retry') {
-          this.probing = false;
-          this.failedProbes++;
-          this.scheduleProbe(result.retryAfterMs ?? this.backoffMs);
-          this.backoffMs = nextBackoff(this.backoffMs, this.maxBackoffMs);
+          this.retryLater(result);
           return;
         }
+        this.failing = false;
         if (result.outcome === 'ok') this.opts.diag.counters.replayed += next.entry.records;
         await this.opts.spool.remove(next.entry);
       }
@@ -252,6 +279,14 @@ export class Channel {
       this.probing = false;
     }
     void this.pump();
+  }
+
+  private retryLater(result: { retryAfterMs?: number }): void {
+    this.probing = false;
+    this.failing = true;
+    this.failedProbes++;
+    this.scheduleProbe(result.retryAfterMs ?? this.backoffMs);
+    this.backoffMs = nextBackoff(this.backoffMs, this.maxBackoffMs);
   }
 
   private toSpool(item: Pending): void {

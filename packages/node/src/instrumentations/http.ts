@@ -6,6 +6,8 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { ATTR, EVENT, SEVERITY_NUMBER } from '@tracelog/core';
 import { scopedAttributesOf } from '../context.js';
 import { isOwnAgent } from '../internal/own-traffic.js';
+import { OWN_RECORD } from '../log-provider.js';
+import type { OwnRecord } from '../log-provider.js';
 
 export interface HttpOptions {
   /** Paths neither traced nor logged (exact match, query string ignored). */
@@ -58,14 +60,16 @@ function onServerResponse(
     if (!res.writableFinished) attributes[ATTR.ERROR_TYPE] = 'aborted';
     Object.assign(attributes, scopedAttributesOf(span));
     const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-    logger.emit({
+    const record: OwnRecord = {
+      [OWN_RECORD]: true,
       eventName: EVENT.HTTP_REQUEST,
       severityNumber: SEVERITY_NUMBER[level],
       severityText: level.toUpperCase(),
       body: `${req.method ?? 'GET'} ${route ?? pathOf(req.url)} ${status} ${durationMs} ms`,
       attributes,
       context: trace.setSpan(ctx, span),
-    });
+    };
+    logger.emit(record);
   });
 }
 

@@ -1,4 +1,4 @@
-import type { Attributes, LogRecord } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import { LEVELS, SEVERITY_NUMBER } from '@tracelog/core';
 import type { Level } from '@tracelog/core';
 import {
@@ -9,6 +9,8 @@ import {
   safeKeys,
   toBody,
 } from './attributes.js';
+import { OWN_RECORD } from '../log-provider.js';
+import type { OwnRecord } from '../log-provider.js';
 
 const SPLAT = Symbol.for('splat');
 
@@ -40,7 +42,7 @@ export function toLevel(name: string): Level {
  * attributes; everything else is flattened into attributes. Redaction happens later, once, in
  * the pipeline, so it covers records from every source alike.
  */
-export function infoToLogRecord(info: Record<string | symbol, unknown>): LogRecord {
+export function infoToLogRecord(info: Record<string | symbol, unknown>): OwnRecord {
   const level = toLevel(String(safeGet(info, 'level')));
   const attributes: Attributes = {};
   let message = safeGet(info, 'message');
@@ -92,9 +94,10 @@ function buildRecord(
   attributes: Attributes,
   error: Error | undefined,
   eventName: unknown,
-): LogRecord {
+): OwnRecord {
   if (error) Object.assign(attributes, exceptionAttributes(error));
-  const record: LogRecord = {
+  const record: OwnRecord = {
+    [OWN_RECORD]: true,
     severityNumber: SEVERITY_NUMBER[level],
     severityText: level.toUpperCase(),
     body: toBody(message),
@@ -123,7 +126,7 @@ export function simpleRecord(
   level: Level,
   message: string,
   meta: Record<string, unknown> | undefined,
-): LogRecord {
+): OwnRecord {
   const attributes: Attributes = {};
   let error: Error | undefined;
   let eventName: unknown;

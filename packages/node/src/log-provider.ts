@@ -1,0 +1,214 @@
+import { context, diag, isSpanContextValid, trace } from '@opentelemetry/api';
+import type {
+  AnyValue,
+  Attributes,
+  Context,
+  HrTime,
+  LogRecord,
+  Logger,
+  LoggerOptions,
+  LoggerProvider,
+  SeverityNumber,
+  SpanContext,
+} from '@opentelemetry/api';
+import {
+  AddAttributeDecision,
+  cleanSimpleAttributes,
+  maybeAddAttribute,
+  millisToHrTime,
+  timeInputToHrTime,
+} from '@opentelemetry/core';
+import type { InstrumentationScope } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { ATTR } from '@tracelog/core';
+
+/** The SDK's default record limits (it reads no environment for them either). */
+const LIMITS = { attributeCountLimit: 128, attributeValueLengthLimit: Infinity };
+
+/**
+ * Marks a record built by tracelog itself (the loggers `getLogger` returns, the `http.request`
+ * record): its attributes object is fresh, holds only valid values and is handed over, so it is
+ * adopted as it is instead of being checked and copied key by key.
+ */
+export const OWN_RECORD = Symbol.for('tracelog.own-record');
+
+/** A record tracelog built; see `OWN_RECORD`. */
+export type OwnRecord = LogRecord & { [OWN_RECORD]: true };
+
+/**
+ * The logs API provider `init()` installs. It does what the SDK's LoggerProvider does for a
+ * record (time, trace context of the active span, scope, resource, attribute limits) with a
+ * plain object and no per-record bookkeeping, and hands it to the one processor: the pipeline.
+ * Every emitter takes this path: our loggers, our instrumentations, and third-party code using
+ * `logs.getLogger()`.
+ */
+export class RecordProvider implements LoggerProvider {
+  private readonly loggers = new Map<string, RecordLogger>();
+  private stopped = false;
+
+  constructor(
+    private readonly resource: Resource,
+    private readonly processor: LogRecordProcessor,
+  ) {}
+
+  getLogger(name: string, version?: string, options?: LoggerOptions): Logger {
+    const key = `${name}\u0000${version ?? ''}\u0000${options?.schemaUrl ?? ''}\u0000${
+      options?.attributes ? JSON.stringify(options.attributes) : ''
+    }`;
+    let logger = this.loggers.get(key);
+    if (!logger) {
+      const scope: InstrumentationScope & { attributes?: Attributes } = {
+        name: name || 'unknown',
+        version,
+        schemaUrl: options?.schemaUrl,
+        ...cleanSimpleAttributes(options?.attributes, LIMITS),
+      };
+      logger = new RecordLogger(scope, this.resource, this.processor, () => this.stopped);
+      this.loggers.set(key, logger);
+    }
+    return logger;
+  }
+
+  forceFlush(): Promise<void> {
+    return this.stopped ? Promise.resolve() : this.processor.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.stopped = true;
+    return this.processor.shutdown();
+  }
+}
+
+class RecordLogger implements Logger {
+  constructor(
+    private readonly scope: InstrumentationScope,
+    private readonly resource: Resource,
+    private readonly processor: LogRecordProcessor,
+    private readonly stopped: () => boolean,
+  ) {}
+
+  enabled(): boolean {
+    return !this.stopped();
+  }
+
+  emit(input: LogRecord): void {
+    if (this.stopped()) return;
+    const ctx = input.context ?? context.active();
+    const now = millisToHrTime(Date.now());
+    const own = (input as Partial<OwnRecord>)[OWN_RECORD] === true ? input.attributes : undefined;
+    const record = new LogData(
+      this.resource,
+      this.scope,
+      input.timestamp === undefined ? now : timeInputToHrTime(input.timestamp),
+      input.observedTimestamp === undefined ? now : timeInputToHrTime(input.observedTimestamp),
+      spanContextOf(ctx),
+      input.severityNumber,
+      input.severityText,
+      input.body,
+      input.eventName,
+      own ?? {},
+      own ? adopt(own) : 0,
+    );
+    if (!own && input.attributes) record.setAttributes(input.attributes);
+    if (input.exception != null) addException(record, input.exception);
+    this.processor.onEmit(record, ctx);
+  }
+}
+
+function spanContextOf(ctx: Context): SpanContext | undefined {
+  const spanContext = trace.getSpanContext(ctx);
+  return spanContext && isSpanContextValid(spanContext) ? spanContext : undefined;
+}
+
+/**
+ * Keeps an own record's attributes within the count limit (its builders bound nesting, not
+ * breadth) and says how many it holds.
+ */
+function adopt(attributes: Attributes): number {
+  let count = 0;
+  for (const key in attributes) {
+    if (count < LIMITS.attributeCountLimit) count++;
+    else delete attributes[key];
+  }
+  return count;
+}
+
+/** `exception` on an emitted record, as the SDK maps it onto `exception.*` attributes. */
+function addException(record: LogData, exception: unknown): void {
+  const add = (key: string, value: unknown) => {
+    if (value && !Object.hasOwn(record.attributes, key)) record.setAttribute(key, String(value));
+  };
+  if (typeof exception === 'string' || typeof exception === 'number') {
+    add(ATTR.EXCEPTION_MESSAGE, exception);
+  } else if (typeof exception === 'object') {
+    const { code, name, message, stack } = exception as Record<string, unknown>;
+    add(ATTR.EXCEPTION_TYPE, code ?? name);
+    add(ATTR.EXCEPTION_MESSAGE, message);
+    add(ATTR.EXCEPTION_STACKTRACE, stack);
+  }
+}
+
+const { ADD_NEW, DROP_LIMIT_REACHED } = AddAttributeDecision;
+
+/** The record the pipeline and the sinks see: plain fields, writable while it is processed. */
+class LogData implements ReadWriteLogRecord {
+  droppedAttributesCount = 0;
+
+  constructor(
+    readonly resource: Resource,
+    readonly instrumentationScope: InstrumentationScope,
+    public hrTime: HrTime,
+    public hrTimeObserved: HrTime,
+    public spanContext: SpanContext | undefined,
+    public severityNumber: SeverityNumber | undefined,
+    public severityText: string | undefined,
+    public body: AnyValue | undefined,
+    public eventName: string | undefined,
+    readonly attributes: Attributes,
+    /** How many attributes it holds, for the count limit. */
+    private count: number,
+  ) {}
+
+  setAttribute(key: string, value?: AnyValue): this {
+    const decision = maybeAddAttribute({
+      key,
+      value,
+      attributes: this.attributes,
+      limits: LIMITS,
+      currentAttributesCount: this.count,
+    });
+    if (decision === DROP_LIMIT_REACHED) {
+      if (this.droppedAttributesCount++ === 0) diag.warn('Dropping extra attributes.');
+    } else if (decision === ADD_NEW) {
+      this.count++;
+    }
+    return this;
+  }
+
+  setAttributes(attributes: Attributes): this {
+    for (const key in attributes) this.setAttribute(key, attributes[key]);
+    return this;
+  }
+
+  setBody(body: AnyValue): this {
+    this.body = body;
+    return this;
+  }
+
+  setEventName(eventName: string): this {
+    this.eventName = eventName;
+    return this;
+  }
+
+  setSeverityNumber(severityNumber: SeverityNumber): this {
+    this.severityNumber = severityNumber;
+    return this;
+  }
+
+  setSeverityText(severityText: string): this {
+    this.severityText = severityText;
+    return this;
+  }
+}
