@@ -8,6 +8,11 @@ export interface BatcherOptions<T> {
   /** Encodes the items of one export request. */
   encoder: BatchEncoder<T>;
   maxBatchRecords: number;
+  /**
+   * The record limit while the channel is congested (requests wait behind the one in flight, or
+   * spill to the spool): a burst then makes fewer, larger requests and spool files.
+   */
+  burstBatchRecords: number;
   maxBatchBytes: number;
   flushIntervalMs: number;
   diag: Diagnostics;
@@ -33,7 +38,10 @@ export class Batcher<T> {
       this.opts.diag.drop(1, `could not encode ${this.opts.signal}: ${describe(error)}`);
       return;
     }
-    if (encoder.count >= this.opts.maxBatchRecords || encoder.bytes >= this.opts.maxBatchBytes) {
+    const limit = this.opts.channel.congested
+      ? this.opts.burstBatchRecords
+      : this.opts.maxBatchRecords;
+    if (encoder.count >= limit || encoder.bytes >= this.opts.maxBatchBytes) {
       this.flush();
     } else if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), this.opts.flushIntervalMs);

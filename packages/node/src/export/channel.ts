@@ -137,6 +137,11 @@ export class Channel {
     }
   }
 
+  /** True when requests wait behind the one being sent, or go to the spool. */
+  get congested(): boolean {
+    return this.queue.length > 1 || this.backlogged;
+  }
+
   /** Encoded requests held in memory now. */
   get memoryBytes(): number {
     return this.queuedBytes;

@@ -122,9 +122,10 @@ export function createExporter(config: ExportConfig, diag: Diagnostics): Exporte
       signal,
       channel: channel(signal),
       encoder,
-      // Protobuf batches grow record by record, so a large one costs no pause; fewer, larger
-      // requests cost less per record. OTLP/JSON is encoded at once, so its batches stay small.
-      maxBatchRecords: json ? 512 : 8192,
+      maxBatchRecords: 512,
+      // Protobuf batches grow record by record, so a large one costs no pause; OTLP/JSON is
+      // encoded at once, so its batches stay small even in a burst.
+      burstBatchRecords: json ? 512 : 8192,
       maxBatchBytes: 1024 * 1024,
       flushIntervalMs: 1000,
       diag,

@@ -30,12 +30,55 @@ function keyBytes(key: string): Uint8Array | undefined {
   return bytes;
 }
 
+/**
+ * Whole encoded `KeyValue` messages for attributes whose value is a short string, by key and
+ * value: methods, schemes, hosts, routes, queue names repeat from record to record. A few values
+ * per key are kept, the first ones seen; a key whose values keep changing (ids, paths with ids)
+ * costs one failed lookup.
+ */
+const pairCache = new Map<string, Map<string, Uint8Array>>();
+const PAIR_KEYS_MAX = 1024;
+const PAIR_VALUES_MAX = 8;
+const PAIR_VALUE_LENGTH_MAX = 64;
+const pairScratch = new ProtoWriter(256);
+
+function pairBytes(key: string, value: string): Uint8Array | undefined {
+  let values = pairCache.get(key);
+  if (values === undefined) {
+    if (pairCache.size >= PAIR_KEYS_MAX) return undefined;
+    values = new Map();
+    pairCache.set(key, values);
+  }
+  let bytes = values.get(value);
+  if (bytes === undefined && values.size < PAIR_VALUES_MAX) {
+    const w = pairScratch;
+    w.reset();
+    writeKey(w, key);
+    w.tag(2, LEN);
+    const v = w.begin();
+    w.tag(1, LEN);
+    w.string(value);
+    w.end(v);
+    bytes = w.copy();
+    values.set(value, bytes);
+  }
+  return bytes;
+}
+
 /** `repeated KeyValue` under `field`, in the attribute map's order. */
 export function writeAttributes(w: ProtoWriter, field: number, attributes: Attributes): void {
   for (const key in attributes) {
     const value = attributes[key];
     // The SDK drops undefined values; an own property that is undefined is skipped likewise.
     if (value === undefined) continue;
+    if (typeof value === 'string' && value.length <= PAIR_VALUE_LENGTH_MAX) {
+      const pair = pairBytes(key, value);
+      if (pair !== undefined) {
+        w.tag(field, LEN);
+        w.bytesField(pair);
+        continue;
+      }
+    }
     w.tag(field, LEN);
     const kv = w.begin();
     writeKey(w, key);

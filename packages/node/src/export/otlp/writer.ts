@@ -101,19 +101,24 @@ export class ProtoWriter {
   /** Length-prefixed UTF-8. */
   string(text: string): void {
     const length = text.length;
-    // ASCII is the common case (keys, ids, most messages): one byte per char, no encoder call.
-    let ascii = true;
-    for (let i = 0; i < length; i++) {
-      if (text.charCodeAt(i) > 127) {
-        ascii = false;
-        break;
+    // ASCII is the common case (keys, ids, most messages): written in one pass, one byte per
+    // char, with no encoder call; the first other char sends the string to the encoder instead.
+    if (length < 128) {
+      this.ensure(length + 1);
+      const buf = this.buf;
+      const start = this.pos;
+      let at = start + 1;
+      let i = 0;
+      for (; i < length; i++) {
+        const code = text.charCodeAt(i);
+        if (code > 127) break;
+        buf[at++] = code;
       }
-    }
-    if (ascii) {
-      this.varint32(length);
-      this.ensure(length);
-      for (let i = 0; i < length; i++) this.buf[this.pos++] = text.charCodeAt(i);
-      return;
+      if (i === length) {
+        buf[start] = length;
+        this.pos = at;
+        return;
+      }
     }
     const start = this.begin();
     // At most three bytes per UTF-16 unit.
@@ -141,27 +146,39 @@ export class ProtoWriter {
     const length = hex.length >>> 1;
     this.varint32(length);
     this.ensure(length);
-    for (let i = 0; i < length; i++) {
-      this.buf[this.pos++] =
-        (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
+    const buf = this.buf;
+    let at = this.pos;
+    for (let i = 0; i < hex.length - 1; i += 2) {
+      buf[at++] = HEX_PAIRS[((hex.charCodeAt(i) & 127) << 7) | (hex.charCodeAt(i + 1) & 127)]!;
     }
+    this.pos = at;
   }
 
   /** HrTime [seconds, nanoseconds] as fixed64 nanoseconds, without BigInt. */
   hrTime(time: readonly [number, number]): void {
     const seconds = time[0];
-    const nanos = time[1];
-    // seconds × 1e9 + nanos split into two 32-bit halves, in pieces that stay exact in doubles.
-    const secondsLow = seconds % 65536;
-    const secondsHigh = Math.floor(seconds / 65536);
-    const fromLow = secondsLow * 1e9;
-    const fromHigh = secondsHigh * 1e9;
-    const lowPart = (fromLow % 4294967296) + (fromHigh % 65536) * 65536 + nanos;
-    const low = lowPart % 4294967296;
-    const high =
-      Math.floor(fromLow / 4294967296) +
-      Math.floor(fromHigh / 65536) +
-      Math.floor(lowPart / 4294967296);
+    if (seconds !== lastSeconds) {
+      // seconds × 1e9 split into two 32-bit halves, in pieces that stay exact in doubles; done
+      // once per second of timestamps, as consecutive records mostly share it.
+      const secondsLow = seconds % 65536;
+      const secondsHigh = Math.floor(seconds / 65536);
+      const fromLow = secondsLow * 1e9;
+      const fromHigh = secondsHigh * 1e9;
+      const lowPart = (fromLow % 4294967296) + (fromHigh % 65536) * 65536;
+      lastSeconds = seconds;
+      secondsLowWord = lowPart % 4294967296;
+      secondsHighWord =
+        Math.floor(fromLow / 4294967296) +
+        Math.floor(fromHigh / 65536) +
+        Math.floor(lowPart / 4294967296);
+    }
+    // Nanoseconds are below 2^32: at most one carry.
+    let low = secondsLowWord + time[1];
+    let high = secondsHighWord;
+    if (low >= 4294967296) {
+      low -= 4294967296;
+      high++;
+    }
     this.fixed64(low, high);
   }
 
@@ -194,6 +211,11 @@ export class ProtoWriter {
 
 const ENCODER = new TextEncoder();
 
+/** The last whole second `hrTime` converted, and its nanoseconds as two 32-bit words. */
+let lastSeconds = NaN;
+let secondsLowWord = 0;
+let secondsHighWord = 0;
+
 /**
  * Uninitialised memory: every byte up to `pos` is written before it is read, and zero-filling a
  * megabyte per export request showed in profiles. Not from Node's shared pool (`allocUnsafeSlow`),
@@ -207,10 +229,20 @@ function viewOf(buf: Uint8Array): DataView {
   return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
-function nibble(code: number): number {
-  // '0'-'9' → 0-9, 'a'-'f' → 10-15, 'A'-'F' → 10-15.
-  return code <= 57 ? code - 48 : (code | 32) - 87;
-}
+/** The byte of every pair of hex digits, indexed by their two 7-bit char codes (16 KiB). */
+const HEX_PAIRS = ((): Uint8Array => {
+  const nibble = (code: number) => {
+    const lower = code | 32;
+    if (code >= 48 && code <= 57) return code - 48;
+    return lower >= 97 && lower <= 102 ? lower - 87 : 0;
+  };
+  const table = new Uint8Array(128 * 128);
+  for (let high = 0; high < 128; high++) {
+    for (let low = 0; low < 128; low++)
+      table[(high << 7) | low] = (nibble(high) << 4) | nibble(low);
+  }
+  return table;
+})();
 
 /** How many bytes `value` (below 2^32) takes as a varint. */
 export function varintSize(value: number): number {
