@@ -1,7 +1,8 @@
 import { ServerResponse } from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import { context, logs, trace } from '@opentelemetry/api';
-import type { Attributes, Span } from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api';
+import type { Attributes, HrTime, Span } from '@opentelemetry/api';
+import { hrTime, hrTimeDuration, hrTimeToMilliseconds } from '@opentelemetry/core';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { ATTR, EVENT, SEVERITY_NUMBER } from '@tracelog/core';
 import { scopedAttributesOf } from '../context.js';
@@ -28,49 +29,56 @@ export function createHttpInstrumentation(opts: HttpOptions): HttpInstrumentatio
   return new HttpInstrumentation({
     ignoreIncomingRequestHook: (req) => opts.quietPaths.has(pathOf(req.url)),
     ignoreOutgoingRequestHook: (req) => isOwnAgent(req.agent),
+    // Called as the server span starts: the headers can still be set.
     responseHook: (span, response) => {
-      if (response instanceof ServerResponse) onServerResponse(span, response, opts, logger);
+      if (response instanceof ServerResponse && !response.headersSent)
+        correlate(span, response, opts);
+    },
+    // Called when the response closes, just before the span ends, in the request's context: the
+    // record needs no listener of its own.
+    applyCustomAttributesOnSpan: (span, request, response) => {
+      if (response instanceof ServerResponse) {
+        logger.emit(requestRecord(span, request as IncomingMessage, response, opts));
+      }
     },
   });
 }
 
-function onServerResponse(
+function correlate(span: Span, res: ServerResponse, opts: HttpOptions): void {
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  const flags = traceFlags < 16 ? `0${traceFlags.toString(16)}` : traceFlags.toString(16);
+  res.setHeader('traceresponse', `00-${traceId}-${spanId}-${flags}`);
+  if (opts.correlationHeader) res.setHeader(opts.correlationHeader, traceId);
+}
+
+function requestRecord(
   span: Span,
+  req: IncomingMessage,
   res: ServerResponse,
   opts: HttpOptions,
-  logger: ReturnType<typeof logs.getLogger>,
-): void {
-  const spanContext = span.spanContext();
-  if (!res.headersSent) {
-    const flags = spanContext.traceFlags.toString(16).padStart(2, '0');
-    res.setHeader('traceresponse', `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`);
-    if (opts.correlationHeader) res.setHeader(opts.correlationHeader, spanContext.traceId);
-  }
-  const req = res.req;
-  const ctx = context.active();
-  const start = performance.now();
-  res.once('close', () => {
-    const durationMs = Math.round((performance.now() - start) * 1000) / 1000;
-    const status = res.statusCode;
-    const attributes = requestAttributes(req, opts.headers);
-    attributes[ATTR.HTTP_RESPONSE_STATUS_CODE] = status;
-    attributes[ATTR.HTTP_DURATION_MS] = durationMs;
-    const route = routeOf(req, span);
-    if (route) attributes[ATTR.HTTP_ROUTE] = route;
-    if (!res.writableFinished) attributes[ATTR.ERROR_TYPE] = 'aborted';
-    Object.assign(attributes, scopedAttributesOf(span));
-    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-    const record: OwnRecord = {
-      [OWN_RECORD]: true,
-      eventName: EVENT.HTTP_REQUEST,
-      severityNumber: SEVERITY_NUMBER[level],
-      severityText: level.toUpperCase(),
-      body: `${req.method ?? 'GET'} ${route ?? pathOf(req.url)} ${status} ${durationMs} ms`,
-      attributes,
-      context: trace.setSpan(ctx, span),
-    };
-    logger.emit(record);
-  });
+): OwnRecord {
+  const started = (span as unknown as { startTime?: HrTime }).startTime;
+  const durationMs = started
+    ? Math.round(hrTimeToMilliseconds(hrTimeDuration(started, hrTime())) * 1000) / 1000
+    : 0;
+  const status = res.statusCode;
+  const attributes = requestAttributes(req, opts.headers);
+  attributes[ATTR.HTTP_RESPONSE_STATUS_CODE] = status;
+  attributes[ATTR.HTTP_DURATION_MS] = durationMs;
+  const route = routeOf(req, span);
+  if (route) attributes[ATTR.HTTP_ROUTE] = route;
+  if (!res.writableFinished) attributes[ATTR.ERROR_TYPE] = 'aborted';
+  const scoped = scopedAttributesOf(span);
+  if (scoped) Object.assign(attributes, scoped);
+  const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+  return {
+    [OWN_RECORD]: true,
+    eventName: EVENT.HTTP_REQUEST,
+    severityNumber: SEVERITY_NUMBER[level],
+    severityText: level.toUpperCase(),
+    body: `${req.method ?? 'GET'} ${route ?? attributes[ATTR.URL_PATH]} ${status} ${durationMs} ms`,
+    attributes,
+  };
 }
 
 function requestAttributes(req: IncomingMessage, headers: readonly string[]): Attributes {
