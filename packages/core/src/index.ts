@@ -11,6 +11,8 @@ export {
 } from './schema.js';
 export type { EventName, Level } from './schema.js';
 export { getScopedAttributes, setScopedAttributes } from './scope.js';
+export { OWN_RECORD, ownRecord } from './own-record.js';
+export type { OwnRecord } from './own-record.js';
 export { BUILTIN_PATTERN_NAMES, createRedactor, luhn } from './redact.js';
 export { createCompactRedactor } from './redaction/compact.js';
 export type { RedactionOptions, Redactor } from './redact.js';

@@ -29,18 +29,20 @@ const PUBLIC = [
  * Exported for the other tracelog packages only (core is the one home of these rules), not
  * documented for users: node's configuration defaults, the scoped-context carrier shared by node
  * and queue-instrumentation, the browser's compact redactor, the task outcome values, and the
- * one retry rule of the Node export, the relay and the browser transport. `luhn` is imported by
- * the redaction tests.
+ * one retry rule of the Node export, the relay and the browser transport, and the mark on records
+ * the instrumentations build themselves. `luhn` is imported by the redaction tests.
  */
 const FOR_TRACELOG_PACKAGES = [
   'DEFAULT_BAGGAGE_KEYS',
   'DEFAULT_QUIET_PATHS',
+  'OWN_RECORD',
   'TASK_OUTCOME',
   'createCompactRedactor',
   'getScopedAttributes',
   'isRetryableStatus',
   'luhn',
   'nextBackoff',
+  'ownRecord',
   'parseRetryAfter',
   'setScopedAttributes',
 ];

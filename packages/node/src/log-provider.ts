@@ -21,20 +21,11 @@ import {
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { ATTR } from '@tracelog/core';
+import { ATTR, OWN_RECORD } from '@tracelog/core';
+import type { OwnRecord } from '@tracelog/core';
 
 /** The SDK's default record limits (it reads no environment for them either). */
 const LIMITS = { attributeCountLimit: 128, attributeValueLengthLimit: Infinity };
-
-/**
- * Marks a record built by tracelog itself (the loggers `getLogger` returns, the `http.request`
- * record): its attributes object is fresh, holds only valid values and is handed over, so it is
- * adopted as it is instead of being checked and copied key by key.
- */
-export const OWN_RECORD = Symbol.for('tracelog.own-record');
-
-/** A record tracelog built; see `OWN_RECORD`. */
-export type OwnRecord = LogRecord & { [OWN_RECORD]: true };
 
 /**
  * The logs API provider `init()` installs. It does what the SDK's LoggerProvider does for a
@@ -129,8 +120,12 @@ function spanContextOf(ctx: Context): SpanContext | undefined {
 function adopt(attributes: Attributes): number {
   let count = 0;
   for (const key in attributes) {
-    if (count < LIMITS.attributeCountLimit) count++;
-    else delete attributes[key];
+    // As the SDK does: an undefined value is no attribute.
+    if (attributes[key] === undefined || count >= LIMITS.attributeCountLimit) {
+      delete attributes[key];
+    } else {
+      count++;
+    }
   }
   return count;
 }

@@ -1,11 +1,9 @@
 import { logs } from '@opentelemetry/api';
 import type { Logger as OtelLogger } from '@opentelemetry/api';
 import winston from 'winston';
-import { LEVELS, SEVERITY_NUMBER } from '@tracelog/core';
-import type { Level } from '@tracelog/core';
+import { LEVELS, OWN_RECORD, SEVERITY_NUMBER } from '@tracelog/core';
+import type { Level, OwnRecord } from '@tracelog/core';
 import { diagnostics } from './internal/diag.js';
-import { OWN_RECORD } from './log-provider.js';
-import type { OwnRecord } from './log-provider.js';
 import { isError, toBody } from './internal/attributes.js';
 import { infoToLogRecord, isSimpleCall, simpleRecord } from './internal/record.js';
 

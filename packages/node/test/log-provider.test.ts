@@ -2,8 +2,9 @@ import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { describe, expect, it } from 'vitest';
-import { OWN_RECORD, RecordProvider } from '../src/log-provider.js';
-import type { OwnRecord } from '../src/log-provider.js';
+import { OWN_RECORD } from '@tracelog/core';
+import type { OwnRecord } from '@tracelog/core';
+import { RecordProvider } from '../src/log-provider.js';
 
 /** A processor that keeps what it is given. */
 function capture(): LogRecordProcessor & { records: ReadWriteLogRecord[]; shutdowns: number } {

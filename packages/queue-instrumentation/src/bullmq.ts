@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT_CONTEXT, context, diag } from '@opentelemetry/api';
-import { ATTR, EVENT, SEVERITY_NUMBER } from '@tracelog/core';
+import { ATTR, EVENT, OWN_RECORD, SEVERITY_NUMBER, ownRecord } from '@tracelog/core';
 import { parseCarrier } from './carrier.js';
 import { instruments } from './instruments.js';
 import { runAttempt } from './job.js';
@@ -261,20 +261,23 @@ function patchModule(
     (original) =>
       function (this: BullJob, ...args: unknown[]) {
         try {
-          instruments().logger.emit({
-            eventName: EVENT.JOB_PROGRESS,
-            severityNumber: SEVERITY_NUMBER.info,
-            severityText: 'INFO',
-            body: `${this.name} #${String(this.id)} progress`,
-            attributes: {
-              [ATTR.MESSAGING_SYSTEM]: 'bullmq',
-              [ATTR.MESSAGING_DESTINATION_NAME]: this.queueName,
-              [ATTR.MESSAGING_MESSAGE_ID]: String(this.id),
-              [ATTR.JOB_NAME]: this.name,
-              [ATTR.JOB_PROGRESS]:
-                typeof args[0] === 'number' ? args[0] : JSON.stringify(args[0] ?? null),
-            },
-          });
+          instruments().logger.emit(
+            ownRecord({
+              [OWN_RECORD]: true,
+              eventName: EVENT.JOB_PROGRESS,
+              severityNumber: SEVERITY_NUMBER.info,
+              severityText: 'INFO',
+              body: `${this.name} #${String(this.id)} progress`,
+              attributes: {
+                [ATTR.MESSAGING_SYSTEM]: 'bullmq',
+                [ATTR.MESSAGING_DESTINATION_NAME]: this.queueName,
+                [ATTR.MESSAGING_MESSAGE_ID]: String(this.id),
+                [ATTR.JOB_NAME]: this.name,
+                [ATTR.JOB_PROGRESS]:
+                  typeof args[0] === 'number' ? args[0] : JSON.stringify(args[0] ?? null),
+              },
+            }),
+          );
         } catch (error) {
           diag.warn(`queue instrumentation: could not record job progress: ${String(error)}`);
         }

@@ -3,6 +3,8 @@ import type { Attributes, Context, Link, Span } from '@opentelemetry/api';
 import {
   ATTR,
   EVENT,
+  OWN_RECORD,
+  ownRecord,
   SEVERITY_NUMBER,
   getScopedAttributes,
   setScopedAttributes,
@@ -126,20 +128,23 @@ function begin(info: JobInfo, options: ResolvedOptions): Attempt {
   const start = performance.now();
   const where = destination(info.system, info.queue);
 
-  // The log record copies its attributes, so the span's set can be extended in place.
+  // The record takes a copy of the attributes, so the span's set can be extended in place.
   const waitMs = info.enqueuedAt ? Math.max(0, Date.now() - info.enqueuedAt) : undefined;
   const started: Attributes = { ...attributes };
   if (waitMs !== undefined) started[ATTR.JOB_WAIT_MS] = waitMs;
   if (options.recordJobData && info.data !== undefined)
     started[ATTR.JOB_DATA] = recordedData(info.data);
-  logger.emit({
-    eventName: EVENT.JOB_STARTED,
-    severityNumber: SEVERITY_NUMBER.info,
-    severityText: 'INFO',
-    body: `${info.name} #${info.id} started (attempt ${info.attempt})`,
-    attributes: started,
-    context: ctx,
-  });
+  logger.emit(
+    ownRecord({
+      [OWN_RECORD]: true,
+      eventName: EVENT.JOB_STARTED,
+      severityNumber: SEVERITY_NUMBER.info,
+      severityText: 'INFO',
+      body: `${info.name} #${info.id} started (attempt ${info.attempt})`,
+      attributes: started,
+      context: ctx,
+    }),
+  );
   where.consumed++;
   where.active++;
   if (waitMs !== undefined) waitDuration.record(waitMs / 1000, where.attributes);
@@ -209,14 +214,17 @@ function finish(attempt: Attempt, outcome: Outcome, error: unknown): void {
             'error' as const,
             `${info.name} #${info.id} failed after ${info.attempt} attempt(s)`,
           ];
-  logger.emit({
-    eventName: event,
-    severityNumber: SEVERITY_NUMBER[level],
-    severityText: level.toUpperCase(),
-    body,
-    attributes: record,
-    context: ctx,
-  });
+  logger.emit(
+    ownRecord({
+      [OWN_RECORD]: true,
+      eventName: event,
+      severityNumber: SEVERITY_NUMBER[level],
+      severityText: level.toUpperCase(),
+      body,
+      attributes: record,
+      context: ctx,
+    }),
+  );
   countFinished(
     info.system,
     info.queue,

@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/api';
 import type { Attributes, Context, Span, SpanContext } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { ATTR, EVENT, SEVERITY_NUMBER } from '@tracelog/core';
+import { ATTR, EVENT, OWN_RECORD, SEVERITY_NUMBER, ownRecord } from '@tracelog/core';
 import { captureCarrier } from './carrier.js';
 import { recordedData } from './data.js';
 import { destination, instruments } from './instruments.js';
@@ -122,14 +122,17 @@ function endEnqueue(
       if (id) record[ATTR.MESSAGING_MESSAGE_ID] = id;
       if (conversation) record[ATTR.MESSAGING_MESSAGE_CONVERSATION_ID] = conversation;
       if (e.recordData && job.data !== undefined) record[ATTR.JOB_DATA] = recordedData(job.data);
-      logger.emit({
-        eventName: EVENT.JOB_ENQUEUED,
-        severityNumber: SEVERITY_NUMBER.info,
-        severityText: 'INFO',
-        body: `${job.name}${id ? ` #${id}` : ''} enqueued on ${e.queue}`,
-        attributes: record,
-        context: ctx,
-      });
+      logger.emit(
+        ownRecord({
+          [OWN_RECORD]: true,
+          eventName: EVENT.JOB_ENQUEUED,
+          severityNumber: SEVERITY_NUMBER.info,
+          severityText: 'INFO',
+          body: `${job.name}${id ? ` #${id}` : ''} enqueued on ${e.queue}`,
+          attributes: record,
+          context: ctx,
+        }),
+      );
     }
   } catch (problem) {
     diag.warn(`queue instrumentation: could not record an enqueue: ${String(problem)}`);

@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, context, diag } from '@opentelemetry/api';
-import { ATTR, EVENT, SEVERITY_NUMBER } from '@tracelog/core';
+import { ATTR, EVENT, OWN_RECORD, SEVERITY_NUMBER, ownRecord } from '@tracelog/core';
 import { destination, instruments } from './instruments.js';
 import type { ResolvedOptions } from './options.js';
 import { WorkerStats } from './stats.js';
@@ -69,20 +69,23 @@ export function startStatsTimer(
 }
 
 function emitReport(system: string, queue: string, report: StatsReport): void {
-  instruments().logger.emit({
-    eventName: EVENT.WORKER_STATS,
-    severityNumber: SEVERITY_NUMBER.info,
-    severityText: 'INFO',
-    body: `${queue}: ${report.processed} processed, ${report.failed} failed, p95 ${report.p95} ms`,
-    attributes: {
-      ...destination(system, queue).attributes,
-      [ATTR.WORKER_PROCESSED]: report.processed,
-      [ATTR.WORKER_SUCCEEDED]: report.succeeded,
-      [ATTR.WORKER_FAILED]: report.failed,
-      [ATTR.WORKER_DURATION_P50_MS]: report.p50,
-      [ATTR.WORKER_DURATION_P95_MS]: report.p95,
-      [ATTR.WORKER_DURATION_P99_MS]: report.p99,
-    },
-    context: ROOT_CONTEXT,
-  });
+  instruments().logger.emit(
+    ownRecord({
+      [OWN_RECORD]: true,
+      eventName: EVENT.WORKER_STATS,
+      severityNumber: SEVERITY_NUMBER.info,
+      severityText: 'INFO',
+      body: `${queue}: ${report.processed} processed, ${report.failed} failed, p95 ${report.p95} ms`,
+      attributes: {
+        ...destination(system, queue).attributes,
+        [ATTR.WORKER_PROCESSED]: report.processed,
+        [ATTR.WORKER_SUCCEEDED]: report.succeeded,
+        [ATTR.WORKER_FAILED]: report.failed,
+        [ATTR.WORKER_DURATION_P50_MS]: report.p50,
+        [ATTR.WORKER_DURATION_P95_MS]: report.p95,
+        [ATTR.WORKER_DURATION_P99_MS]: report.p99,
+      },
+      context: ROOT_CONTEXT,
+    }),
+  );
 }

@@ -157,9 +157,9 @@ function builtins(mask: string): Builtin[] {
 }
 
 /**
- * The fewest digits a text holds when the card-number trigger matches it. The Node scanner counts
- * digits in its keyword pass and tests the trigger only then (kept out of the rule itself, which
- * the browser bundle carries).
+ * The fewest digits in one run (single spaces or dashes between them) a text holds when the
+ * card-number trigger matches it. The Node scanner measures runs in its keyword pass and tests
+ * the trigger only then (kept out of the rule itself, which the browser bundle carries).
  */
 export const CARD_TRIGGER_DIGITS = 13;
 

@@ -7,7 +7,10 @@ export interface ScanRule {
   readonly keywords: readonly string[];
   /** Instead of keywords: a regular expression source whose match makes the rule run. */
   readonly trigger?: string;
-  /** The fewest ASCII digits a text holds when `trigger` matches it (tested only then). */
+  /**
+   * The fewest ASCII digits in one run (single spaces or dashes between them allowed) a text
+   * holds when `trigger` matches it; the trigger is tested only then.
+   */
   readonly triggerDigits?: number;
   /** The shortest text the rule can change: shorter ones are not given to it. */
   readonly minLength?: number;
@@ -125,10 +128,19 @@ export function createScanner(rules: readonly ScanRule[]): (text: string) => str
     if (n < shortest) return text;
     if (always.length > 0) mark(always);
     let prev = n > 0 ? text.charCodeAt(0) : 0;
-    let digits = prev >= 48 && prev <= 57 ? 1 : 0;
+    // The longest run of digits, single spaces or dashes between them allowed: hex ids and
+    // timestamps hold many digits but short runs, so the card trigger is rarely tested.
+    let run = isDigit(prev) ? 1 : 0;
+    let longest = run;
     for (let i = 1; i < n; i++) {
       const c = text.charCodeAt(i);
-      if (c <= 57 && c >= 48) digits++;
+      if (isDigit(c)) {
+        // A run goes on after a digit, or after one space or dash that follows a digit.
+        const goesOn =
+          isDigit(prev) || ((prev === 32 || prev === 45) && isDigit(text.charCodeAt(i - 2)));
+        run = goesOn ? run + 1 : 1;
+        if (run > longest) longest = run;
+      }
       if ((prev | c) < 128) {
         const group = pairIndex[(prev << 7) | c]!;
         if (group !== 0) {
@@ -152,7 +164,7 @@ export function createScanner(rules: readonly ScanRule[]): (text: string) => str
         oddFilter.lastIndex = m.index + 1;
       }
     }
-    if (digits >= triggerDigits && trigger!.test(text)) mark(triggered);
+    if (longest >= triggerDigits && trigger!.test(text)) mark(triggered);
     if (due.length === 0) return text;
     // In rule order: our own rules (readable masks) before gitleaks'.
     if (due.length > 1) due.sort((a, b) => a - b);
@@ -186,6 +198,10 @@ const FOLD = /* @__PURE__ */ Uint8Array.from({ length: 128 }, (_, c) =>
 /** A lower-case ASCII code and, for a letter, its upper case. */
 function cases(code: number): number[] {
   return code >= 97 && code <= 122 ? [code, code - 32] : [code];
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
 }
 
 /** `word` (lower case, ASCII, its first two characters already compared) at `at` in `text`. */

@@ -4,11 +4,10 @@ import { logs } from '@opentelemetry/api';
 import type { Attributes, HrTime, Span } from '@opentelemetry/api';
 import { hrTime, hrTimeDuration, hrTimeToMilliseconds } from '@opentelemetry/core';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { ATTR, EVENT, SEVERITY_NUMBER } from '@tracelog/core';
+import { ATTR, EVENT, OWN_RECORD, SEVERITY_NUMBER } from '@tracelog/core';
+import type { OwnRecord } from '@tracelog/core';
 import { scopedAttributesOf } from '../context.js';
 import { isOwnAgent } from '../internal/own-traffic.js';
-import { OWN_RECORD } from '../log-provider.js';
-import type { OwnRecord } from '../log-provider.js';
 
 export interface HttpOptions {
   /** Paths neither traced nor logged (exact match, query string ignored). */

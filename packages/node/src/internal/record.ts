@@ -1,6 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
-import { LEVELS, SEVERITY_NUMBER } from '@tracelog/core';
-import type { Level } from '@tracelog/core';
+import { LEVELS, OWN_RECORD, SEVERITY_NUMBER } from '@tracelog/core';
+import type { Level, OwnRecord } from '@tracelog/core';
 import {
   addFlattened,
   exceptionAttributes,
@@ -9,8 +9,6 @@ import {
   safeKeys,
   toBody,
 } from './attributes.js';
-import { OWN_RECORD } from '../log-provider.js';
-import type { OwnRecord } from '../log-provider.js';
 
 const SPLAT = Symbol.for('splat');
 
