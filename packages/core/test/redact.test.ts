@@ -77,6 +77,11 @@ describe('sensitive values', () => {
   it('masks card numbers only when they pass the Luhn check', () => {
     expect(r.redactString('card 4111 1111 1111 1111 ok')).toBe('card [REDACTED]:card ok');
     expect(r.redactString('order 4111111111111112')).toBe('order 4111111111111112');
+    // Digits elsewhere in the text (ids, amounts) do not hide or make a run.
+    expect(r.redactString('req 7f3a9 paid 12.50 with 5555-5555-5555-4444')).toBe(
+      'req 7f3a9 paid 12.50 with [REDACTED]:card',
+    );
+    expect(r.redactString('4111 1111 1111 ab 1111')).toBe('4111 1111 1111 ab 1111');
     expect(luhn('378282246310005')).toBe(true);
     expect(luhn('1234567890123')).toBe(false);
   });
