@@ -215,7 +215,8 @@ describe('Channel', () => {
 });
 
 describe('Channel under a producer faster than the target', () => {
-  it('overflows to the spool in order and still delivers everything while the target is up', async () => {
+  /** A channel to an up target with a spool and `maxMemoryBytes` of memory. */
+  function spilling(maxMemoryBytes: number) {
     const target = new FakeTarget();
     const diag = quiet();
     const spool = new Spool({ directory: spoolDir(), signal: 'logs', maxBytes: 1e6, diag });
@@ -224,9 +225,16 @@ describe('Channel under a producer faster than the target', () => {
       target,
       encoding: 'protobuf',
       spool,
-      maxMemoryBytes: 30,
+      maxMemoryBytes,
       diag,
+      initialBackoffMs: 10,
+      maxBackoffMs: 20,
     });
+    return { target, diag, spool, channel };
+  }
+
+  it('overflows to the spool in order and still delivers everything while the target is up', async () => {
+    const { target, diag, spool, channel } = spilling(30);
     for (let i = 0; i < 50; i++) channel.submit(body(i), 1);
     await channel.flush(5000);
     expect(target.received).toEqual(Array.from({ length: 50 }, (_, i) => `request-${i}`));
@@ -235,42 +243,18 @@ describe('Channel under a producer faster than the target', () => {
   });
 
   it('spills only what does not fit in memory: memory is sent first, not written to disk', async () => {
-    const target = new FakeTarget();
-    const diag = quiet();
-    const spool = new Spool({ directory: spoolDir(), signal: 'logs', maxBytes: 1e6, diag });
     // Room for 10 of the 10-byte requests.
-    const channel = new Channel({
-      signal: 'logs',
-      target,
-      encoding: 'protobuf',
-      spool,
-      maxMemoryBytes: 100,
-      diag,
-    });
-    for (let i = 0; i < 40; i++)
-      channel.submit(Buffer.from(`request-${String(i).padStart(2, '0')}`), 1);
+    const { target, diag, channel } = spilling(100);
+    const name = (i: number) => `request-${String(i).padStart(2, '0')}`;
+    for (let i = 0; i < 40; i++) channel.submit(Buffer.from(name(i)), 1);
     await channel.flush(5000);
-    expect(target.received).toEqual(
-      Array.from({ length: 40 }, (_, i) => `request-${String(i).padStart(2, '0')}`),
-    );
+    expect(target.received).toEqual(Array.from({ length: 40 }, (_, i) => name(i)));
     expect(diag.counters.spooled).toBe(30);
     expect(diag.counters.replayed).toBe(30);
   });
 
   it('keeps the order when the target fails while a burst is spilled', async () => {
-    const target = new FakeTarget();
-    const diag = quiet();
-    const spool = new Spool({ directory: spoolDir(), signal: 'logs', maxBytes: 1e6, diag });
-    const channel = new Channel({
-      signal: 'logs',
-      target,
-      encoding: 'protobuf',
-      spool,
-      maxMemoryBytes: 30,
-      diag,
-      initialBackoffMs: 10,
-      maxBackoffMs: 20,
-    });
+    const { target, spool, channel } = spilling(30);
     for (let i = 0; i < 20; i++) channel.submit(body(i), 1);
     await until(() => target.received.length >= 1);
     target.up = false;
