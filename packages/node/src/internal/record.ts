@@ -15,6 +15,10 @@ const SPLAT = Symbol.for('splat');
 /** winston's own fields, which become the record's body, severity or event name instead. */
 const RESERVED = new Set(['level', 'message', 'stack', 'component', 'eventName', 'event', 'cause']);
 
+const SEVERITY_TEXT = Object.fromEntries(
+  LEVELS.map((level) => [level, level.toUpperCase()]),
+) as Record<Level, string>;
+
 /** Level names other loggers use, mapped onto ours. */
 const LEVEL_ALIASES: Readonly<Record<string, Level>> = {
   critical: 'fatal',
@@ -97,7 +101,7 @@ function buildRecord(
   const record: OwnRecord = {
     [OWN_RECORD]: true,
     severityNumber: SEVERITY_NUMBER[level],
-    severityText: level.toUpperCase(),
+    severityText: SEVERITY_TEXT[level],
     body: toBody(message),
     attributes,
   };

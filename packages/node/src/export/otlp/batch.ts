@@ -165,7 +165,8 @@ export class ProtobufBatch<T> implements BatchEncoder<T> {
           w.string(scope.schemaUrl);
         }
         scope.items.reset();
-        // Kept for the next batch, unless one huge batch grew it: memory stays bounded.
+        // Kept for the next batch, unless an item far over the batch bound grew it: memory stays
+        // bounded. A batch ends at 1 MiB, so a buffer that doubled up to it holds 2 MiB.
         if (scope.items.buf.length <= MAX_SPARE_BYTES) this.spare.push(scope.items);
       }
       if (resource.schemaUrl) {
@@ -180,7 +181,7 @@ export class ProtobufBatch<T> implements BatchEncoder<T> {
   }
 }
 
-const MAX_SPARE_BYTES = 1024 * 1024;
+const MAX_SPARE_BYTES = 2 * 1024 * 1024;
 
 /** Size of a length-delimited field with a one-byte tag holding `length` bytes. */
 function field(length: number): number {
