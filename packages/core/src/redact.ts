@@ -177,17 +177,14 @@ export function buildRedactor(
   const stringCache = new Map<string, string>();
 
   function redactString(text: string): string {
-    if (text.length <= 64) {
-      const cached = stringCache.get(text);
-      if (cached !== undefined) return cached;
-      const result = scan(text);
-      if (!hasDigit(text)) {
-        if (stringCache.size >= 2048) stringCache.clear();
-        stringCache.set(text, result);
-      }
-      return result;
-    }
-    return scan(text);
+    // The cache never holds a string with a digit, so such a string is not looked up either.
+    if (text.length > 64 || hasDigit(text)) return scan(text);
+    const cached = stringCache.get(text);
+    if (cached !== undefined) return cached;
+    const result = scan(text);
+    if (stringCache.size >= 2048) stringCache.clear();
+    stringCache.set(text, result);
+    return result;
   }
 
   function scan(text: string): string {

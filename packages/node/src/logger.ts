@@ -5,7 +5,7 @@ import { LEVELS, OWN_RECORD, SEVERITY_NUMBER } from '@tracelog/core';
 import type { Level, OwnRecord } from '@tracelog/core';
 import { diagnostics } from './internal/diag.js';
 import { isError, toBody } from './internal/attributes.js';
-import { infoToLogRecord, isSimpleCall, simpleRecord } from './internal/record.js';
+import { SEVERITY_TEXT, infoToLogRecord, isSimpleCall, simpleRecord } from './internal/record.js';
 
 /** winston level values: lower is more severe. */
 const LEVEL_VALUES: Readonly<Record<Level, number>> = Object.fromEntries(
@@ -45,7 +45,7 @@ function fallbackRecord(level: Level, message: unknown): OwnRecord {
   return {
     [OWN_RECORD]: true,
     severityNumber: SEVERITY_NUMBER[level],
-    severityText: level.toUpperCase(),
+    severityText: SEVERITY_TEXT[level],
     body: toBody(isError(message) ? message.message : message),
     attributes: { 'tracelog.unreadable_arguments': true },
   };

@@ -2,6 +2,7 @@ import { SpanStatusCode, context, logs, trace } from '@opentelemetry/api';
 import type { Attributes, Span } from '@opentelemetry/api';
 import { ATTR, EVENT, SEVERITY_NUMBER, TASK_OUTCOME, setScopedAttributes } from '@tracelog/core';
 import { addFlattened, exceptionAttributes, isError } from './internal/attributes.js';
+import { SEVERITY_TEXT } from './internal/record.js';
 
 const tracer = () => trace.getTracer('@tracelog/node');
 
@@ -59,7 +60,7 @@ export function task<T>(
       logger.emit({
         eventName,
         severityNumber: SEVERITY_NUMBER[severity],
-        severityText: severity.toUpperCase(),
+        severityText: SEVERITY_TEXT[severity],
         body,
         attributes: { ...common, ...extra },
         context: ctx,
@@ -161,7 +162,7 @@ export function timed<A extends unknown[], R>(
       logger.emit({
         eventName: EVENT.FUNCTION_TIMING,
         severityNumber: SEVERITY_NUMBER[error === undefined ? level : 'error'],
-        severityText: (error === undefined ? level : 'error').toUpperCase(),
+        severityText: SEVERITY_TEXT[error === undefined ? level : 'error'],
         body: `${name} took ${String(attributes[ATTR.FUNCTION_DURATION_MS])} ms`,
         attributes,
         context: ctx,

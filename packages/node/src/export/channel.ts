@@ -239,45 +239,35 @@ export class Channel {
       await Promise.all(this.spoolWrites);
       for (;;) {
         if (this.closed) return;
+        // Memory's requests are older than the spool's. One of them answered is enough: the
+        // pump sends the rest, then starts a probe for the spool.
         const waiting = this.queue[0];
-        if (waiting) {
-          const result = await this.send(waiting);
-          if (result.outcome === 'retry') {
-            this.retryLater(result);
-            return;
-          }
-          this.failing = false;
-          this.queue.shift();
-          this.queuedBytes -= waiting.body.byteLength;
+        const next = waiting ? undefined : await this.opts.spool?.peek();
+        if (!waiting && !next && this.spoolWrites.size > 0) {
+          await Promise.all(this.spoolWrites);
           continue;
         }
-        if (!this.opts.spool) {
+        const item: Pending | undefined =
+          waiting ??
+          (next && { body: next.body, records: next.entry.records, encoding: next.entry.encoding });
+        if (!item) {
           this.backlogged = false;
           this.failing = false;
           break;
         }
-        const next = await this.opts.spool.peek();
-        if (!next) {
-          if (this.spoolWrites.size > 0) {
-            await Promise.all(this.spoolWrites);
-            continue;
-          }
-          this.backlogged = false;
-          this.failing = false;
-          break;
-        }
-        const result = await this.send({
-          body: next.body,
-          records: next.entry.records,
-          encoding: next.entry.encoding,
-        });
+        const result = await this.send(item);
         if (result.outcome === 'retry') {
           this.retryLater(result);
           return;
         }
         this.failing = false;
+        if (!next) {
+          this.queue.shift();
+          this.queuedBytes -= item.body.byteLength;
+          break;
+        }
         if (result.outcome === 'ok') this.opts.diag.counters.replayed += next.entry.records;
-        await this.opts.spool.remove(next.entry);
+        await this.opts.spool?.remove(next.entry);
       }
       this.backoffMs = this.initialBackoffMs;
     } finally {

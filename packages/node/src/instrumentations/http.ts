@@ -8,6 +8,7 @@ import { ATTR, EVENT, OWN_RECORD, SEVERITY_NUMBER } from '@tracelog/core';
 import type { OwnRecord } from '@tracelog/core';
 import { scopedAttributesOf } from '../context.js';
 import { isOwnAgent } from '../internal/own-traffic.js';
+import { SEVERITY_TEXT } from '../internal/record.js';
 
 export interface HttpOptions {
   /** Paths neither traced nor logged (exact match, query string ignored). */
@@ -74,7 +75,7 @@ function requestRecord(
     [OWN_RECORD]: true,
     eventName: EVENT.HTTP_REQUEST,
     severityNumber: SEVERITY_NUMBER[level],
-    severityText: level.toUpperCase(),
+    severityText: SEVERITY_TEXT[level],
     body: `${req.method ?? 'GET'} ${route ?? attributes[ATTR.URL_PATH]} ${status} ${durationMs} ms`,
     attributes,
   };

@@ -15,7 +15,8 @@ const SPLAT = Symbol.for('splat');
 /** winston's own fields, which become the record's body, severity or event name instead. */
 const RESERVED = new Set(['level', 'message', 'stack', 'component', 'eventName', 'event', 'cause']);
 
-const SEVERITY_TEXT = Object.fromEntries(
+/** OpenTelemetry severity texts by level (`INFO`, …), made once rather than per record. */
+export const SEVERITY_TEXT = Object.fromEntries(
   LEVELS.map((level) => [level, level.toUpperCase()]),
 ) as Record<Level, string>;
 
