@@ -12,7 +12,7 @@ import {
   parseSize,
 } from '@tracelog/core';
 import type { Level, RedactionOptions } from '@tracelog/core';
-import type { HttpOptions } from './instrumentations/http.js';
+import type { HttpOptions } from './instrumentations/http-server.js';
 import { INSTRUMENTATION_NAMES } from './instrumentations/registry.js';
 import type { InstrumentationSettings } from './instrumentations/registry.js';
 import { resolvePropagators } from './propagation.js';

@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { Server } from 'node:http';
 import type { ResolvedConfig } from './config.js';
+import { isHttpServerPatched } from './instrumentations/http-server.js';
 import type { Diagnostics } from './internal/diag.js';
 
 const API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
@@ -13,11 +14,11 @@ export const API_VERSION = '1.10.0';
  * reported once, with what to do; none blocks start-up.
  */
 export function runSelfCheck(config: ResolvedConfig, diag: Diagnostics): void {
-  if (config.instrumentations.http && !isWrapped(Server.prototype.emit)) {
+  if (config.instrumentations.http && !isHttpServerPatched(Server.prototype.emit)) {
     diag.warn(
       'selfcheck:http',
-      'HTTP server instrumentation is not active (was node:http imported in a way it cannot patch?). ' +
-        'Start the app with `node --import @tracelog/node/register app.js` so it loads first.',
+      'HTTP server instrumentation is not active (another tool replaced http.Server.prototype.emit?). ' +
+        'Start the app with `node --import @tracelog/node/register app.js` so tracelog loads first.',
     );
   }
   const registered = (globalThis as Record<symbol, { version?: string } | undefined>)[API_GLOBAL];
@@ -29,10 +30,6 @@ export function runSelfCheck(config: ResolvedConfig, diag: Diagnostics): void {
     );
   }
   if (config.endpoint) checkReachable(config.endpoint, whereRecordsWait(config), diag);
-}
-
-function isWrapped(fn: unknown): boolean {
-  return typeof fn === 'function' && (fn as { __wrapped?: boolean }).__wrapped === true;
 }
 
 /** What happens to records while the collector cannot be reached, as the configuration says. */

@@ -8,8 +8,9 @@ import type { BullMQOptions } from '../types.js';
 import { createPgInstrumentation, createRedisInstrumentations } from './database.js';
 import { createExpressInstrumentation } from './express.js';
 import { enableFastifyRoutes } from './fastify.js';
-import { createHttpInstrumentation } from './http.js';
-import type { HttpOptions } from './http.js';
+import { createHttpClientInstrumentation } from './http.js';
+import { instrumentHttpServer } from './http-server.js';
+import type { HttpOptions } from './http-server.js';
 import { createRuntimeInstrumentation } from './runtime.js';
 import type { RuntimeOptions } from './runtime.js';
 import { FetchInstrumentation } from './undici.js';
@@ -62,7 +63,7 @@ export function enableInstrumentations(
     instrumentations.push(...created);
   };
 
-  if (settings.http) use('http', createHttpInstrumentation(settings.http));
+  if (settings.http) use('http', createHttpClientInstrumentation());
   if (settings.undici) use('undici', new FetchInstrumentation(settings.undici));
   if (settings.express) use('express', createExpressInstrumentation());
   if (settings.pg) use('pg', createPgInstrumentation());
@@ -71,6 +72,7 @@ export function enableInstrumentations(
   disposers.push(registerInstrumentations({ instrumentations, ...providers }));
 
   if (settings.http) {
+    disposers.push(instrumentHttpServer(settings.http, providers));
     // node:http may already be loaded (an ESM app, a test runner): requiring it again lets the
     // instrumentation patch the shared module object and Server.prototype now.
     const require = createRequire(import.meta.url);

@@ -1,0 +1,405 @@
+import { Server as HttpServer, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { Server as HttpsServer } from 'node:https';
+import type { EventEmitter } from 'node:events';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  ValueType,
+  context,
+  logs,
+  propagation,
+  trace,
+} from '@opentelemetry/api';
+import type {
+  Attributes,
+  Context,
+  Histogram,
+  MeterProvider,
+  Span,
+  Tracer,
+} from '@opentelemetry/api';
+import { RPCType, setRPCMetadata, suppressTracing } from '@opentelemetry/core';
+import type { RPCMetadata } from '@opentelemetry/core';
+import type { TracerProvider } from '@opentelemetry/sdk-trace';
+import { ATTR, EVENT, METRIC, OWN_RECORD, SEVERITY_NUMBER } from '@tracelog/core';
+import type { OwnRecord } from '@tracelog/core';
+import { scopedAttributesOf } from '../context.js';
+import { SEVERITY_TEXT } from '../internal/record.js';
+import { VERSION } from '../version.js';
+
+export interface HttpOptions {
+  /** Paths neither traced nor logged (exact match, query string ignored). */
+  quietPaths: ReadonlySet<string>;
+  /** Request headers copied onto the `http.request` record (lower-case names). */
+  headers: readonly string[];
+  /** Also answer with this header holding the trace id (e.g. `x-correlation-id`). */
+  correlationHeader: string | undefined;
+}
+
+type Emit = (this: EventEmitter, event: string | symbol, ...args: unknown[]) => boolean;
+
+/** Semantic-convention names the schema in core does not hold (they never reach a record). */
+const URL_SCHEME = 'url.scheme';
+const SERVER_PORT = 'server.port';
+const NETWORK_PEER_ADDRESS = 'network.peer.address';
+const NETWORK_PEER_PORT = 'network.peer.port';
+const NETWORK_PROTOCOL_VERSION = 'network.protocol.version';
+
+const KNOWN_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+  'QUERY',
+]);
+
+/** Query parameters that carry signatures (cloud pre-signed URLs): never recorded, as upstream. */
+const SIGNED_QUERY = /(?:^|&)(?:AWSAccessKeyId|Signature|sig|X-Goog-Signature)=/;
+
+/** Buckets of `http.server.request.duration`, as the semantic conventions advise (seconds). */
+const DURATION_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+];
+
+/** One request in flight: what its end needs. */
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  span: Span;
+  ctx: Context;
+  rpc: RPCMetadata & { route?: string };
+  scheme: string;
+  started: number;
+  error: string | undefined;
+  ended: boolean;
+}
+
+/**
+ * The server side of HTTP: one SERVER span per request (W3C trace context continued from the
+ * caller), `http.server.request.duration`, one `http.request` record, and the correlation id on
+ * every response (W3C `traceresponse`, optionally a named header) so callers can quote it. Quiet
+ * paths (health checks) are neither traced nor logged.
+ *
+ * Written here rather than taken from the upstream HTTP instrumentation (which still does the
+ * client side): that one parses every URL with `new URL()`, records old and new attribute sets,
+ * wraps each emitter method of the request and the response, and adds listeners of its own; this
+ * does the same job with one wrapper per emitter and no listener. Frameworks set the route as
+ * upstream expects (RPC metadata on the request's context), so Express and Fastify routes name
+ * the span, the metric and the record.
+ */
+export function instrumentHttpServer(
+  opts: HttpOptions,
+  providers: { tracerProvider: TracerProvider; meterProvider: MeterProvider },
+): () => void {
+  const tracer = providers.tracerProvider.getTracer('@tracelog/node/http', VERSION);
+  const duration = providers.meterProvider
+    .getMeter('@tracelog/node/http', VERSION)
+    .createHistogram(METRIC.HTTP_SERVER_REQUEST_DURATION, {
+      description: 'Duration of HTTP server requests.',
+      unit: 's',
+      valueType: ValueType.DOUBLE,
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+    });
+  const logger = logs.getLogger('http');
+  const restore = [
+    patchEmit(
+      HttpServer.prototype as unknown as { emit: Emit },
+      'http',
+      opts,
+      tracer,
+      duration,
+      logger,
+    ),
+    patchEmit(
+      HttpsServer.prototype as unknown as { emit: Emit },
+      'https',
+      opts,
+      tracer,
+      duration,
+      logger,
+    ),
+  ];
+  return () => {
+    for (const undo of restore) undo();
+  };
+}
+
+const PATCHED = Symbol.for('tracelog.http.server.patched');
+
+/** Whether `emit` is this instrumentation's (for the start-up self-check). */
+export function isHttpServerPatched(emit: unknown): boolean {
+  return typeof emit === 'function' && (emit as { [PATCHED]?: boolean })[PATCHED] === true;
+}
+
+function patchEmit(
+  proto: { emit: Emit },
+  scheme: string,
+  opts: HttpOptions,
+  tracer: Tracer,
+  duration: Histogram,
+  logger: ReturnType<typeof logs.getLogger>,
+): () => void {
+  const original = proto.emit;
+  if ((original as { [PATCHED]?: boolean })[PATCHED]) return () => undefined;
+  const emit: Emit & { [PATCHED]?: boolean } = function (this: EventEmitter, event, ...args) {
+    if (event !== 'request') return original.apply(this, [event, ...args]);
+    const req = args[0] as IncomingMessage;
+    const res = args[1] as ServerResponse;
+    let exchange: Exchange | undefined;
+    try {
+      if (opts.quietPaths.has(pathOf(req.url))) {
+        const quiet = suppressTracing(context.active());
+        bindEmitter(req, quiet);
+        bindEmitter(res, quiet);
+        return context.with(quiet, () => original.apply(this, [event, ...args]));
+      }
+      exchange = begin(req, res, scheme, opts, tracer);
+      const done = exchange;
+      bindEmitter(req, done.ctx);
+      bindEmitter(res, done.ctx, (e) => {
+        if (e === 'close') finish(done, opts, duration, logger);
+        else if (e === 'error') done.error ??= 'Error';
+      });
+    } catch {
+      // Instrumentation never stands between the app and its request.
+      if (!exchange) return original.apply(this, [event, ...args]);
+    }
+    const running = exchange;
+    try {
+      return context.with(running.ctx, () => original.apply(this, [event, ...args]));
+    } catch (error) {
+      running.error = error instanceof Error ? error.name : 'Error';
+      running.span.recordException(error as Error);
+      finish(running, opts, duration, logger);
+      throw error;
+    }
+  };
+  emit[PATCHED] = true;
+  proto.emit = emit;
+  return () => {
+    if (proto.emit === emit) proto.emit = original;
+  };
+}
+
+function begin(
+  req: IncomingMessage,
+  res: ServerResponse,
+  scheme: string,
+  opts: HttpOptions,
+  tracer: Tracer,
+): Exchange {
+  const method = normalizeMethod(req.method);
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const socket = req.socket;
+  const headers = req.headers;
+  const attributes: Attributes = {
+    [ATTR.HTTP_REQUEST_METHOD]: method,
+    [URL_SCHEME]: scheme,
+    [ATTR.URL_PATH]: q < 0 ? url : url.slice(0, q),
+    [NETWORK_PROTOCOL_VERSION]: req.httpVersion,
+  };
+  if (q >= 0) attributes[ATTR.URL_QUERY] = query(url.slice(q + 1));
+  const host = headers.host;
+  if (host) {
+    const colon = host.lastIndexOf(':');
+    const bracket = host.lastIndexOf(']');
+    if (colon > bracket) {
+      attributes[ATTR.SERVER_ADDRESS] = host.slice(0, colon);
+      attributes[SERVER_PORT] = Number(host.slice(colon + 1));
+    } else {
+      attributes[ATTR.SERVER_ADDRESS] = host;
+      attributes[SERVER_PORT] = scheme === 'https' ? 443 : 80;
+    }
+  }
+  if (socket?.remoteAddress) {
+    attributes[NETWORK_PEER_ADDRESS] = socket.remoteAddress;
+    attributes[NETWORK_PEER_PORT] = socket.remotePort;
+  }
+  attributes[ATTR.CLIENT_ADDRESS] = clientAddress(req);
+  const agent = headers['user-agent'];
+  if (agent) attributes[ATTR.USER_AGENT_ORIGINAL] = agent;
+  if (req.method && req.method !== method) attributes['http.request.method_original'] = req.method;
+
+  const parent = propagation.extract(ROOT_CONTEXT, headers);
+  const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
+  const rpc: Exchange['rpc'] = { type: RPCType.HTTP, span };
+  const ctx = setRPCMetadata(trace.setSpan(parent, span), rpc);
+  correlate(span, res, opts);
+  return {
+    req,
+    res,
+    span,
+    ctx,
+    rpc,
+    scheme,
+    started: performance.now(),
+    error: undefined,
+    ended: false,
+  };
+}
+
+/** Ends the span, records the duration and writes the `http.request` record; once per request. */
+function finish(
+  exchange: Exchange,
+  opts: HttpOptions,
+  duration: Histogram,
+  logger: ReturnType<typeof logs.getLogger>,
+): void {
+  if (exchange.ended) return;
+  exchange.ended = true;
+  try {
+    const { req, res, span } = exchange;
+    const ms = performance.now() - exchange.started;
+    const status = res.statusCode;
+    const method = normalizeMethod(req.method);
+    // The route a framework's instrumentation found; the record also takes Express's own.
+    const route = exchange.rpc.route;
+    const aborted = !res.writableFinished;
+    const errorType = exchange.error ?? (status >= 500 ? String(status) : undefined);
+    span.setAttribute(ATTR.HTTP_RESPONSE_STATUS_CODE, status);
+    if (route) {
+      span.setAttribute(ATTR.HTTP_ROUTE, route);
+      span.updateName(`${method} ${route}`);
+    }
+    if (errorType) {
+      span.setAttribute(ATTR.ERROR_TYPE, errorType);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    span.end();
+
+    const metric: Attributes = {
+      [ATTR.HTTP_REQUEST_METHOD]: method,
+      [URL_SCHEME]: exchange.scheme,
+      [NETWORK_PROTOCOL_VERSION]: req.httpVersion,
+      [ATTR.HTTP_RESPONSE_STATUS_CODE]: status,
+    };
+    if (route) metric[ATTR.HTTP_ROUTE] = route;
+    if (errorType) metric[ATTR.ERROR_TYPE] = errorType;
+    duration.record(ms / 1000, metric);
+
+    logger.emit(
+      requestRecord(
+        exchange,
+        Math.round(ms * 1000) / 1000,
+        route ?? expressRoute(req),
+        aborted,
+        opts,
+      ),
+    );
+  } catch {
+    // A broken record must not break the response; the span and metric are already out.
+  }
+}
+
+function requestRecord(
+  { req, res, span, ctx }: Exchange,
+  durationMs: number,
+  route: string | undefined,
+  aborted: boolean,
+  opts: HttpOptions,
+): OwnRecord {
+  const status = res.statusCode;
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const attributes: Attributes = {
+    [ATTR.HTTP_REQUEST_METHOD]: req.method ?? 'GET',
+    [ATTR.URL_PATH]: path,
+  };
+  if (q >= 0) attributes[ATTR.URL_QUERY] = url.slice(q + 1);
+  attributes[ATTR.CLIENT_ADDRESS] = clientAddress(req);
+  for (const name of opts.headers) {
+    const value = req.headers[name];
+    if (value !== undefined) {
+      attributes[`${ATTR.HTTP_REQUEST_HEADER_PREFIX}${name}`] = Array.isArray(value)
+        ? value.join(', ')
+        : value;
+    }
+  }
+  attributes[ATTR.HTTP_RESPONSE_STATUS_CODE] = status;
+  attributes[ATTR.HTTP_DURATION_MS] = durationMs;
+  if (route) attributes[ATTR.HTTP_ROUTE] = route;
+  if (aborted) attributes[ATTR.ERROR_TYPE] = 'aborted';
+  const scoped = scopedAttributesOf(span);
+  if (scoped) Object.assign(attributes, scoped);
+  const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+  return {
+    [OWN_RECORD]: true,
+    eventName: EVENT.HTTP_REQUEST,
+    severityNumber: SEVERITY_NUMBER[level],
+    severityText: SEVERITY_TEXT[level],
+    body: `${req.method ?? 'GET'} ${route ?? path} ${status} ${durationMs} ms`,
+    attributes,
+    context: ctx,
+  };
+}
+
+/**
+ * Listeners of the request and the response (body parsers, `on-finished`, loggers) run in the
+ * request's context, wherever the event comes from: Node emits them from the socket's callbacks,
+ * outside it. One wrapper per emitter; `before` sees each event first.
+ */
+function bindEmitter(
+  emitter: EventEmitter,
+  ctx: Context,
+  before?: (event: string | symbol) => void,
+): void {
+  const emit = emitter.emit as Emit;
+  emitter.emit = function (this: EventEmitter, event: string | symbol, ...args: unknown[]) {
+    if (before) before(event);
+    if (this.listenerCount(event) === 0) return emit.apply(this, [event, ...args]);
+    return context.with(ctx, () => emit.apply(this, [event, ...args]));
+  };
+}
+
+function correlate(span: Span, res: ServerResponse, opts: HttpOptions): void {
+  if (!(res instanceof ServerResponse) || res.headersSent) return;
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  const flags = traceFlags < 16 ? `0${traceFlags.toString(16)}` : traceFlags.toString(16);
+  res.setHeader('traceresponse', `00-${traceId}-${spanId}-${flags}`);
+  if (opts.correlationHeader) res.setHeader(opts.correlationHeader, traceId);
+}
+
+/** The caller: the first `X-Forwarded-For` hop when a proxy set one, else the socket's peer. */
+function clientAddress(req: IncomingMessage): string | undefined {
+  const forwarded = req.headers['x-forwarded-for'];
+  const first = typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined;
+  return first || req.socket?.remoteAddress;
+}
+
+/** Express's matched route when its instrumentation is off: `req.baseUrl` + `req.route.path`. */
+function expressRoute(req: IncomingMessage): string | undefined {
+  const express = req as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
+  if (typeof express.route?.path === 'string')
+    return `${express.baseUrl ?? ''}${express.route.path}`;
+  return undefined;
+}
+
+function normalizeMethod(method: string | undefined): string {
+  if (!method) return 'GET';
+  if (KNOWN_METHODS.has(method)) return method;
+  const upper = method.toUpperCase();
+  return KNOWN_METHODS.has(upper) ? upper : '_OTHER';
+}
+
+function query(text: string): string {
+  if (!SIGNED_QUERY.test(text)) return text;
+  const params = new URLSearchParams(text);
+  for (const name of ['AWSAccessKeyId', 'Signature', 'sig', 'X-Goog-Signature'])
+    if (params.has(name)) params.set(name, 'REDACTED');
+  return params.toString();
+}
+
+function pathOf(url: string | undefined): string {
+  if (!url) return '/';
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
