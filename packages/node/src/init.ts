@@ -5,7 +5,6 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { RESOURCE, createLevelResolver, createRedactor } from '@tracelog/core';
 import { resolveConfig } from './config.js';
 import type { ResolvedConfig } from './config.js';
@@ -18,8 +17,8 @@ import { configureLoggers } from './logger.js';
 import { LogPipeline, SpanPipeline } from './pipeline.js';
 import { createPropagator } from './propagation.js';
 import { createSampler } from './sampler.js';
-import { keepRandomTraceFlag } from './trace-flags.js';
 import { runSelfCheck } from './selfcheck.js';
+import { SpanProvider } from './span-provider.js';
 import { ConsoleSink } from './sinks/console.js';
 import type { InitOptions, ShutdownOptions, TracelogHandle } from './types.js';
 import { VERSION } from './version.js';
@@ -90,12 +89,11 @@ function start(config: ResolvedConfig): TracelogHandle {
     logPipeline(config, redactor, [...consoleSink(config), exporter.logProcessor]),
   );
 
-  const tracerProvider = new TracerProvider({
+  const tracerProvider = new SpanProvider(
     resource,
-    sampler: createSampler(config.sampler),
-    spanProcessors: [new SpanPipeline(redactor, [exporter.spanProcessor])],
-  });
-  keepRandomTraceFlag(tracerProvider);
+    createSampler(config.sampler),
+    new SpanPipeline(redactor, [exporter.spanProcessor]),
+  );
 
   const meterProvider = new MeterProvider({ resource, readers: [exporter.metricReader] });
   exporter.observe(meterProvider.getMeter('tracelog', VERSION));

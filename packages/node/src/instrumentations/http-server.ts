@@ -19,10 +19,10 @@ import type {
   MeterProvider,
   Span,
   Tracer,
+  TracerProvider,
 } from '@opentelemetry/api';
 import { RPCType, setRPCMetadata, suppressTracing } from '@opentelemetry/core';
 import type { RPCMetadata } from '@opentelemetry/core';
-import type { TracerProvider } from '@opentelemetry/sdk-trace';
 import { ATTR, EVENT, METRIC, OWN_RECORD, SEVERITY_NUMBER } from '@tracelog/core';
 import type { OwnRecord } from '@tracelog/core';
 import { scopedAttributesOf } from '../context.js';
