@@ -101,10 +101,7 @@ class SpanTracer implements Tracer {
     const traceId = valid ? valid.traceId : randomId(16);
     const kind = options.kind ?? SpanKind.INTERNAL;
     const links = options.links?.slice(-LINK_LIMIT).map(cleanLink) ?? [];
-    const { attributes = {}, droppedAttributesCount = 0 } = cleanAttributes(
-      options.attributes,
-      LIMITS,
-    );
+    const { attributes = {}, droppedAttributesCount = 0 } = copyAttributes(options.attributes);
     const sampled = this.sampler.shouldSample(ctx, traceId, name, kind, attributes, links);
     let traceFlags =
       sampled.decision === SamplingDecision.RECORD_AND_SAMPLED
@@ -219,6 +216,15 @@ class RecordingSpan implements Span, ReadableSpan {
 
   setAttribute(key: string, value: AnyValue): this {
     if (this.ended) return this;
+    if (isPrimitive(value) && key.length > 0) {
+      if (Object.hasOwn(this.attributes, key)) this.attributes[key] = value;
+      else if (this.attributeCount >= LIMITS.attributeCountLimit) this.droppedAttributesCount++;
+      else {
+        this.attributes[key] = value;
+        this.attributeCount++;
+      }
+      return this;
+    }
     const decision = maybeAddAttribute({
       key,
       value,
@@ -314,6 +320,30 @@ class RecordingSpan implements Span, ReadableSpan {
     if (attributes['exception.type'] || attributes['exception.message'])
       this.addEvent('exception', attributes, time);
   }
+}
+
+/**
+ * A span's attributes as core's `cleanAttributes` makes them, with the usual case decided first:
+ * every value a string, number or boolean within the count limit is copied as it is. (Core's
+ * value check allocates a WeakSet per value, for nested maps.)
+ */
+function copyAttributes(input: Attributes | undefined): ReturnType<typeof cleanAttributes> {
+  if (typeof input !== 'object' || input === null) return {};
+  const keys = Object.keys(input);
+  if (keys.length > LIMITS.attributeCountLimit) return cleanAttributes(input, LIMITS);
+  const attributes: Attributes = {};
+  for (const key of keys) {
+    const value = input[key];
+    if (value === undefined) continue;
+    if (!isPrimitive(value) || key.length === 0) return cleanAttributes(input, LIMITS);
+    attributes[key] = value;
+  }
+  return { attributes, droppedAttributesCount: 0 };
+}
+
+function isPrimitive(value: unknown): value is string | number | boolean {
+  const type = typeof value;
+  return type === 'string' || type === 'number' || type === 'boolean';
 }
 
 function cleanLink(link: Link): Link {

@@ -142,6 +142,25 @@ describe('SpanProvider', () => {
     expect(done.duration[0]).toBeGreaterThanOrEqual(0);
   });
 
+  it('keeps at most 128 attributes, counting the rest, and drops empty keys', () => {
+    const { tracer, ended } = setup();
+    const many = Object.fromEntries(Array.from({ length: 130 }, (_, i) => [`k${i}`, i]));
+    const span = tracer.startSpan('wide', { attributes: { ...many, '': 'no key' } });
+    span.setAttribute('k0', 'overwritten').setAttribute('extra', 1).setAttribute('', 'x');
+    span.end();
+    const { attributes, droppedAttributesCount } = ended[0]!;
+    expect(Object.keys(attributes)).toHaveLength(128);
+    expect(attributes.k0).toBe('overwritten');
+    expect(attributes).not.toHaveProperty('extra');
+    expect('' in attributes).toBe(false);
+    expect(droppedAttributesCount).toBe(4);
+
+    const narrow = tracer.startSpan('narrow', { attributes: { a: 1, '': 'no key', b: 'x' } });
+    narrow.end();
+    expect(ended[1]!.attributes).toEqual({ a: 1, b: 'x' });
+    expect(ended[1]!.droppedAttributesCount).toBe(1);
+  });
+
   it('takes explicit start and end times as the SDK reads them', () => {
     const { tracer, ended } = setup();
     const span = tracer.startSpan('timed', { startTime: new Date(1_700_000_000_000) });
