@@ -137,17 +137,30 @@ export function buildRedactor(
     else extraRegexes.push(key);
   }
   const allowed = new Set((options.allowKeys ?? []).map(normalize));
-  const keyCache = new Map<string, boolean>();
+  // What a key says about its value, decided once per key: a secret (masked whatever it holds),
+  // a query string, a URL, or text. One lookup per attribute, whatever its type.
+  const kindCache = new Map<string, KeyKind>();
 
   if (options.enabled === false) return passthrough();
 
+  function keyKind(key: string): KeyKind {
+    let kind = kindCache.get(key);
+    if (kind === undefined) {
+      kind = decideKey(key)
+        ? 'secret'
+        : QUERY_KEY.test(key)
+          ? 'query'
+          : URL_KEY.test(key)
+            ? 'url'
+            : 'text';
+      if (kindCache.size >= 4096) kindCache.clear();
+      kindCache.set(key, kind);
+    }
+    return kind;
+  }
+
   function isSensitiveKey(key: string): boolean {
-    const cached = keyCache.get(key);
-    if (cached !== undefined) return cached;
-    const result = decideKey(key);
-    if (keyCache.size >= 4096) keyCache.clear();
-    keyCache.set(key, result);
-    return result;
+    return keyKind(key) === 'secret';
   }
 
   function decideKey(key: string): boolean {
@@ -196,10 +209,11 @@ export function buildRedactor(
 
   function redactValue(value: unknown, key?: string, depth = 0, seen?: WeakSet<object>): unknown {
     if (value === null || value === undefined) return value;
-    if (key !== undefined && isSensitiveKey(key)) return mask;
+    const kind = key === undefined ? 'text' : keyKind(key);
+    if (kind === 'secret') return mask;
     switch (typeof value) {
       case 'string':
-        return redactText(value, key);
+        return redactText(value, kind);
       case 'number':
         return Number.isInteger(value) &&
           Math.abs(value) >= 1e12 &&
@@ -269,23 +283,11 @@ export function buildRedactor(
    * URLs and query strings need more than a scan: parameter names decide (`?token=…`) and
    * values are percent-encoded, so they go through redactUrl.
    */
-  function redactText(value: string, key: string | undefined): string {
-    const kind = key === undefined ? 'text' : keyKind(key);
+  function redactText(value: string, kind: KeyKind): string {
     if (kind === 'query') return redactUrl(`?${value}`).slice(1);
     // `includes` first: it is native and nearly every value has no `://`.
     if (kind === 'url' || (value.includes('://') && SCHEME.test(value))) return redactUrl(value);
     return redactString(value);
-  }
-
-  const kindCache = new Map<string, 'query' | 'url' | 'text'>();
-  function keyKind(key: string): 'query' | 'url' | 'text' {
-    let kind = kindCache.get(key);
-    if (kind === undefined) {
-      kind = QUERY_KEY.test(key) ? 'query' : URL_KEY.test(key) ? 'url' : 'text';
-      if (kindCache.size >= 4096) kindCache.clear();
-      kindCache.set(key, kind);
-    }
-    return kind;
   }
 
   function redactAttributes(attributes: Record<string, unknown>): Record<string, unknown> {
@@ -340,6 +342,8 @@ export function buildRedactor(
       ),
   };
 }
+
+type KeyKind = 'secret' | 'query' | 'url' | 'text';
 
 /** Attribute keys holding a query string (`url.query`) or a URL (`url.full`, `…header.referer`). */
 const QUERY_KEY = /(?:^|[._])query$/i;
