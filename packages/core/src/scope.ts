@@ -17,6 +17,8 @@ export function getScopedAttributes(ctx: Context = context.active()): Readonly<A
 
 /** A copy of `ctx` whose scoped attributes are the existing ones overlaid with `attributes`. */
 export function setScopedAttributes(ctx: Context, attributes: Attributes): Context {
+  // Nothing to add (a detached job run whose enqueuer had none): the context itself, not a copy.
+  if (Object.keys(attributes).length === 0) return ctx;
   const merged = Object.freeze({ ...getScopedAttributes(ctx), ...attributes });
   return ctx.setValue(SCOPED_ATTRIBUTES_KEY, merged);
 }

@@ -298,7 +298,7 @@ function jobInfo(job: BullJob, recordData: boolean): JobInfo {
     id: String(job.id),
     attempt,
     maxAttempts: Math.max(1, job.opts?.attempts ?? 1),
-    ...(carrier && { carrier }),
+    carrier,
     enqueuedAt: job.timestamp + delay,
     detached: Boolean(
       job.opts?.repeat || job.repeatJobKey || delay > 0 || attempt > 1 || carrier?.fanOut,
