@@ -185,9 +185,9 @@ export function buildRedactor(
   // Short strings repeat: messages, enum values, queue and job names, and a request's or job's
   // own ids, which come again on each of its records and its span. The last verdicts are kept in
   // a direct-mapped memo of 1,024 slots for strings of up to 64 characters, one slot per hash of
-  // the length and two characters: a string seen for
-  // the first time costs a hash and a store, with none of a Map's upkeep (a unique 30-character
-  // job message cost 140 ns in a Map-based cache, most of it the cache's own).
+  // the length and two characters: a string seen for the first time costs a hash and a store,
+  // with none of a Map's upkeep (a unique 30-character job message cost 140 ns in a Map-based
+  // cache, most of it the cache's own).
   const memoText = new Array<string>(1024);
   const memoResult = new Array<string>(1024);
 

@@ -14,7 +14,6 @@ import type {
 import {
   AddAttributeDecision,
   cleanSimpleAttributes,
-  maybeAddAttribute,
   millisToHrTime,
   timeInputToHrTime,
 } from '@opentelemetry/core';
@@ -23,9 +22,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { ATTR, OWN_RECORD } from '@tracelog/core';
 import type { OwnRecord } from '@tracelog/core';
-
-/** The SDK's default record limits (it reads no environment for them either). */
-const LIMITS = { attributeCountLimit: 128, attributeValueLengthLimit: Infinity };
+import { LIMITS, addAttribute } from './attribute-limits.js';
 
 /**
  * The logs API provider `init()` installs. It does what the SDK's LoggerProvider does for a
@@ -167,13 +164,7 @@ class LogData implements ReadWriteLogRecord {
   ) {}
 
   setAttribute(key: string, value?: AnyValue): this {
-    const decision = maybeAddAttribute({
-      key,
-      value,
-      attributes: this.attributes,
-      limits: LIMITS,
-      currentAttributesCount: this.count,
-    });
+    const decision = addAttribute(this.attributes, this.count, key, value);
     if (decision === DROP_LIMIT_REACHED) {
       if (this.droppedAttributesCount++ === 0) diag.warn('Dropping extra attributes.');
     } else if (decision === ADD_NEW) {

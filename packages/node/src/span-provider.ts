@@ -28,17 +28,20 @@ import type {
 } from '@opentelemetry/api';
 import {
   AddAttributeDecision,
+  addHrTimes,
   cleanAttributes,
   cleanSimpleAttributes,
+  hrTimeToMilliseconds,
+  isTimeInput,
   isTracingSuppressed,
-  maybeAddAttribute,
+  millisToHrTime,
+  timeInputToHrTime,
 } from '@opentelemetry/core';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, Sampler, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
+import { LIMITS, addAttribute, copyAttributes } from './attribute-limits.js';
 
-/** The SDK's default span limits (it reads no environment for them either). */
-const LIMITS = { attributeCountLimit: 128, attributeValueLengthLimit: Infinity };
 const EVENT_LIMIT = 128;
 const LINK_LIMIT = 128;
 
@@ -179,10 +182,8 @@ class RecordingSpan implements Span, ReadableSpan {
     this.instrumentationScope = tracer.scope;
     this.resource = tracer.resource;
     this.processor = tracer.processor;
-    const perf = performance.now();
-    const wall = Date.now();
-    this.startMs = startTime === undefined ? wall : toMillis(startTime);
-    this.startPerf = startTime === undefined ? perf : undefined;
+    this.startPerf = startTime === undefined ? performance.now() : undefined;
+    this.startMs = startTime === undefined ? Date.now() : toMillis(startTime);
     this.attributeCount = Object.keys(attributes).length;
   }
 
@@ -191,19 +192,15 @@ class RecordingSpan implements Span, ReadableSpan {
   }
 
   get startTime(): HrTime {
-    return toHrTime(this.startMs);
+    return millisToHrTime(this.startMs);
   }
 
   get endTime(): HrTime {
-    if (!this.ended) return [0, 0];
-    const [s, ns] = toHrTime(this.startMs);
-    const [ds, dns] = toHrTime(this.durationMs);
-    const nanos = ns + dns;
-    return nanos >= 1e9 ? [s + ds + 1, nanos - 1e9] : [s + ds, nanos];
+    return this.ended ? addHrTimes(this.startTime, this.duration) : [0, 0];
   }
 
   get duration(): HrTime {
-    return this.ended ? toHrTime(this.durationMs) : [-1, -1];
+    return this.ended ? millisToHrTime(this.durationMs) : [-1, -1];
   }
 
   /** Milliseconds since the epoch for a time given to an event or to `end`. */
@@ -216,22 +213,7 @@ class RecordingSpan implements Span, ReadableSpan {
 
   setAttribute(key: string, value: AnyValue): this {
     if (this.ended) return this;
-    if (isPrimitive(value) && key.length > 0) {
-      if (Object.hasOwn(this.attributes, key)) this.attributes[key] = value;
-      else if (this.attributeCount >= LIMITS.attributeCountLimit) this.droppedAttributesCount++;
-      else {
-        this.attributes[key] = value;
-        this.attributeCount++;
-      }
-      return this;
-    }
-    const decision = maybeAddAttribute({
-      key,
-      value,
-      attributes: this.attributes,
-      limits: LIMITS,
-      currentAttributesCount: this.attributeCount,
-    });
+    const decision = addAttribute(this.attributes, this.attributeCount, key, value);
     if (decision === AddAttributeDecision.ADD_NEW) this.attributeCount++;
     else if (decision === AddAttributeDecision.DROP_LIMIT_REACHED) this.droppedAttributesCount++;
     return this;
@@ -256,7 +238,7 @@ class RecordingSpan implements Span, ReadableSpan {
     }
     this.events.push({
       name,
-      time: toHrTime(this.millis(time)),
+      time: millisToHrTime(this.millis(time)),
       ...cleanSimpleAttributes(attributes, LIMITS),
     });
     return this;
@@ -322,62 +304,13 @@ class RecordingSpan implements Span, ReadableSpan {
   }
 }
 
-/**
- * A span's attributes as core's `cleanAttributes` makes them, with the usual case decided first:
- * every value a string, number or boolean within the count limit is copied as it is. (Core's
- * value check allocates a WeakSet per value, for nested maps.)
- */
-function copyAttributes(input: Attributes | undefined): ReturnType<typeof cleanAttributes> {
-  if (typeof input !== 'object' || input === null) return {};
-  const keys = Object.keys(input);
-  if (keys.length > LIMITS.attributeCountLimit) return cleanAttributes(input, LIMITS);
-  const attributes: Attributes = {};
-  for (const key of keys) {
-    const value = input[key];
-    if (value === undefined) continue;
-    if (!isPrimitive(value) || key.length === 0) return cleanAttributes(input, LIMITS);
-    attributes[key] = value;
-  }
-  return { attributes, droppedAttributesCount: 0 };
-}
-
-function isPrimitive(value: unknown): value is string | number | boolean {
-  const type = typeof value;
-  return type === 'string' || type === 'number' || type === 'boolean';
-}
-
 function cleanLink(link: Link): Link {
   return { context: link.context, ...cleanAttributes(link.attributes, LIMITS) };
 }
 
-/**
- * A TimeInput as milliseconds since the epoch, read as the SDK reads it: a number no larger than
- * the monotonic clock is a `performance.now()` reading.
- */
+/** A TimeInput as milliseconds since the epoch, read as the SDK reads it. */
 function toMillis(time: TimeInput): number {
-  if (typeof time === 'number') {
-    const now = performance.now();
-    return time <= now ? Date.now() - now + time : time;
-  }
-  if (time instanceof Date) return time.getTime();
-  return time[0] * 1000 + time[1] / 1e6;
-}
-
-function toHrTime(ms: number): HrTime {
-  const seconds = Math.floor(ms / 1000);
-  const nanos = Math.round((ms - seconds * 1000) * 1e6);
-  return nanos >= 1e9 ? [seconds + 1, nanos - 1e9] : [seconds, nanos];
-}
-
-function isTimeInput(value: unknown): value is TimeInput {
-  return (
-    typeof value === 'number' ||
-    value instanceof Date ||
-    (Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'number' &&
-      typeof value[1] === 'number')
-  );
+  return hrTimeToMilliseconds(timeInputToHrTime(time));
 }
 
 /**
