@@ -11,6 +11,12 @@ export {
 } from './schema.js';
 export type { EventName, Level } from './schema.js';
 export { getScopedAttributes, setScopedAttributes } from './scope.js';
+export { histogramSeries, setHistogramSeriesSource } from './histograms.js';
+export type {
+  HistogramSeries,
+  HistogramSeriesOptions,
+  HistogramSeriesSource,
+} from './histograms.js';
 export { OWN_RECORD, ownRecord } from './own-record.js';
 export type { OwnRecord } from './own-record.js';
 export { BUILTIN_PATTERN_NAMES, createRedactor, luhn } from './redact.js';

@@ -30,7 +30,8 @@ const PUBLIC = [
  * documented for users: node's configuration defaults, the scoped-context carrier shared by node
  * and queue-instrumentation, the browser's compact redactor, the task outcome values, and the
  * one retry rule of the Node export, the relay and the browser transport, and the mark on records
- * the instrumentations build themselves. `luhn` is imported by the redaction tests.
+ * the instrumentations build themselves, and the bound histogram series node offers the
+ * instrumentations. `luhn` is imported by the redaction tests.
  */
 const FOR_TRACELOG_PACKAGES = [
   'DEFAULT_BAGGAGE_KEYS',
@@ -39,11 +40,13 @@ const FOR_TRACELOG_PACKAGES = [
   'TASK_OUTCOME',
   'createCompactRedactor',
   'getScopedAttributes',
+  'histogramSeries',
   'isRetryableStatus',
   'luhn',
   'nextBackoff',
   'ownRecord',
   'parseRetryAfter',
+  'setHistogramSeriesSource',
   'setScopedAttributes',
 ];
 

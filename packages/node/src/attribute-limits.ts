@@ -35,21 +35,32 @@ export function addAttribute(
 
 /**
  * A copy of `input` as core's `cleanAttributes` makes it, with the same usual case first: every
- * value a string, number or boolean within the count limit is copied as it is.
+ * value a string, number or boolean within the count limit is copied as it is. `count` is how
+ * many attributes the copy holds.
  */
-export function copyAttributes(input: Attributes | undefined): ReturnType<typeof cleanAttributes> {
-  if (typeof input !== 'object' || input === null) return {};
-  const keys = Object.keys(input);
-  if (keys.length > LIMITS.attributeCountLimit) return cleanAttributes(input, LIMITS);
+export function copyAttributes(input: Attributes | undefined): {
+  attributes: Attributes;
+  droppedAttributesCount: number;
+  count: number;
+} {
+  if (typeof input !== 'object' || input === null) return { ...EMPTY, attributes: {} };
   const attributes: Attributes = {};
-  for (const key of keys) {
+  let count = 0;
+  for (const key in input) {
+    if (!Object.hasOwn(input, key)) continue;
     const value = input[key];
     if (value === undefined) continue;
-    if (!isPrimitive(value) || key.length === 0) return cleanAttributes(input, LIMITS);
+    if (!isPrimitive(value) || key.length === 0 || count === LIMITS.attributeCountLimit) {
+      const { attributes: kept = {}, droppedAttributesCount = 0 } = cleanAttributes(input, LIMITS);
+      return { attributes: kept, droppedAttributesCount, count: Object.keys(kept).length };
+    }
     attributes[key] = value;
+    count++;
   }
-  return { attributes, droppedAttributesCount: 0 };
+  return { attributes, droppedAttributesCount: 0, count };
 }
+
+const EMPTY = { droppedAttributesCount: 0, count: 0 };
 
 function isPrimitive(value: unknown): value is string | number | boolean {
   const type = typeof value;

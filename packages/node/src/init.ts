@@ -5,11 +5,17 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { RESOURCE, createLevelResolver, createRedactor } from '@tracelog/core';
+import {
+  RESOURCE,
+  createLevelResolver,
+  createRedactor,
+  setHistogramSeriesSource,
+} from '@tracelog/core';
 import { resolveConfig } from './config.js';
 import type { ResolvedConfig } from './config.js';
 import { configureContext } from './context.js';
 import { createExporter } from './export/exporter.js';
+import { HistogramSeriesProducer } from './histogram-series.js';
 import { enableInstrumentations } from './instrumentations/registry.js';
 import { diagnostics } from './internal/diag.js';
 import { RecordProvider } from './log-provider.js';
@@ -82,7 +88,8 @@ function start(config: ResolvedConfig): TracelogHandle {
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(createPropagator(config.propagators));
 
-  const exporter = createExporter(config, diagnostics);
+  const histograms = new HistogramSeriesProducer(resource);
+  const exporter = createExporter(config, diagnostics, [histograms]);
   const redactor = config.redaction.enabled ? createRedactor(config.redaction) : undefined;
   const loggerProvider = new RecordProvider(
     resource,
@@ -101,6 +108,8 @@ function start(config: ResolvedConfig): TracelogHandle {
   trace.setGlobalTracerProvider(tracerProvider);
   logs.setGlobalLoggerProvider(loggerProvider);
   metrics.setGlobalMeterProvider(meterProvider);
+  histograms.meterProvider = meterProvider;
+  setHistogramSeriesSource(histograms);
   configureLoggers(createLevelResolver(config.level, config.levels));
   configureContext(config.baggageKeys);
 
@@ -137,6 +146,7 @@ function start(config: ResolvedConfig): TracelogHandle {
       trace.disable();
       logs.disable();
       metrics.disable();
+      setHistogramSeriesSource(undefined);
       propagation.disable();
       context.disable();
       current = undefined;

@@ -104,7 +104,7 @@ class SpanTracer implements Tracer {
     const traceId = valid ? valid.traceId : randomId(16);
     const kind = options.kind ?? SpanKind.INTERNAL;
     const links = options.links?.slice(-LINK_LIMIT).map(cleanLink) ?? [];
-    const { attributes = {}, droppedAttributesCount = 0 } = copyAttributes(options.attributes);
+    const { attributes, droppedAttributesCount, count } = copyAttributes(options.attributes);
     const sampled = this.sampler.shouldSample(ctx, traceId, name, kind, attributes, links);
     let traceFlags =
       sampled.decision === SamplingDecision.RECORD_AND_SAMPLED
@@ -127,6 +127,7 @@ class SpanTracer implements Tracer {
       name,
       kind,
       attributes,
+      count,
       droppedAttributesCount,
       links,
       (options.links?.length ?? 0) - links.length,
@@ -153,7 +154,8 @@ class SpanTracer implements Tracer {
 class RecordingSpan implements Span, ReadableSpan {
   readonly resource: Resource;
   readonly instrumentationScope: InstrumentationScope;
-  status: SpanStatus = { code: SpanStatusCode.UNSET };
+  /** Shared until the span sets a status (`setStatus` replaces it, never changes it). */
+  status: SpanStatus = UNSET;
   events: TimedEvent[] = [];
   droppedEventsCount = 0;
   ended = false;
@@ -164,7 +166,6 @@ class RecordingSpan implements Span, ReadableSpan {
   private readonly startMs: number;
   private readonly startPerf: number | undefined;
   private durationMs = 0;
-  private attributeCount: number;
   private readonly processor: SpanProcessor;
 
   constructor(
@@ -174,6 +175,7 @@ class RecordingSpan implements Span, ReadableSpan {
     public name: string,
     readonly kind: SpanKind,
     readonly attributes: Attributes,
+    private attributeCount: number,
     public droppedAttributesCount: number,
     readonly links: Link[],
     public droppedLinksCount: number,
@@ -184,7 +186,6 @@ class RecordingSpan implements Span, ReadableSpan {
     this.processor = tracer.processor;
     this.startPerf = startTime === undefined ? performance.now() : undefined;
     this.startMs = startTime === undefined ? Date.now() : toMillis(startTime);
-    this.attributeCount = Object.keys(attributes).length;
   }
 
   spanContext(): SpanContext {
@@ -303,6 +304,8 @@ class RecordingSpan implements Span, ReadableSpan {
       this.addEvent('exception', attributes, time);
   }
 }
+
+const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
 
 function cleanLink(link: Link): Link {
   return { context: link.context, ...cleanAttributes(link.attributes, LIMITS) };

@@ -1,7 +1,6 @@
 import { logs, metrics, trace } from '@opentelemetry/api';
 import type {
   Attributes,
-  Histogram,
   Logger,
   LoggerProvider,
   MeterProvider,
@@ -9,7 +8,8 @@ import type {
   Tracer,
   TracerProvider,
 } from '@opentelemetry/api';
-import { ATTR, METRIC } from '@tracelog/core';
+import { ATTR, METRIC, histogramSeries } from '@tracelog/core';
+import type { HistogramSeries } from '@tracelog/core';
 import { VERSION } from './version.js';
 
 export const SCOPE = '@tracelog/queue-instrumentation';
@@ -20,6 +20,12 @@ export interface Destination {
   sent: number;
   consumed: number;
   active: number;
+}
+
+/** A destination's series of the two duration histograms, bound once per meter provider. */
+interface DestinationSeries {
+  wait: HistogramSeries;
+  process: HistogramSeries;
 }
 
 const destinations = new Map<string, Destination>();
@@ -49,9 +55,18 @@ function observeAll(field: 'sent' | 'consumed' | 'active') {
 interface Instruments {
   tracer: Tracer;
   logger: Logger;
-  processDuration: Histogram;
-  waitDuration: Histogram;
+  /** The destination's wait and process duration series (successful attempts). */
+  series(where: Destination): DestinationSeries;
+  /** The process duration series of a failed attempt, by error type. */
+  failedSeries(where: Destination, errorType: string): HistogramSeries;
 }
+
+const PROCESS_DURATION = {
+  unit: 's',
+  description: 'Duration of processing one job attempt',
+};
+const WAIT_DURATION = { unit: 's', description: 'Time from enqueue to processing start' };
+const SCOPE_ID = { name: SCOPE, version: VERSION };
 
 let current: Instruments | undefined;
 let madeFor: [TracerProvider, LoggerProvider, MeterProvider] | undefined;
@@ -62,9 +77,10 @@ let madeFor: [TracerProvider, LoggerProvider, MeterProvider] | undefined;
  * taken from a provider that was shut down would drop everything.
  *
  * The counters (`messaging.client.sent.messages`, `…consumed.messages`, `bullmq.jobs.active`) are
- * observable instruments over plain per-queue counts: a synchronous counter hashes its attribute
- * set on every add, three to four times per job, which showed up in the queue benchmark; the
- * exported series are the same.
+ * observable instruments over plain per-queue counts, and the duration histograms are series
+ * bound once per queue (`histogramSeries`): the SDK's synchronous instruments hash their
+ * attribute set on every record, several times per job, which showed up in the queue benchmark;
+ * the exported series are the same.
  */
 export function instruments(): Instruments {
   const tracers = trace.getTracerProvider();
@@ -86,17 +102,36 @@ export function instruments(): Instruments {
   meter
     .createObservableUpDownCounter(METRIC.JOB_ACTIVE, { description: 'Jobs being processed' })
     .addCallback(observeAll('active'));
+  const bound = new WeakMap<Destination, DestinationSeries>();
   current = {
     tracer: tracers.getTracer(SCOPE, VERSION),
     logger: loggers.getLogger(SCOPE, VERSION),
-    processDuration: meter.createHistogram(METRIC.MESSAGING_PROCESS_DURATION, {
-      unit: 's',
-      description: 'Duration of processing one job attempt',
-    }),
-    waitDuration: meter.createHistogram(METRIC.JOB_WAIT_DURATION, {
-      unit: 's',
-      description: 'Time from enqueue to processing start',
-    }),
+    series(where) {
+      let found = bound.get(where);
+      if (!found) {
+        found = {
+          wait: histogramSeries(
+            SCOPE_ID,
+            METRIC.JOB_WAIT_DURATION,
+            WAIT_DURATION,
+            where.attributes,
+          ),
+          process: histogramSeries(
+            SCOPE_ID,
+            METRIC.MESSAGING_PROCESS_DURATION,
+            PROCESS_DURATION,
+            where.attributes,
+          ),
+        };
+        bound.set(where, found);
+      }
+      return found;
+    },
+    failedSeries: (where, errorType) =>
+      histogramSeries(SCOPE_ID, METRIC.MESSAGING_PROCESS_DURATION, PROCESS_DURATION, {
+        ...where.attributes,
+        [ATTR.ERROR_TYPE]: errorType,
+      }),
   };
   madeFor = [tracers, loggers, meters];
   return current;

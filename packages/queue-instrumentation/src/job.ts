@@ -95,7 +95,7 @@ export async function runAttempt<T>(
 }
 
 function begin(info: JobInfo, options: ResolvedOptions): Attempt {
-  const { tracer, logger, waitDuration } = instruments();
+  const { tracer, logger, series } = instruments();
   const origin = extractCarrier(info.carrier);
   const originSpan = trace.getSpanContext(origin);
   const continueTrace =
@@ -147,7 +147,7 @@ function begin(info: JobInfo, options: ResolvedOptions): Attempt {
   );
   where.consumed++;
   where.active++;
-  if (waitMs !== undefined) waitDuration.record(waitMs / 1000, where.attributes);
+  if (waitMs !== undefined) series(where).wait.record(waitMs / 1000);
   return { info, options, span, ctx, attributes, destination: where, start };
 }
 
@@ -180,10 +180,10 @@ function finish(attempt: Attempt, outcome: Outcome, error: unknown): void {
     span.end();
     return;
   }
-  const { logger, processDuration } = instruments();
+  const { logger, series, failedSeries } = instruments();
   const record: Attributes = { ...attributes, [ATTR.JOB_DURATION_MS]: durationMs };
   if (outcome === 'succeeded') {
-    processDuration.record(durationMs / 1000, where.attributes);
+    series(where).process.record(durationMs / 1000);
   } else {
     const e = error instanceof Error ? error : new Error(String(error));
     const type = errorType(e);
@@ -192,7 +192,7 @@ function finish(attempt: Attempt, outcome: Outcome, error: unknown): void {
     record[ATTR.EXCEPTION_MESSAGE] = message;
     record[ATTR.EXCEPTION_STACKTRACE] = redactedText(e.stack ?? '');
     record[ATTR.ERROR_TYPE] = type;
-    processDuration.record(durationMs / 1000, { ...where.attributes, [ATTR.ERROR_TYPE]: type });
+    failedSeries(where, type).record(durationMs / 1000);
     span.recordException(e);
     span.setStatus({ code: SpanStatusCode.ERROR, message });
     span.setAttribute(ATTR.ERROR_TYPE, type);

@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/otlp-transformer';
 import type { LogRecordProcessor, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import type { MetricReader } from '@opentelemetry/sdk-metrics';
+import type { MetricProducer, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { METRIC } from '@tracelog/core';
 import type { ResolvedConfig } from '../config.js';
@@ -78,7 +78,11 @@ export interface Exporter {
  * collector, a channel per signal, the batchers that encode records into requests, and the
  * processors and metric reader the SDK providers plug into. Nothing outside wires its parts.
  */
-export function createExporter(config: ExportConfig, diag: Diagnostics): Exporter {
+export function createExporter(
+  config: ExportConfig,
+  diag: Diagnostics,
+  metricProducers: MetricProducer[] = [],
+): Exporter {
   const encoding: Encoding =
     config.protocol === 'http/json' || !config.endpoint ? 'json' : 'protobuf';
   const json = encoding === 'json';
@@ -155,6 +159,7 @@ export function createExporter(config: ExportConfig, diag: Diagnostics): Exporte
       diag,
     ),
     exportIntervalMillis: config.metricsIntervalMs,
+    metricProducers,
   });
 
   const encodeAll = () => {

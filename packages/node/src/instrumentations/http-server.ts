@@ -6,7 +6,6 @@ import {
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
-  ValueType,
   context,
   logs,
   propagation,
@@ -15,7 +14,6 @@ import {
 import type {
   Attributes,
   Context,
-  Histogram,
   MeterProvider,
   Span,
   Tracer,
@@ -23,8 +21,8 @@ import type {
 } from '@opentelemetry/api';
 import { RPCType, setRPCMetadata, suppressTracing } from '@opentelemetry/core';
 import type { RPCMetadata } from '@opentelemetry/core';
-import { ATTR, EVENT, METRIC, OWN_RECORD, SEVERITY_NUMBER } from '@tracelog/core';
-import type { OwnRecord } from '@tracelog/core';
+import { ATTR, EVENT, METRIC, OWN_RECORD, SEVERITY_NUMBER, histogramSeries } from '@tracelog/core';
+import type { HistogramSeries, OwnRecord } from '@tracelog/core';
 import { scopedAttributesOf } from '../context.js';
 import { SEVERITY_TEXT } from '../internal/record.js';
 import { VERSION } from '../version.js';
@@ -99,14 +97,7 @@ export function instrumentHttpServer(
   providers: { tracerProvider: TracerProvider; meterProvider: MeterProvider },
 ): () => void {
   const tracer = providers.tracerProvider.getTracer('@tracelog/node/http', VERSION);
-  const duration = providers.meterProvider
-    .getMeter('@tracelog/node/http', VERSION)
-    .createHistogram(METRIC.HTTP_SERVER_REQUEST_DURATION, {
-      description: 'Duration of HTTP server requests.',
-      unit: 's',
-      valueType: ValueType.DOUBLE,
-      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-    });
+  const duration = durationSeries(providers.meterProvider);
   const logger = logs.getLogger('http');
   const restore = [
     patchEmit(
@@ -131,6 +122,40 @@ export function instrumentHttpServer(
   };
 }
 
+/** The duration histogram's series for a key naming its attribute set (made on a miss). */
+type DurationSeries = (key: string, attributes: () => Attributes) => HistogramSeries;
+
+/** Distinct attribute sets kept bound; past this, each record looks its series up again. */
+const BOUND_SERIES_MAX = 2000;
+
+/**
+ * `http.server.request.duration` by attribute set, each set's series bound once: a request then
+ * costs a string key and a map lookup instead of the SDK's attribute hashing per record.
+ */
+function durationSeries(meterProvider: MeterProvider): DurationSeries {
+  const bound = new Map<string, HistogramSeries>();
+  const scope = { name: '@tracelog/node/http', version: VERSION };
+  const options = {
+    description: 'Duration of HTTP server requests.',
+    unit: 's',
+    boundaries: DURATION_BUCKETS,
+  };
+  return (key, attributes) => {
+    let series = bound.get(key);
+    if (!series) {
+      series = histogramSeries(
+        scope,
+        METRIC.HTTP_SERVER_REQUEST_DURATION,
+        options,
+        attributes(),
+        meterProvider,
+      );
+      if (bound.size < BOUND_SERIES_MAX) bound.set(key, series);
+    }
+    return series;
+  };
+}
+
 const PATCHED = Symbol.for('tracelog.http.server.patched');
 
 /** Whether `emit` is this instrumentation's (for the start-up self-check). */
@@ -143,7 +168,7 @@ function patchEmit(
   scheme: string,
   opts: HttpOptions,
   tracer: Tracer,
-  duration: Histogram,
+  duration: DurationSeries,
   logger: ReturnType<typeof logs.getLogger>,
 ): () => void {
   const original = proto.emit;
@@ -250,7 +275,7 @@ function begin(
 function finish(
   exchange: Exchange,
   opts: HttpOptions,
-  duration: Histogram,
+  duration: DurationSeries,
   logger: ReturnType<typeof logs.getLogger>,
 ): void {
   if (exchange.ended) return;
@@ -275,15 +300,18 @@ function finish(
     }
     span.end();
 
-    const metric: Attributes = {
-      [ATTR.HTTP_REQUEST_METHOD]: method,
-      [URL_SCHEME]: exchange.scheme,
-      [NETWORK_PROTOCOL_VERSION]: req.httpVersion,
-      [ATTR.HTTP_RESPONSE_STATUS_CODE]: status,
-    };
-    if (route) metric[ATTR.HTTP_ROUTE] = route;
-    if (errorType) metric[ATTR.ERROR_TYPE] = errorType;
-    duration.record(ms / 1000, metric);
+    const key = `${method}\u0000${exchange.scheme}\u0000${req.httpVersion}\u0000${status}\u0000${route ?? ''}\u0000${errorType ?? ''}`;
+    duration(key, () => {
+      const metric: Attributes = {
+        [ATTR.HTTP_REQUEST_METHOD]: method,
+        [URL_SCHEME]: exchange.scheme,
+        [NETWORK_PROTOCOL_VERSION]: req.httpVersion,
+        [ATTR.HTTP_RESPONSE_STATUS_CODE]: status,
+      };
+      if (route) metric[ATTR.HTTP_ROUTE] = route;
+      if (errorType) metric[ATTR.ERROR_TYPE] = errorType;
+      return metric;
+    }).record(ms / 1000);
 
     logger.emit(
       requestRecord(
