@@ -85,13 +85,16 @@ class RecordLogger implements Logger {
     if (this.stopped()) return;
     const ctx = input.context ?? context.active();
     const now = millisToHrTime(Date.now());
-    const own = (input as Partial<OwnRecord>)[OWN_RECORD] === true ? input.attributes : undefined;
+    const mark = (input as Partial<OwnRecord>)[OWN_RECORD] === true;
+    const own = mark ? input.attributes : undefined;
     const record = new LogData(
       this.resource,
       this.scope,
       input.timestamp === undefined ? now : timeInputToHrTime(input.timestamp),
       input.observedTimestamp === undefined ? now : timeInputToHrTime(input.observedTimestamp),
-      spanContextOf(ctx),
+      mark && (input as OwnRecord).spanContext
+        ? validOnly((input as OwnRecord).spanContext)
+        : spanContextOf(ctx),
       input.severityNumber,
       input.severityText,
       input.body,
@@ -106,7 +109,10 @@ class RecordLogger implements Logger {
 }
 
 function spanContextOf(ctx: Context): SpanContext | undefined {
-  const spanContext = trace.getSpanContext(ctx);
+  return validOnly(trace.getSpanContext(ctx));
+}
+
+function validOnly(spanContext: SpanContext | undefined): SpanContext | undefined {
   return spanContext && isSpanContextValid(spanContext) ? spanContext : undefined;
 }
 

@@ -10,6 +10,7 @@ import type {
 } from '@opentelemetry/api';
 import { ATTR, METRIC, histogramSeries } from '@tracelog/core';
 import type { HistogramSeries } from '@tracelog/core';
+import { QueueMap } from './queue-map.js';
 import { VERSION } from './version.js';
 
 export const SCOPE = '@tracelog/queue-instrumentation';
@@ -28,12 +29,11 @@ interface DestinationSeries {
   process: HistogramSeries;
 }
 
-const destinations = new Map<string, Destination>();
+const destinations = new QueueMap<Destination>();
 
 /** The counts and metric attributes of one queue of one messaging system, made once. */
 export function destination(system: string, queue: string): Destination {
-  const key = `${system}\u0000${queue}`;
-  let found = destinations.get(key);
+  let found = destinations.get(system, queue);
   if (!found) {
     found = {
       attributes: { [ATTR.MESSAGING_SYSTEM]: system, [ATTR.MESSAGING_DESTINATION_NAME]: queue },
@@ -41,7 +41,7 @@ export function destination(system: string, queue: string): Destination {
       consumed: 0,
       active: 0,
     };
-    destinations.set(key, found);
+    destinations.set(system, queue, found);
   }
   return found;
 }

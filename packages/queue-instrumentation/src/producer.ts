@@ -33,7 +33,8 @@ export interface Enqueue {
 /** A PRODUCER span for one job, and the carrier that the job takes with it. */
 export interface Pending {
   span: Span;
-  ctx: Context;
+  /** The enqueuer's context (the same for every job of one call). */
+  parent: Context;
   attributes: Attributes;
   carrier: JobCarrier;
   conversation: string | undefined;
@@ -66,11 +67,10 @@ export function startEnqueue(e: Enqueue, jobs: Outgoing[]): Pending[] | undefine
         { kind: SpanKind.PRODUCER, attributes },
         parent,
       );
-      const ctx = trace.setSpan(parent, span);
       // Jobs of one call share everything but the span: inject once, then write each job's
       // traceparent directly (the W3C form the propagator wrote for the first).
       if (!shared) {
-        shared = captureCarrier(ctx);
+        shared = captureCarrier(trace.setSpan(parent, span));
         delete shared.conversation;
       }
       const spanContext = span.spanContext();
@@ -82,7 +82,7 @@ export function startEnqueue(e: Enqueue, jobs: Outgoing[]): Pending[] | undefine
       const jobConversation = conversation ?? own;
       if (jobConversation && !carrier.traceparent) carrier.conversation = jobConversation;
       if (e.fanOut) carrier.fanOut = true;
-      return { span, ctx, attributes, carrier, conversation: jobConversation };
+      return { span, parent, attributes, carrier, conversation: jobConversation };
     });
   } catch (error) {
     diag.warn(`queue instrumentation: could not instrument an enqueue: ${String(error)}`);
@@ -106,7 +106,7 @@ function endEnqueue(
     const { logger } = instruments();
     const where = destination(e.system, e.queue);
     for (let i = 0; i < pending.length; i++) {
-      const { span, ctx, attributes, conversation } = pending[i]!;
+      const { span, parent, attributes, conversation } = pending[i]!;
       if (error !== undefined) {
         span.recordException(error instanceof Error ? error : String(error));
         span.setStatus({ code: SpanStatusCode.ERROR });
@@ -130,7 +130,9 @@ function endEnqueue(
           severityText: 'INFO',
           body: `${job.name}${id ? ` #${id}` : ''} enqueued on ${e.queue}`,
           attributes: record,
-          context: ctx,
+          // The enqueuer's context with the job's span given directly: no context per job.
+          context: parent,
+          spanContext: span.spanContext(),
         }),
       );
     }
@@ -152,8 +154,8 @@ export function enqueueOne<T>(
 ): unknown {
   const pending = startEnqueue(e, [job]);
   if (!pending) return untraced();
-  const { ctx, carrier } = pending[0]!;
-  return enqueueTraced(e, [job], pending, ctx, () => send(carrier), idsOf);
+  const { span, parent, carrier } = pending[0]!;
+  return enqueueTraced(e, [job], pending, trace.setSpan(parent, span), () => send(carrier), idsOf);
 }
 
 /**

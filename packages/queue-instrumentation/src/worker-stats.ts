@@ -2,13 +2,12 @@ import { ROOT_CONTEXT, context, diag } from '@opentelemetry/api';
 import { ATTR, EVENT, OWN_RECORD, SEVERITY_NUMBER, ownRecord } from '@tracelog/core';
 import { destination, instruments } from './instruments.js';
 import type { ResolvedOptions } from './options.js';
+import { QueueMap } from './queue-map.js';
 import { WorkerStats } from './stats.js';
 import type { StatsReport } from './stats.js';
 
 /** One set of counts per queue of a messaging system, shared by the workers that consume it. */
-const stats = new Map<string, WorkerStats>();
-
-const keyOf = (system: string, queue: string) => `${system}\u0000${queue}`;
+const stats = new QueueMap<WorkerStats>();
 
 /** Counts a finished attempt for its queue's `worker.stats`, logging the report when one is due. */
 export function countFinished(
@@ -18,11 +17,10 @@ export function countFinished(
   outcome: 'succeeded' | 'failed',
   durationMs: number,
 ): void {
-  const key = keyOf(system, queue);
-  let worker = stats.get(key);
+  let worker = stats.get(system, queue);
   if (!worker) {
     worker = new WorkerStats(options.statsEveryJobs, options.statsEveryMs);
-    stats.set(key, worker);
+    stats.set(system, queue, worker);
   }
   const report = worker.record(outcome, durationMs);
   if (report) emitReport(system, queue, report);
@@ -50,7 +48,7 @@ export function startStatsTimer(
     timer.unref();
   };
   const tick = () => {
-    const worker = stats.get(keyOf(system, queue));
+    const worker = stats.get(system, queue);
     try {
       const report = worker?.due();
       if (report) emitReport(system, queue, report);
