@@ -6,7 +6,7 @@
 // (bench/queue/peer.mjs) always run. Variants alternate within each round on one Redis and one OTLP sink; medians print.
 import { start, startRedis } from '../processes.mjs';
 
-const [roundsText = '3', jobsText = '3000', ...extra] = process.argv.slice(2);
+const [roundsText = '5', jobsText = '20000', ...extra] = process.argv.slice(2);
 const ROUNDS = Number(roundsText);
 const JOBS = Number(jobsText);
 const variants = [
