@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -339,6 +339,36 @@ describe.each([
     );
     expect(points.length).toBeGreaterThan(0);
     expect(points.every((p) => p.attributes[ATTR.HTTP_ROUTE] === '/orders/:id')).toBe(true);
+  });
+});
+
+// ---- listeners -------------------------------------------------------------------------------
+
+describe('request and response listeners', () => {
+  it('run in the request’s context: a body that arrives later, and the response’s close', async () => {
+    const app = await startApp('body-app.mjs');
+    // Headers first, the body 100 ms later: its `data` and `end` come from a later socket read,
+    // outside the handler, as a slow client's or a proxied upload's do.
+    const traceId = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port: app.port, method: 'POST', path: '/orders' },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(String(res.headers.traceresponse).split('-')[1]!));
+        },
+      );
+      req.on('error', reject);
+      req.flushHeaders();
+      setTimeout(() => req.end('{"order":"o-44"}'), 100);
+    });
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    await stop(app.child);
+    const bodies = logsOf(app.service).filter((l) => l.body === 'body read');
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]!.attributes['order.bytes']).toBe(16);
+    expect(bodies[0]!.traceId).toBe(traceId);
+    const closed = logsOf(app.service).filter((l) => l.body === 'response closed');
+    expect(closed.map((l) => l.traceId)).toEqual([traceId]);
   });
 });
 
