@@ -19,8 +19,6 @@ export interface HistogramSeriesOptions {
  * than the SDK's attribute hashing per call.
  */
 export interface HistogramSeriesSource {
-  /** The provider whose export includes these series. */
-  readonly meterProvider: MeterProvider | undefined;
   series(
     scope: { name: string; version?: string },
     name: string,
@@ -30,11 +28,17 @@ export interface HistogramSeriesSource {
 }
 
 const SLOT = Symbol.for('tracelog.histogram-series');
-type Slot = { [SLOT]?: HistogramSeriesSource };
+type Slot = { [SLOT]?: { provider: MeterProvider; source: HistogramSeriesSource } };
 
-/** Installs (or, with undefined, removes) the source `histogramSeries` uses. */
-export function setHistogramSeriesSource(source: HistogramSeriesSource | undefined): void {
-  (globalThis as Slot)[SLOT] = source;
+/**
+ * Installs the source `histogramSeries` uses for `provider` (the meter provider whose export
+ * includes its series); with no arguments, removes it.
+ */
+export function setHistogramSeriesSource(
+  provider?: MeterProvider,
+  source?: HistogramSeriesSource,
+): void {
+  (globalThis as Slot)[SLOT] = provider && source ? { provider, source } : undefined;
 }
 
 /**
@@ -49,8 +53,9 @@ export function histogramSeries(
   attributes: Attributes,
   provider: MeterProvider = metrics.getMeterProvider(),
 ): HistogramSeries {
-  const source = (globalThis as Slot)[SLOT];
-  if (source?.meterProvider === provider) return source.series(scope, name, options, attributes);
+  const installed = (globalThis as Slot)[SLOT];
+  if (installed?.provider === provider)
+    return installed.source.series(scope, name, options, attributes);
   const histogram = provider.getMeter(scope.name, scope.version).createHistogram(name, {
     description: options.description,
     unit: options.unit,

@@ -43,7 +43,8 @@ export function copyAttributes(input: Attributes | undefined): {
   droppedAttributesCount: number;
   count: number;
 } {
-  if (typeof input !== 'object' || input === null) return { ...EMPTY, attributes: {} };
+  if (typeof input !== 'object' || input === null)
+    return { attributes: {}, droppedAttributesCount: 0, count: 0 };
   const attributes: Attributes = {};
   let count = 0;
   for (const key in input) {
@@ -59,8 +60,6 @@ export function copyAttributes(input: Attributes | undefined): {
   }
   return { attributes, droppedAttributesCount: 0, count };
 }
-
-const EMPTY = { droppedAttributesCount: 0, count: 0 };
 
 function isPrimitive(value: unknown): value is string | number | boolean {
   const type = typeof value;

@@ -1,5 +1,5 @@
 import { ValueType } from '@opentelemetry/api';
-import type { Attributes, MeterProvider } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import type { HrTime } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
@@ -25,6 +25,7 @@ const DEFAULT_BOUNDARIES = [
 /** Series per histogram beyond which new attribute sets share one overflow series, as the SDK's. */
 const CARDINALITY_LIMIT = 2000;
 const OVERFLOW: Attributes = { 'otel.metric.overflow': true };
+const OVERFLOW_KEY = attributeKey(OVERFLOW);
 
 /** One attribute set's cumulative buckets, recorded as the SDK's explicit-bucket aggregator does. */
 class Series implements HistogramSeries {
@@ -73,7 +74,6 @@ interface Histogram {
  * exporter asks of every instrument.
  */
 export class HistogramSeriesProducer implements MetricProducer, HistogramSeriesSource {
-  meterProvider: MeterProvider | undefined;
   private readonly scopes = new Map<
     string,
     { scope: InstrumentationScope; histograms: Map<string, Histogram> }
@@ -109,11 +109,10 @@ export class HistogramSeriesProducer implements MetricProducer, HistogramSeriesS
     let found = histogram.series.get(key);
     if (!found) {
       const overflow = histogram.series.size >= CARDINALITY_LIMIT - 1;
-      const overflowKey = attributeKey(OVERFLOW);
-      found = overflow ? histogram.series.get(overflowKey) : undefined;
+      found = overflow ? histogram.series.get(OVERFLOW_KEY) : undefined;
       if (!found) {
         found = new Series(overflow ? OVERFLOW : { ...attributes }, histogram.boundaries);
-        histogram.series.set(overflow ? overflowKey : key, found);
+        histogram.series.set(overflow ? OVERFLOW_KEY : key, found);
       }
     }
     return found;

@@ -108,8 +108,7 @@ function start(config: ResolvedConfig): TracelogHandle {
   trace.setGlobalTracerProvider(tracerProvider);
   logs.setGlobalLoggerProvider(loggerProvider);
   metrics.setGlobalMeterProvider(meterProvider);
-  histograms.meterProvider = meterProvider;
-  setHistogramSeriesSource(histograms);
+  setHistogramSeriesSource(meterProvider, histograms);
   configureLoggers(createLevelResolver(config.level, config.levels));
   configureContext(config.baggageKeys);
 
@@ -146,7 +145,7 @@ function start(config: ResolvedConfig): TracelogHandle {
       trace.disable();
       logs.disable();
       metrics.disable();
-      setHistogramSeriesSource(undefined);
+      setHistogramSeriesSource();
       propagation.disable();
       context.disable();
       current = undefined;

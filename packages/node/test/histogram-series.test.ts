@@ -27,9 +27,8 @@ function setup() {
     metricProducers: [producer],
   });
   const provider = new MeterProvider({ resource, readers: [reader] });
-  producer.meterProvider = provider;
   metrics.setGlobalMeterProvider(provider);
-  setHistogramSeriesSource(producer);
+  setHistogramSeriesSource(provider, producer);
   return { producer, reader, provider };
 }
 
@@ -46,7 +45,7 @@ function histogram(rm: ResourceMetrics, name: string): HistogramMetricData {
 }
 
 afterEach(() => {
-  setHistogramSeriesSource(undefined);
+  setHistogramSeriesSource();
   metrics.disable();
 });
 

@@ -125,8 +125,15 @@ export function instrumentHttpServer(
   };
 }
 
-/** The duration histogram's series for a key naming its attribute set (made on a miss). */
-type DurationSeries = (key: string, attributes: () => Attributes) => HistogramSeries;
+/** The duration histogram's series for one request's attribute values. */
+type DurationSeries = (
+  method: string,
+  scheme: string,
+  version: string,
+  status: number,
+  route: string | undefined,
+  errorType: string | undefined,
+) => HistogramSeries;
 
 /** Distinct attribute sets kept bound; past this, each record looks its series up again. */
 const BOUND_SERIES_MAX = 2000;
@@ -143,14 +150,23 @@ function durationSeries(meterProvider: MeterProvider): DurationSeries {
     unit: 's',
     boundaries: DURATION_BUCKETS,
   };
-  return (key, attributes) => {
+  return (method, scheme, version, status, route, errorType) => {
+    const key = `${method}\u0000${scheme}\u0000${version}\u0000${status}\u0000${route ?? ''}\u0000${errorType ?? ''}`;
     let series = bound.get(key);
     if (!series) {
+      const attributes: Attributes = {
+        [ATTR.HTTP_REQUEST_METHOD]: method,
+        [URL_SCHEME]: scheme,
+        [NETWORK_PROTOCOL_VERSION]: version,
+        [ATTR.HTTP_RESPONSE_STATUS_CODE]: status,
+      };
+      if (route) attributes[ATTR.HTTP_ROUTE] = route;
+      if (errorType) attributes[ATTR.ERROR_TYPE] = errorType;
       series = histogramSeries(
         scope,
         METRIC.HTTP_SERVER_REQUEST_DURATION,
         options,
-        attributes(),
+        attributes,
         meterProvider,
       );
       if (bound.size < BOUND_SERIES_MAX) bound.set(key, series);
@@ -292,18 +308,7 @@ function finish(exchange: Exchange): void {
     }
     span.end();
 
-    const key = `${method}\u0000${exchange.scheme}\u0000${req.httpVersion}\u0000${status}\u0000${route ?? ''}\u0000${errorType ?? ''}`;
-    duration(key, () => {
-      const metric: Attributes = {
-        [ATTR.HTTP_REQUEST_METHOD]: method,
-        [URL_SCHEME]: exchange.scheme,
-        [NETWORK_PROTOCOL_VERSION]: req.httpVersion,
-        [ATTR.HTTP_RESPONSE_STATUS_CODE]: status,
-      };
-      if (route) metric[ATTR.HTTP_ROUTE] = route;
-      if (errorType) metric[ATTR.ERROR_TYPE] = errorType;
-      return metric;
-    }).record(ms / 1000);
+    duration(method, exchange.scheme, req.httpVersion, status, route, errorType).record(ms / 1000);
 
     logger.emit(
       requestRecord(

@@ -136,19 +136,9 @@ export class ProtoWriter {
 
   /** Bytes as they are (already encoded protobuf). */
   raw(data: Uint8Array): void {
-    const length = data.length;
-    this.ensure(length);
-    if (length > 64) {
-      this.buf.set(data, this.pos);
-      this.pos += length;
-      return;
-    }
-    // Cached keys and pairs are short: a plain loop beats \`set\`, whose fixed cost per call
-    // showed as the encoder's largest line.
-    const buf = this.buf;
-    let at = this.pos;
-    for (let i = 0; i < length; i++) buf[at++] = data[i]!;
-    this.pos = at;
+    this.ensure(data.length);
+    this.buf.set(data, this.pos);
+    this.pos += data.length;
   }
 
   /** A trace or span id given as lower-case hex, written as its bytes with their length. */
