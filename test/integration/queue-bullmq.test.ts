@@ -25,7 +25,10 @@ const closers: Array<() => Promise<unknown>> = [];
 beforeAll(async () => {
   redis = await startRedis();
   connection = { host: '127.0.0.1', port: redis.port };
-  sdk = await startTestTelemetry('queue-test', receiver);
+  // A sensitive key of the app's own: job data is redacted with the app's settings.
+  sdk = await startTestTelemetry('queue-test', receiver, {
+    redaction: { keys: ['settlementRef'] },
+  });
   telemetry = sdk.handle;
 });
 
@@ -96,7 +99,11 @@ describe.each([
     );
     const server = createServer((req, res) => {
       void withContext({ 'user.id': 'trader-7' }, async () => {
-        await queue.add('settle', { orderId: 'o-1', password: 'hunter2-queue' });
+        await queue.add('settle', {
+          orderId: 'o-1',
+          password: 'hunter2-queue',
+          settlementRef: 'SR-0042-queue',
+        });
         res.end('queued');
       });
     });
@@ -153,6 +160,13 @@ describe.each([
     expect(started.attributes['user.id']).toBe('trader-7');
     expect(typeof started.attributes[ATTR.JOB_WAIT_MS]).toBe('number');
     expect(JSON.stringify(receiver.raw)).not.toContain('hunter2-queue');
+    expect(JSON.stringify(receiver.raw)).not.toContain('SR-0042-queue');
+    for (const event of [EVENT.JOB_ENQUEUED, EVENT.JOB_STARTED])
+      expect(JSON.parse(String(jobLogs(name, event)[0]!.attributes[ATTR.JOB_DATA]))).toEqual({
+        orderId: 'o-1',
+        password: '[REDACTED]',
+        settlementRef: '[REDACTED]',
+      });
   });
 
   it('gives each attempt its own process span, logs job.retrying, and marks failed attempts as errors', async () => {
@@ -281,7 +295,7 @@ describe('BullMQ: request → enqueue → worker', () => {
     expect(child.attributes['user.id']).toBe('flow-user');
   });
 
-  it('gives each job of an addBulk its own create span, id and job.enqueued, and its worker run continues that span', async () => {
+  it('gives an addBulk one send span that every job continues, and each job its id and job.enqueued', async () => {
     instrument();
     const { name, queue } = queueAndWorker(async () => 'ok');
     const tracer = (await import('@opentelemetry/api')).trace.getTracer('test');
@@ -295,32 +309,41 @@ describe('BullMQ: request → enqueue → worker', () => {
     await arrived(() => jobLogs(name, EVENT.JOB_SUCCEEDED).length === 3, 'three jobs');
     await flushed();
     await arrived(
-      () => spansOf(name, 'create').length === 3 && spansOf(name, 'process').length === 3,
+      () => spansOf(name, 'send').length === 1 && spansOf(name, 'process').length === 3,
       'their spans',
     );
-    const creates = spansOf(name, 'create');
-    expect(new Set(creates.map((s) => s.spanId)).size).toBe(3);
+    const send = spansOf(name, 'send')[0]!;
+    expect(send.traceId).toBe(traceId);
+    expect(send.kind).toBe(4); // PRODUCER
+    expect(send.attributes).toMatchObject({
+      [ATTR.MESSAGING_OPERATION_TYPE]: 'send',
+      [ATTR.MESSAGING_OPERATION_NAME]: 'addBulk',
+      [ATTR.MESSAGING_BATCH_MESSAGE_COUNT]: 3,
+      'user.id': 'bulk-user',
+    });
+    // A span for three messages names none of them.
+    expect(send.attributes[ATTR.MESSAGING_MESSAGE_ID]).toBeUndefined();
     const enqueued = jobLogs(name, EVENT.JOB_ENQUEUED);
     expect(enqueued.map((l) => JSON.parse(String(l.attributes[ATTR.JOB_DATA])).leg).sort()).toEqual(
       ['a', 'b', 'c'],
     );
-    for (const create of creates) {
-      expect(create.traceId).toBe(traceId);
-      expect(create.kind).toBe(4); // PRODUCER
-      const id = create.attributes[ATTR.MESSAGING_MESSAGE_ID];
-      expect(typeof id).toBe('string');
-      // Under the fan-out threshold: each job continues its own create span.
-      const run = spansOf(name, 'process').find(
-        (s) => s.attributes[ATTR.MESSAGING_MESSAGE_ID] === id,
-      )!;
-      expect(run.parentSpanId).toBe(create.spanId);
-      expect(run.traceId).toBe(traceId);
-      const record = enqueued.find((l) => l.attributes[ATTR.MESSAGING_MESSAGE_ID] === id)!;
-      expect(record.spanId).toBe(create.spanId);
+    const ids = enqueued.map((l) => l.attributes[ATTR.MESSAGING_MESSAGE_ID]);
+    expect(new Set(ids).size).toBe(3);
+    for (const record of enqueued) {
+      expect(record.traceId).toBe(traceId);
+      expect(record.spanId).toBe(send.spanId);
       expect(record.attributes).toMatchObject({
+        [ATTR.JOB_NAME]: 'settle-leg',
         [ATTR.MESSAGING_MESSAGE_CONVERSATION_ID]: traceId,
         'user.id': 'bulk-user',
       });
+      // Under the fan-out threshold: each job's run continues the send span.
+      const run = spansOf(name, 'process').find(
+        (s) =>
+          s.attributes[ATTR.MESSAGING_MESSAGE_ID] === record.attributes[ATTR.MESSAGING_MESSAGE_ID],
+      )!;
+      expect(run.parentSpanId).toBe(send.spanId);
+      expect(run.traceId).toBe(traceId);
     }
   });
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { init } from '@tracelog/node';
-import type { TracelogHandle } from '@tracelog/node';
+import type { InitOptions, TracelogHandle } from '@tracelog/node';
 import type { OtlpReceiver } from '@tracelog/test-utils';
 
 /**
@@ -23,6 +23,7 @@ export interface TestTelemetry {
 export async function startTestTelemetry(
   serviceName: string,
   receiver: OtlpReceiver,
+  options: Partial<InitOptions> = {},
 ): Promise<TestTelemetry> {
   const spoolDir = mkdtempSync(join(tmpdir(), `tracelog-${serviceName}-`));
   await receiver.start();
@@ -34,6 +35,7 @@ export async function startTestTelemetry(
     spool: { directory: spoolDir },
     handleSignals: false,
     instrumentations: { bullmq: false },
+    ...options,
   });
   return {
     handle,

@@ -17,7 +17,13 @@ export type {
   HistogramSeriesOptions,
   HistogramSeriesSource,
 } from './histograms.js';
-export { OWN_RECORD, ownRecord } from './own-record.js';
+export {
+  OWN_RECORD,
+  REDACTED_BY,
+  ownRecord,
+  pipelineRedactor,
+  setPipelineRedactor,
+} from './own-record.js';
 export type { OwnRecord } from './own-record.js';
 export { BUILTIN_PATTERN_NAMES, createRedactor, luhn } from './redact.js';
 export { createCompactRedactor } from './redaction/compact.js';

@@ -106,6 +106,7 @@ export const ATTR = {
   MESSAGING_OPERATION_TYPE: 'messaging.operation.type',
   MESSAGING_OPERATION_NAME: 'messaging.operation.name',
   MESSAGING_MESSAGE_CONVERSATION_ID: 'messaging.message.conversation_id',
+  MESSAGING_BATCH_MESSAGE_COUNT: 'messaging.batch.message_count',
   JOB_NAME: 'job.name',
   JOB_ATTEMPT: 'job.attempt',
   JOB_WAIT_MS: 'job.wait_ms',

@@ -30,13 +30,15 @@ const PUBLIC = [
  * documented for users: node's configuration defaults, the scoped-context carrier shared by node
  * and queue-instrumentation, the browser's compact redactor, the task outcome values, and the
  * one retry rule of the Node export, the relay and the browser transport, and the mark on records
- * the instrumentations build themselves, and the bound histogram series node offers the
- * instrumentations. `luhn` is imported by the redaction tests.
+ * the instrumentations build themselves, the bound histogram series node offers the
+ * instrumentations, and the pipeline's redactor with the mark of attributes redacted with it.
+ * `luhn` is imported by the redaction tests.
  */
 const FOR_TRACELOG_PACKAGES = [
   'DEFAULT_BAGGAGE_KEYS',
   'DEFAULT_QUIET_PATHS',
   'OWN_RECORD',
+  'REDACTED_BY',
   'TASK_OUTCOME',
   'createCompactRedactor',
   'getScopedAttributes',
@@ -46,7 +48,9 @@ const FOR_TRACELOG_PACKAGES = [
   'nextBackoff',
   'ownRecord',
   'parseRetryAfter',
+  'pipelineRedactor',
   'setHistogramSeriesSource',
+  'setPipelineRedactor',
   'setScopedAttributes',
 ];
 

@@ -10,6 +10,7 @@ import {
   createLevelResolver,
   createRedactor,
   setHistogramSeriesSource,
+  setPipelineRedactor,
 } from '@tracelog/core';
 import { resolveConfig } from './config.js';
 import type { ResolvedConfig } from './config.js';
@@ -109,6 +110,7 @@ function start(config: ResolvedConfig): TracelogHandle {
   logs.setGlobalLoggerProvider(loggerProvider);
   metrics.setGlobalMeterProvider(meterProvider);
   setHistogramSeriesSource(meterProvider, histograms);
+  setPipelineRedactor(redactor ?? null);
   configureLoggers(createLevelResolver(config.level, config.levels));
   configureContext(config.baggageKeys);
 
@@ -146,6 +148,7 @@ function start(config: ResolvedConfig): TracelogHandle {
       logs.disable();
       metrics.disable();
       setHistogramSeriesSource();
+      setPipelineRedactor();
       propagation.disable();
       context.disable();
       current = undefined;

@@ -21,8 +21,9 @@ import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { ATTR, OWN_RECORD } from '@tracelog/core';
-import type { OwnRecord } from '@tracelog/core';
+import type { OwnRecord, Redactor } from '@tracelog/core';
 import { LIMITS, addAttribute } from './attribute-limits.js';
+import type { PreRedacted } from './pipeline.js';
 
 /**
  * The logs API provider `init()` installs. It does what the SDK's LoggerProvider does for a
@@ -101,6 +102,7 @@ class RecordLogger implements Logger {
       input.eventName,
       own ?? {},
       own ? adopt(own) : 0,
+      mark ? (input as OwnRecord).redactedBy : undefined,
     );
     if (!own && input.attributes) record.setAttributes(input.attributes);
     if (input.exception != null) addException(record, input.exception);
@@ -151,8 +153,9 @@ function addException(record: LogData, exception: unknown): void {
 const { ADD_NEW, DROP_LIMIT_REACHED } = AddAttributeDecision;
 
 /** The record the pipeline and the sinks see: plain fields, writable while it is processed. */
-class LogData implements ReadWriteLogRecord {
+class LogData implements ReadWriteLogRecord, PreRedacted {
   droppedAttributesCount = 0;
+  readonly lateKeys: string[] | undefined;
 
   constructor(
     readonly resource: Resource,
@@ -167,15 +170,20 @@ class LogData implements ReadWriteLogRecord {
     readonly attributes: Attributes,
     /** How many attributes it holds, for the count limit. */
     private count: number,
-  ) {}
+    /** The redactor its attributes were redacted with when they were made (an own record's). */
+    readonly redactedBy: Redactor | undefined,
+  ) {
+    this.lateKeys = redactedBy ? [] : undefined;
+  }
 
   setAttribute(key: string, value?: AnyValue): this {
     const decision = addAttribute(this.attributes, this.count, key, value);
     if (decision === DROP_LIMIT_REACHED) {
       if (this.droppedAttributesCount++ === 0) diag.warn('Dropping extra attributes.');
-    } else if (decision === ADD_NEW) {
-      this.count++;
+      return this;
     }
+    if (decision === ADD_NEW) this.count++;
+    this.lateKeys?.push(key);
     return this;
   }
 

@@ -1,5 +1,5 @@
 import { context, propagation } from '@opentelemetry/api';
-import type { AnyValue, Context } from '@opentelemetry/api';
+import type { AnyValue, Attributes, Context } from '@opentelemetry/api';
 import { hrTime } from '@opentelemetry/core';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { Span, SpanProcessor, ReadableSpan } from '@opentelemetry/sdk-trace';
@@ -196,12 +196,50 @@ function redactRecord(record: ReadWriteLogRecord, redactor: Redactor): void {
   } else if (record.body !== undefined && record.body !== null) {
     record.setBody(redactor.redactValue(record.body) as AnyValue);
   }
-  const attributes = record.attributes;
-  for (const key in attributes) {
-    const value = attributes[key];
-    const redacted = redactor.redactValue(value, key);
-    if (redacted !== value) record.setAttribute(key, redacted as AnyValue);
+  redactAttributes(record.attributes, redactor, record as Partial<PreRedacted>, record);
+}
+
+/**
+ * A record or span whose attributes were redacted when they were made (an instrumentation's own,
+ * see `REDACTED_BY`): `redactedBy` is the redactor used, `lateKeys` the keys set since, which are
+ * redacted as any other attribute is.
+ */
+export interface PreRedacted {
+  readonly redactedBy: Redactor | undefined;
+  readonly lateKeys: string[] | undefined;
+}
+
+/**
+ * Redacts each attribute, or only the late ones of attributes redacted when they were made with
+ * this same redactor. A changed value goes through `record.setAttribute`, or, for an ended span,
+ * straight into its attributes.
+ */
+function redactAttributes(
+  attributes: Attributes,
+  redactor: Redactor,
+  made: Partial<PreRedacted>,
+  record?: ReadWriteLogRecord,
+): void {
+  const late = made.redactedBy === redactor ? made.lateKeys : undefined;
+  if (!late) {
+    for (const key in attributes) redactKey(attributes, key, redactor, record);
+    return;
   }
+  // Redacting a record sets attributes, which adds to the list: only the keys there now.
+  for (let i = 0, n = late.length; i < n; i++) redactKey(attributes, late[i]!, redactor, record);
+}
+
+function redactKey(
+  attributes: Attributes,
+  key: string,
+  redactor: Redactor,
+  record: ReadWriteLogRecord | undefined,
+): void {
+  const value = attributes[key];
+  const redacted = redactor.redactValue(value, key) as AnyValue;
+  if (redacted === value) return;
+  if (record) record.setAttribute(key, redacted);
+  else attributes[key] = redacted as Attributes[string];
 }
 
 /**
@@ -224,12 +262,7 @@ export class SpanPipeline implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     if (this.redactor) {
-      const attributes = span.attributes as Record<string, unknown>;
-      for (const key in attributes) {
-        const value = attributes[key];
-        const redacted = this.redactor.redactValue(value, key);
-        if (redacted !== value) attributes[key] = redacted;
-      }
+      redactAttributes(span.attributes, this.redactor, span as Partial<PreRedacted>);
       for (const event of span.events) {
         const attrs = event.attributes as Record<string, unknown> | undefined;
         if (!attrs) continue;

@@ -40,7 +40,10 @@ import {
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, Sampler, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
+import { REDACTED_BY } from '@tracelog/core';
+import type { Redactor } from '@tracelog/core';
 import { LIMITS, addAttribute, copyAttributes } from './attribute-limits.js';
+import type { PreRedacted } from './pipeline.js';
 
 const EVENT_LIMIT = 128;
 const LINK_LIMIT = 128;
@@ -132,6 +135,7 @@ class SpanTracer implements Tracer {
       links,
       (options.links?.length ?? 0) - links.length,
       options.startTime,
+      (options as { [REDACTED_BY]?: Redactor })[REDACTED_BY],
     );
     if (sampled.attributes) span.setAttributes(sampled.attributes);
     this.processor.onStart(span, ctx);
@@ -151,7 +155,7 @@ class SpanTracer implements Tracer {
 }
 
 /** A sampled span while it runs, and what the processors read once it ended. */
-class RecordingSpan implements Span, ReadableSpan {
+class RecordingSpan implements Span, ReadableSpan, PreRedacted {
   readonly resource: Resource;
   readonly instrumentationScope: InstrumentationScope;
   /** Shared until the span sets a status (`setStatus` replaces it, never changes it). */
@@ -167,6 +171,7 @@ class RecordingSpan implements Span, ReadableSpan {
   private readonly startPerf: number | undefined;
   private durationMs = 0;
   private readonly processor: SpanProcessor;
+  readonly lateKeys: string[] | undefined;
 
   constructor(
     tracer: SpanTracer,
@@ -180,7 +185,10 @@ class RecordingSpan implements Span, ReadableSpan {
     readonly links: Link[],
     public droppedLinksCount: number,
     startTime: TimeInput | undefined,
+    /** The redactor the attributes given at start were redacted with, if they were. */
+    readonly redactedBy: Redactor | undefined,
   ) {
+    this.lateKeys = redactedBy ? [] : undefined;
     this.instrumentationScope = tracer.scope;
     this.resource = tracer.resource;
     this.processor = tracer.processor;
@@ -215,8 +223,12 @@ class RecordingSpan implements Span, ReadableSpan {
   setAttribute(key: string, value: AnyValue): this {
     if (this.ended) return this;
     const decision = addAttribute(this.attributes, this.attributeCount, key, value);
+    if (decision === AddAttributeDecision.DROP_LIMIT_REACHED) {
+      this.droppedAttributesCount++;
+      return this;
+    }
     if (decision === AddAttributeDecision.ADD_NEW) this.attributeCount++;
-    else if (decision === AddAttributeDecision.DROP_LIMIT_REACHED) this.droppedAttributesCount++;
+    this.lateKeys?.push(key);
     return this;
   }
 

@@ -5,8 +5,18 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logs, trace } from '@opentelemetry/api';
+import type { SpanOptions } from '@opentelemetry/api';
+import {
+  OWN_RECORD,
+  REDACTED_BY,
+  createRedactor,
+  ownRecord,
+  pipelineRedactor,
+} from '@tracelog/core';
+import type { Redactor } from '@tracelog/core';
 import { SECRET_CORPUS, findLeaks } from '@tracelog/test-utils';
-import { getLogger, init, task } from '@tracelog/node';
+import { getLogger, init, task, withContext } from '@tracelog/node';
 import type { TracelogHandle } from '@tracelog/node';
 import { OtlpReceiver } from '@tracelog/test-utils';
 
@@ -95,5 +105,93 @@ describe('secrets never leave the process', () => {
     expect(receiver.logs.filter((l) => l.body === 'login failed')).toHaveLength(
       SECRET_CORPUS.length,
     );
+  });
+});
+
+describe('attributes redacted where they were made', () => {
+  // An instrumentation whose span and records share one attribute set redacts it once, with the
+  // pipeline's redactor, and says so; the pipeline then redacts only what was added since.
+  const counting = (redactor: Redactor) => {
+    const keys: Array<string | undefined> = [];
+    const original = redactor.redactValue;
+    redactor.redactValue = (value, key) => {
+      keys.push(key);
+      return original(value, key);
+    };
+    return { keys, restore: () => (redactor.redactValue = original) };
+  };
+
+  it('redacts an own record only where it changed since, and the whole of one another redactor made', async () => {
+    const redactor = pipelineRedactor()!;
+    expect(redactor).toBeTruthy();
+    const logger = logs.getLogger('pre-redacted');
+    const { keys, restore } = counting(redactor);
+    try {
+      withContext({ 'session.token': 'scoped-secret-1' }, () => {
+        logger.emit(
+          ownRecord({
+            [OWN_RECORD]: true,
+            body: 'made by an instrumentation',
+            attributes: { 'job.name': 'settle', 'messaging.message.id': '7' },
+            redactedBy: redactor,
+          }),
+        );
+      });
+    } finally {
+      restore();
+    }
+    // Only the scoped attribute the pipeline added; not the two made redacted.
+    expect(keys).toEqual(['session.token']);
+
+    logger.emit(
+      ownRecord({
+        [OWN_RECORD]: true,
+        body: 'made with another redactor',
+        attributes: { 'db.password': 'other-secret-2' },
+        redactedBy: createRedactor({ enabled: false }),
+      }),
+    );
+    await telemetry.flush();
+    await receiver.waitFor(
+      () => receiver.logs.filter((l) => l.scope === 'pre-redacted').length === 2,
+    );
+    const [made, other] = ['made by an instrumentation', 'made with another redactor'].map((body) =>
+      receiver.logs.find((l) => l.body === body)!,
+    );
+    expect(made!.attributes['session.token']).toBe('[REDACTED]');
+    expect(made!.attributes['job.name']).toBe('settle');
+    expect(other!.attributes['db.password']).toBe('[REDACTED]');
+  });
+
+  it('redacts a span’s attributes set after its start, and all of those another redactor made', async () => {
+    const tracer = trace.getTracer('pre-redacted');
+    const options = (redactor: Redactor): SpanOptions & { [REDACTED_BY]?: Redactor } => ({
+      attributes: { 'job.name': 'settle' },
+      [REDACTED_BY]: redactor,
+    });
+    withContext({ 'session.token': 'scoped-secret-3' }, () => {
+      const span = tracer.startSpan('pre-redacted own', options(pipelineRedactor()!));
+      span.setAttribute('db.password', 'late-secret-4');
+      span.end();
+    });
+    const other = tracer.startSpan('pre-redacted other', {
+      ...options(createRedactor({ enabled: false })),
+      attributes: { 'db.password': 'other-secret-5' },
+    });
+    other.end();
+    await telemetry.flush();
+    await receiver.waitFor(
+      () => receiver.spans.filter((s) => s.name.startsWith('pre-redacted')).length === 2,
+    );
+    const own = receiver.spans.find((s) => s.name === 'pre-redacted own')!;
+    expect(own.attributes).toMatchObject({
+      'job.name': 'settle',
+      'session.token': '[REDACTED]',
+      'db.password': '[REDACTED]',
+    });
+    const foreign = receiver.spans.find((s) => s.name === 'pre-redacted other')!;
+    expect(foreign.attributes['db.password']).toBe('[REDACTED]');
+    for (const secret of ['scoped-secret', 'late-secret', 'other-secret'])
+      expect(receiver.raw.join('\n')).not.toContain(secret);
   });
 });

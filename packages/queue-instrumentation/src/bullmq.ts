@@ -10,7 +10,7 @@ import type { ControlFlow, JobInfo } from './job.js';
 import { resolveOptions } from './options.js';
 import { enqueueOne, enqueueTraced, startEnqueue } from './producer.js';
 import type { Enqueue } from './producer.js';
-import type { JobCarrier, QueueInstrumentationOptions } from './types.js';
+import type { QueueInstrumentationOptions } from './types.js';
 import { startStatsTimer } from './worker-stats.js';
 
 type Fn = (...args: unknown[]) => unknown;
@@ -127,6 +127,7 @@ function patchModule(
           system: 'bullmq',
           queue: this.name,
           operation: 'send',
+          operationName: 'add',
           fanOut: false,
           recordData,
         };
@@ -134,8 +135,8 @@ function patchModule(
           e,
           { name, data },
           () => original.apply(this, args),
-          (carrier) =>
-            original.call(this, name, data, withCarrier(opts, carrier)) as Promise<BullJob>,
+          (metadata) =>
+            original.call(this, name, data, withMetadata(opts, metadata)) as Promise<BullJob>,
           (job) => [job?.id],
         );
       },
@@ -151,17 +152,19 @@ function patchModule(
         const e: Enqueue = {
           system: 'bullmq',
           queue: this.name,
-          operation: 'create',
+          operation: 'send',
+          operationName: 'addBulk',
           fanOut: jobs.length > resolved.fanOutThreshold,
           recordData,
         };
-        // One `create` span per job, then the real bulk add with every job's carrier in place.
+        // One span for the call, then the real bulk add with its carrier in every job that has
+        // no creation context of its own.
         const pending = startEnqueue(e, jobs);
         if (!pending) return original.apply(this, args);
-        const prepared = jobs.map((job, i) =>
+        const prepared = jobs.map((job) =>
           job.opts?.telemetry?.metadata
             ? job
-            : { ...job, opts: withCarrier(job.opts, pending[i]!.carrier) },
+            : { ...job, opts: withMetadata(job.opts, pending.metadata) },
         );
         return enqueueTraced(
           e,
@@ -184,6 +187,7 @@ function patchModule(
           system: 'bullmq',
           queue: flow.queueName,
           operation: 'create',
+          operationName: 'add',
           fanOut: false,
           recordData,
         };
@@ -192,8 +196,8 @@ function patchModule(
           { name: flow.name, data: flow.data },
           () => original.apply(this, args),
           // Every node, children without opts included, carries the flow's context.
-          (carrier) =>
-            original.call(this, stampFlow(flow, carrier), opts) as Promise<{ job: BullJob }>,
+          (metadata) =>
+            original.call(this, stampFlow(flow, metadata), opts) as Promise<{ job: BullJob }>,
           (node) => [node?.job?.id],
         );
       },
@@ -307,20 +311,18 @@ function jobInfo(job: BullJob, recordData: boolean): JobInfo {
   };
 }
 
-function withCarrier<T extends { telemetry?: { metadata?: string } }>(
+/** A job's options with the carrier (as JSON) in BullMQ's telemetry metadata. */
+function withMetadata<T extends { telemetry?: { metadata?: string } }>(
   opts: T | undefined,
-  carrier: JobCarrier,
+  metadata: string,
 ): T {
-  return {
-    ...(opts ?? ({} as T)),
-    telemetry: { ...opts?.telemetry, metadata: JSON.stringify(carrier) },
-  };
+  return { ...(opts ?? ({} as T)), telemetry: { ...opts?.telemetry, metadata } };
 }
 
-function stampFlow(node: FlowNode, carrier: JobCarrier): FlowNode {
+function stampFlow(node: FlowNode, metadata: string): FlowNode {
   return {
     ...node,
-    opts: node.opts?.telemetry?.metadata ? node.opts : withCarrier(node.opts, carrier),
-    ...(node.children && { children: node.children.map((child) => stampFlow(child, carrier)) }),
+    opts: node.opts?.telemetry?.metadata ? node.opts : withMetadata(node.opts, metadata),
+    ...(node.children && { children: node.children.map((child) => stampFlow(child, metadata)) }),
   };
 }

@@ -1,12 +1,38 @@
-import { createRedactor } from '@tracelog/core';
+import type { Attributes } from '@opentelemetry/api';
+import { createRedactor, pipelineRedactor } from '@tracelog/core';
+import type { Redactor } from '@tracelog/core';
 
-const redactor = createRedactor();
+/** For when no tracelog SDK is installed: the default rules. */
+let fallback: Redactor | undefined;
 const MAX_CHARS = 4096;
 
+/**
+ * The redactor the installed tracelog SDK uses, so the app's redaction settings apply to what
+ * this package redacts itself; the default rules under any other SDK; undefined when the app
+ * turned redaction off.
+ */
+export function redactor(): Redactor | undefined {
+  const installed = pipelineRedactor();
+  if (installed !== undefined) return installed ?? undefined;
+  return (fallback ??= createRedactor());
+}
+
+/**
+ * Redacts `attributes` in place with `redactor()`, and returns that redactor: a span and records
+ * built from them say so (`REDACTED_BY`, `redactedBy`), and the pipeline does not redact them
+ * again.
+ */
+export function redactInPlace(attributes: Attributes): Redactor | undefined {
+  const r = redactor();
+  if (r)
+    for (const key in attributes) attributes[key] = r.redactValue(attributes[key], key) as never;
+  return r;
+}
+
 /** Job data as recorded on `job.enqueued` / `job.started`: redacted, JSON, at most 4 KiB. */
-export function recordedData(value: unknown): string {
+export function recordedData(value: unknown, r: Redactor | undefined): string {
   try {
-    const text = JSON.stringify(redactor.redactValue(value)) ?? '';
+    const text = JSON.stringify(r ? r.redactValue(value) : value) ?? '';
     return text.length > MAX_CHARS ? `${text.slice(0, MAX_CHARS)}…` : text;
   } catch {
     // BigInt, a throwing toJSON: the job itself still runs.
@@ -14,7 +40,7 @@ export function recordedData(value: unknown): string {
   }
 }
 
-/** Free text (exception messages, stacks) with secrets masked. */
-export function redactedText(text: string): string {
-  return redactor.redactString(text);
+/** A value the instrumentation sets under `key`, redacted with `r` as the pipeline would. */
+export function redactedValue(r: Redactor | undefined, key: string, value: string): string {
+  return r ? (r.redactValue(value, key) as string) : value;
 }

@@ -1,16 +1,18 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, diag, trace } from '@opentelemetry/api';
-import type { Attributes, Context, Link, Span } from '@opentelemetry/api';
+import type { Attributes, Context, Link, Span, SpanOptions } from '@opentelemetry/api';
 import {
   ATTR,
   EVENT,
   OWN_RECORD,
+  REDACTED_BY,
   ownRecord,
   SEVERITY_NUMBER,
   getScopedAttributes,
   setScopedAttributes,
 } from '@tracelog/core';
+import type { Redactor } from '@tracelog/core';
 import { conversationOf, extractCarrier } from './carrier.js';
-import { recordedData, redactedText } from './data.js';
+import { recordedData, redactInPlace, redactedValue } from './data.js';
 import { destination, instruments } from './instruments.js';
 import type { Destination } from './instruments.js';
 import { resolveOptions } from './options.js';
@@ -48,7 +50,9 @@ interface Attempt {
   options: ResolvedOptions;
   span: Span;
   ctx: Context;
+  /** Redacted once, by `redactedBy`: the span and both records share them. */
   attributes: Attributes;
+  redactedBy: Redactor | undefined;
   destination: Destination;
   start: number;
 }
@@ -118,12 +122,15 @@ function begin(info: JobInfo, options: ResolvedOptions): Attempt {
     [`${info.system}.job.attempts`]: info.maxAttempts,
   };
   if (conversation) attributes[ATTR.MESSAGING_MESSAGE_CONVERSATION_ID] = conversation;
+  const redactedBy = redactInPlace(attributes);
 
-  const span = tracer.startSpan(
-    `process ${info.queue}`,
-    { kind: SpanKind.CONSUMER, attributes, links },
-    base,
-  );
+  const spanOptions: SpanOptions & { [REDACTED_BY]?: Redactor } = {
+    kind: SpanKind.CONSUMER,
+    attributes,
+    links,
+    [REDACTED_BY]: redactedBy,
+  };
+  const span = tracer.startSpan(`process ${info.queue}`, spanOptions, base);
   const ctx = trace.setSpan(base, span);
   const start = performance.now();
   const where = destination(info.system, info.queue);
@@ -133,7 +140,7 @@ function begin(info: JobInfo, options: ResolvedOptions): Attempt {
   const started: Attributes = { ...attributes };
   if (waitMs !== undefined) started[ATTR.JOB_WAIT_MS] = waitMs;
   if (options.recordJobData && info.data !== undefined)
-    started[ATTR.JOB_DATA] = recordedData(info.data);
+    started[ATTR.JOB_DATA] = recordedData(info.data, redactedBy);
   logger.emit(
     ownRecord({
       [OWN_RECORD]: true,
@@ -143,12 +150,13 @@ function begin(info: JobInfo, options: ResolvedOptions): Attempt {
       body: `${info.name} #${info.id} started (attempt ${info.attempt})`,
       attributes: started,
       context: ctx,
+      redactedBy,
     }),
   );
   where.consumed++;
   where.active++;
   if (waitMs !== undefined) series(where).wait.record(waitMs / 1000);
-  return { info, options, span, ctx, attributes, destination: where, start };
+  return { info, options, span, ctx, attributes, redactedBy, destination: where, start };
 }
 
 /** The outcome of a rejected attempt; a throwing control-flow check counts as "not control flow". */
@@ -173,7 +181,7 @@ function settle(attempt: Attempt, outcome: Outcome, error?: unknown): void {
 }
 
 function finish(attempt: Attempt, outcome: Outcome, error: unknown): void {
-  const { info, span, ctx, attributes, destination: where } = attempt;
+  const { info, span, ctx, attributes, redactedBy, destination: where } = attempt;
   const durationMs = Math.round((performance.now() - attempt.start) * 1000) / 1000;
   where.active--;
   if (outcome === 'deferred') {
@@ -187,11 +195,16 @@ function finish(attempt: Attempt, outcome: Outcome, error: unknown): void {
   } else {
     const e = error instanceof Error ? error : new Error(String(error));
     const type = errorType(e);
-    const message = redactedText(e.message);
-    record[ATTR.EXCEPTION_TYPE] = e.name;
+    // The record says it was redacted by `redactedBy`: so are these, as the pipeline would.
+    const message = redactedValue(redactedBy, ATTR.EXCEPTION_MESSAGE, e.message);
+    record[ATTR.EXCEPTION_TYPE] = redactedValue(redactedBy, ATTR.EXCEPTION_TYPE, e.name);
     record[ATTR.EXCEPTION_MESSAGE] = message;
-    record[ATTR.EXCEPTION_STACKTRACE] = redactedText(e.stack ?? '');
-    record[ATTR.ERROR_TYPE] = type;
+    record[ATTR.EXCEPTION_STACKTRACE] = redactedValue(
+      redactedBy,
+      ATTR.EXCEPTION_STACKTRACE,
+      e.stack ?? '',
+    );
+    record[ATTR.ERROR_TYPE] = redactedValue(redactedBy, ATTR.ERROR_TYPE, type);
     failedSeries(where, type).record(durationMs / 1000);
     span.recordException(e);
     span.setStatus({ code: SpanStatusCode.ERROR, message });
@@ -223,6 +236,7 @@ function finish(attempt: Attempt, outcome: Outcome, error: unknown): void {
       body,
       attributes: record,
       context: ctx,
+      redactedBy,
     }),
   );
   countFinished(

@@ -6,13 +6,13 @@ import {
   isSpanContextValid,
   trace,
 } from '@opentelemetry/api';
-import type { Attributes, Context, Span, SpanContext } from '@opentelemetry/api';
+import type { Attributes, Context, Span, SpanOptions } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { ATTR, EVENT, OWN_RECORD, SEVERITY_NUMBER, ownRecord } from '@tracelog/core';
+import { ATTR, EVENT, OWN_RECORD, REDACTED_BY, SEVERITY_NUMBER, ownRecord } from '@tracelog/core';
+import type { Redactor } from '@tracelog/core';
 import { captureCarrier } from './carrier.js';
-import { recordedData } from './data.js';
+import { recordedData, redactInPlace, redactedValue } from './data.js';
 import { destination, instruments } from './instruments.js';
-import type { JobCarrier } from './types.js';
 
 /** One job being enqueued. */
 export interface Outgoing {
@@ -23,105 +23,122 @@ export interface Outgoing {
 export interface Enqueue {
   system: string;
   queue: string;
-  /** `send` for one job, `create` for each job of a batch or flow. */
+  /** `send` for one job or a bulk, `create` for a flow. */
   operation: 'send' | 'create';
+  /** The library's name for the call: `add`, `addBulk`. */
+  operationName: string;
   /** Part of a fan-out larger than the threshold: `auto` consumers start their own traces. */
   fanOut: boolean;
   recordData: boolean;
 }
 
-/** A PRODUCER span for one job, and the carrier that the job takes with it. */
+/** The PRODUCER span of one enqueue call, and the carrier that each of its jobs takes with it. */
 export interface Pending {
   span: Span;
-  /** The enqueuer's context (the same for every job of one call). */
+  /** The enqueuer's context. */
   parent: Context;
+  /** The span's attributes, redacted, which each job's record starts from. */
   attributes: Attributes;
-  carrier: JobCarrier;
+  /** What redacted them. */
+  redactedBy: Redactor | undefined;
+  /** The carrier as JSON, the form the jobs store it in. */
+  metadata: string;
   conversation: string | undefined;
 }
 
 /**
- * Starts a PRODUCER span per job and captures, for each, the carrier to store with it: trace
+ * Starts the PRODUCER span of one enqueue call and captures the carrier its jobs store: trace
  * context pointing at that span, scoped attributes, and the conversation (the enqueuer's trace,
- * kept across re-enqueues by a job of its own). Returns undefined, having reported why, when the
- * instrumentation cannot: the jobs are then enqueued as they are.
+ * kept across re-enqueues by a job of its own). A bulk add has one span for all its jobs, as
+ * BullMQ's own telemetry has, and its context is every job's creation context: the messaging
+ * conventions make a `create` span per message optional, and a hundred of them cost more than
+ * they tell (each job's id and name are on its `job.enqueued` record). Returns undefined, having
+ * reported why, when the instrumentation cannot: the jobs are then enqueued as they are.
  */
-export function startEnqueue(e: Enqueue, jobs: Outgoing[]): Pending[] | undefined {
+export function startEnqueue(e: Enqueue, jobs: Outgoing[]): Pending | undefined {
   try {
     const { tracer } = instruments();
     const parent = context.active();
+    const attributes: Attributes = {
+      [ATTR.MESSAGING_SYSTEM]: e.system,
+      [ATTR.MESSAGING_DESTINATION_NAME]: e.queue,
+      [ATTR.MESSAGING_OPERATION_TYPE]: e.operation,
+      [ATTR.MESSAGING_OPERATION_NAME]: e.operationName,
+    };
+    const redactedBy = redactInPlace(attributes);
+    const spanAttributes: Attributes = { ...attributes };
+    if (jobs.length === 1)
+      spanAttributes[ATTR.JOB_NAME] = redactedValue(redactedBy, ATTR.JOB_NAME, jobs[0]!.name);
+    else spanAttributes[ATTR.MESSAGING_BATCH_MESSAGE_COUNT] = jobs.length;
+    const options: SpanOptions & { [REDACTED_BY]?: Redactor } = {
+      kind: SpanKind.PRODUCER,
+      attributes: spanAttributes,
+      [REDACTED_BY]: redactedBy,
+    };
+    const span = tracer.startSpan(`${e.operation} ${e.queue}`, options, parent);
     // The conversation is the enqueuer's trace; a job enqueued outside any trace starts its own.
     const enqueuer = trace.getSpanContext(parent);
-    const conversation = enqueuer && isSpanContextValid(enqueuer) ? enqueuer.traceId : undefined;
-    let shared: JobCarrier | undefined;
-    return jobs.map((job) => {
-      const attributes: Attributes = {
-        [ATTR.MESSAGING_SYSTEM]: e.system,
-        [ATTR.MESSAGING_DESTINATION_NAME]: e.queue,
-        [ATTR.MESSAGING_OPERATION_TYPE]: e.operation,
-        [ATTR.MESSAGING_OPERATION_NAME]: e.operation === 'send' ? 'add' : 'addBulk',
-        [ATTR.JOB_NAME]: job.name,
-      };
-      const span = tracer.startSpan(
-        `${e.operation} ${e.queue}`,
-        { kind: SpanKind.PRODUCER, attributes },
-        parent,
-      );
-      // Jobs of one call share everything but the span: inject once, then write each job's
-      // traceparent directly (the W3C form the propagator wrote for the first).
-      if (!shared) {
-        shared = captureCarrier(trace.setSpan(parent, span));
-        delete shared.conversation;
-      }
-      const spanContext = span.spanContext();
-      const carrier: JobCarrier = { ...shared };
-      if (shared.traceparent) carrier.traceparent = traceparentOf(spanContext);
-      // The conversation travels only when no traceparent does: otherwise the consumer reads it
-      // from the traceparent, and every job stored in Redis is 50 bytes smaller.
-      const own = isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
-      const jobConversation = conversation ?? own;
-      if (jobConversation && !carrier.traceparent) carrier.conversation = jobConversation;
-      if (e.fanOut) carrier.fanOut = true;
-      return { span, parent, attributes, carrier, conversation: jobConversation };
-    });
+    const spanContext = span.spanContext();
+    const conversation =
+      enqueuer && isSpanContextValid(enqueuer)
+        ? enqueuer.traceId
+        : isSpanContextValid(spanContext)
+          ? spanContext.traceId
+          : undefined;
+    const carrier = captureCarrier(trace.setSpan(parent, span));
+    // The conversation travels only when no traceparent does: otherwise the consumer reads it
+    // from the traceparent, and every job stored in Redis is 50 bytes smaller.
+    delete carrier.conversation;
+    if (conversation && !carrier.traceparent) carrier.conversation = conversation;
+    if (e.fanOut) carrier.fanOut = true;
+    const metadata = JSON.stringify(carrier);
+    return { span, parent, attributes, redactedBy, metadata, conversation };
   } catch (error) {
     diag.warn(`queue instrumentation: could not instrument an enqueue: ${String(error)}`);
     return undefined;
   }
 }
 
-function traceparentOf({ traceId, spanId, traceFlags }: SpanContext): string {
-  return `00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, '0')}`;
-}
-
-/** Ends the spans and logs `job.enqueued` for each job the queue accepted; never throws. */
+/** Ends the span and logs `job.enqueued` for each job the queue accepted; never throws. */
 function endEnqueue(
   e: Enqueue,
   jobs: Outgoing[],
-  pending: Pending[],
+  pending: Pending,
   ids: ReadonlyArray<string | undefined>,
   error?: unknown,
 ): void {
   try {
+    const { span, parent, attributes, redactedBy, conversation } = pending;
+    if (error !== undefined) {
+      span.recordException(error instanceof Error ? error : String(error));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+      return;
+    }
+    // Set after the start: the pipeline redacts it.
+    if (jobs.length === 1 && ids[0]) span.setAttribute(ATTR.MESSAGING_MESSAGE_ID, ids[0]);
+    span.end();
     const { logger } = instruments();
     const where = destination(e.system, e.queue);
-    for (let i = 0; i < pending.length; i++) {
-      const { span, parent, attributes, conversation } = pending[i]!;
-      if (error !== undefined) {
-        span.recordException(error instanceof Error ? error : String(error));
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        span.end();
-        continue;
-      }
-      const id = ids[i];
-      if (id) span.setAttribute(ATTR.MESSAGING_MESSAGE_ID, id);
-      span.end();
+    const spanContext = span.spanContext();
+    for (let i = 0; i < jobs.length; i++) {
       where.sent++;
       const job = jobs[i]!;
-      const record: Attributes = { ...attributes };
-      if (id) record[ATTR.MESSAGING_MESSAGE_ID] = id;
+      const id = ids[i];
+      const record: Attributes = {
+        ...attributes,
+        [ATTR.JOB_NAME]: redactedValue(redactedBy, ATTR.JOB_NAME, job.name),
+      };
+      if (id)
+        record[ATTR.MESSAGING_MESSAGE_ID] = redactedValue(
+          redactedBy,
+          ATTR.MESSAGING_MESSAGE_ID,
+          id,
+        );
+      // A trace id (32 hex digits, checked): nothing in it to redact.
       if (conversation) record[ATTR.MESSAGING_MESSAGE_CONVERSATION_ID] = conversation;
-      if (e.recordData && job.data !== undefined) record[ATTR.JOB_DATA] = recordedData(job.data);
+      if (e.recordData && job.data !== undefined)
+        record[ATTR.JOB_DATA] = recordedData(job.data, redactedBy);
       logger.emit(
         ownRecord({
           [OWN_RECORD]: true,
@@ -130,9 +147,10 @@ function endEnqueue(
           severityText: 'INFO',
           body: `${job.name}${id ? ` #${id}` : ''} enqueued on ${e.queue}`,
           attributes: record,
-          // The enqueuer's context with the job's span given directly: no context per job.
+          redactedBy,
+          // The enqueuer's context with the call's span given directly: no context per job.
           context: parent,
-          spanContext: span.spanContext(),
+          spanContext,
         }),
       );
     }
@@ -142,32 +160,32 @@ function endEnqueue(
 }
 
 /**
- * One job: its span and `job.enqueued` record, then `send` with the job's carrier in place, under
- * the job's context. Falls back to `untraced` when the span could not be started.
+ * One job: its span and `job.enqueued` record, then `send` with the job's carrier (as JSON) in
+ * place, under the span's context. Falls back to `untraced` when the span could not be started.
  */
 export function enqueueOne<T>(
   e: Enqueue,
   job: Outgoing,
   untraced: () => unknown,
-  send: (carrier: JobCarrier) => Promise<T>,
+  send: (metadata: string) => Promise<T>,
   idsOf: (result: T) => Array<string | undefined>,
 ): unknown {
   const pending = startEnqueue(e, [job]);
   if (!pending) return untraced();
-  const { span, parent, carrier } = pending[0]!;
-  return enqueueTraced(e, [job], pending, trace.setSpan(parent, span), () => send(carrier), idsOf);
+  const { span, parent, metadata } = pending;
+  return enqueueTraced(e, [job], pending, trace.setSpan(parent, span), () => send(metadata), idsOf);
 }
 
 /**
- * Runs the real enqueue in `ctx` with tracing suppressed, then ends the spans with the ids the
- * queue gave, or with the error, which passes through. The PRODUCER span says what the enqueue
+ * Runs the real enqueue in `ctx` with tracing suppressed, then ends the span and logs the jobs with
+ * the ids the queue gave, or ends it with the error, which passes through. The PRODUCER span says what the enqueue
  * did; the queue library's own Redis commands would each add a client span under it (a bulk add
  * of 100 jobs, a hundred) that costs more than it tells.
  */
 export async function enqueueTraced<T>(
   e: Enqueue,
   jobs: Outgoing[],
-  pending: Pending[],
+  pending: Pending,
   ctx: Context,
   run: () => Promise<T>,
   idsOf: (result: T) => Array<string | undefined>,
