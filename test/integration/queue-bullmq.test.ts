@@ -295,6 +295,29 @@ describe('BullMQ: request → enqueue → worker', () => {
     expect(child.attributes['user.id']).toBe('flow-user');
   });
 
+  it('masks a secret in a job’s name on its spans, in its records’ attributes and in their messages', async () => {
+    instrument();
+    const token = 'ghp_F4k3T0k3nF0rT3st1ngOnlyAbCdEf0123456';
+    const { name, queue } = queueAndWorker(async () => 'ok');
+    await queue.add(`sync ${token}`, {});
+    await queue.addBulk([{ name: `resync ${token}`, data: {} }]);
+    await arrived(() => jobLogs(name, EVENT.JOB_SUCCEEDED).length === 2, 'both jobs');
+    await flushed();
+    await arrived(
+      () => spansOf(name, 'process').length === 2 && spansOf(name, 'send').length === 2,
+      'their spans',
+    );
+    const records = jobLogs(name);
+    expect(records.map((l) => l.eventName)).toEqual(
+      expect.arrayContaining([EVENT.JOB_ENQUEUED, EVENT.JOB_STARTED, EVENT.JOB_SUCCEEDED]),
+    );
+    for (const record of records) {
+      expect(String(record.body)).toContain('[REDACTED');
+      expect(String(record.attributes[ATTR.JOB_NAME])).toContain('[REDACTED');
+    }
+    expect(JSON.stringify(receiver.raw)).not.toContain(token);
+  });
+
   it('gives an addBulk one send span that every job continues, and each job its id and job.enqueued', async () => {
     instrument();
     const { name, queue } = queueAndWorker(async () => 'ok');

@@ -14,7 +14,8 @@ export const OWN_RECORD: unique symbol = Symbol.for('tracelog.own-record');
  * A record tracelog's own code built; see `OWN_RECORD`. `spanContext` names the span the record
  * belongs to when `context` is not that span's own (a bulk enqueue logs each job under the
  * enqueuer's context, instead of making a context per job); other providers use `context`.
- * `redactedBy` says its attributes were already redacted with that redactor (see `REDACTED_BY`).
+ * `redactedBy` says its attributes and body were already redacted with that redactor (see
+ * `REDACTED_BY`); a body made of redacted values and the emitter's own words counts as redacted.
  */
 export type OwnRecord = LogRecord & {
   [OWN_RECORD]: true;

@@ -114,8 +114,14 @@ function spanContextOf(ctx: Context): SpanContext | undefined {
   return validOnly(trace.getSpanContext(ctx));
 }
 
+/** The last span context found valid: a span's records, a bulk's records, come one after another. */
+let lastValid: SpanContext | undefined;
+
 function validOnly(spanContext: SpanContext | undefined): SpanContext | undefined {
-  return spanContext && isSpanContextValid(spanContext) ? spanContext : undefined;
+  if (spanContext === undefined || spanContext === lastValid) return spanContext;
+  if (!isSpanContextValid(spanContext)) return undefined;
+  lastValid = spanContext;
+  return spanContext;
 }
 
 /**
@@ -155,7 +161,7 @@ const { ADD_NEW, DROP_LIMIT_REACHED } = AddAttributeDecision;
 /** The record the pipeline and the sinks see: plain fields, writable while it is processed. */
 class LogData implements ReadWriteLogRecord, PreRedacted {
   droppedAttributesCount = 0;
-  readonly lateKeys: string[] | undefined;
+  lateKeys: string[] | undefined = undefined;
 
   constructor(
     readonly resource: Resource,
@@ -172,9 +178,7 @@ class LogData implements ReadWriteLogRecord, PreRedacted {
     private count: number,
     /** The redactor its attributes were redacted with when they were made (an own record's). */
     readonly redactedBy: Redactor | undefined,
-  ) {
-    this.lateKeys = redactedBy ? [] : undefined;
-  }
+  ) {}
 
   setAttribute(key: string, value?: AnyValue): this {
     const decision = addAttribute(this.attributes, this.count, key, value);
@@ -183,7 +187,7 @@ class LogData implements ReadWriteLogRecord, PreRedacted {
       return this;
     }
     if (decision === ADD_NEW) this.count++;
-    this.lateKeys?.push(key);
+    if (this.redactedBy) (this.lateKeys ??= []).push(key);
     return this;
   }
 

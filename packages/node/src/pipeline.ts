@@ -190,22 +190,27 @@ function recordKey(record: ReadWriteLogRecord): string {
 }
 
 function redactRecord(record: ReadWriteLogRecord, redactor: Redactor): void {
-  if (typeof record.body === 'string') {
-    const body = redactor.redactString(record.body);
-    if (body !== record.body) record.setBody(body);
-  } else if (record.body !== undefined && record.body !== null) {
-    record.setBody(redactor.redactValue(record.body) as AnyValue);
+  const made = record as Partial<PreRedacted>;
+  // A record made redacted by this redactor has its body redacted too.
+  if (made.redactedBy !== redactor) {
+    if (typeof record.body === 'string') {
+      const body = redactor.redactString(record.body);
+      if (body !== record.body) record.setBody(body);
+    } else if (record.body !== undefined && record.body !== null) {
+      record.setBody(redactor.redactValue(record.body) as AnyValue);
+    }
   }
-  redactAttributes(record.attributes, redactor, record as Partial<PreRedacted>, record);
+  redactAttributes(record.attributes, redactor, made, record);
 }
 
 /**
- * A record or span whose attributes were redacted when they were made (an instrumentation's own,
- * see `REDACTED_BY`): `redactedBy` is the redactor used, `lateKeys` the keys set since, which are
- * redacted as any other attribute is.
+ * A record or span whose attributes (and a record's body) were redacted when they were made (an
+ * instrumentation's own, see `REDACTED_BY`): `redactedBy` is the redactor used, `lateKeys` the
+ * keys set since, which are redacted as any other attribute is.
  */
 export interface PreRedacted {
   readonly redactedBy: Redactor | undefined;
+  /** Undefined until a key is set. */
   readonly lateKeys: string[] | undefined;
 }
 
@@ -220,11 +225,12 @@ function redactAttributes(
   made: Partial<PreRedacted>,
   record?: ReadWriteLogRecord,
 ): void {
-  const late = made.redactedBy === redactor ? made.lateKeys : undefined;
-  if (!late) {
+  if (made.redactedBy !== redactor) {
     for (const key in attributes) redactKey(attributes, key, redactor, record);
     return;
   }
+  const late = made.lateKeys;
+  if (!late) return;
   // Redacting a record sets attributes, which adds to the list: only the keys there now.
   for (let i = 0, n = late.length; i < n; i++) redactKey(attributes, late[i]!, redactor, record);
 }

@@ -171,7 +171,7 @@ class RecordingSpan implements Span, ReadableSpan, PreRedacted {
   private readonly startPerf: number | undefined;
   private durationMs = 0;
   private readonly processor: SpanProcessor;
-  readonly lateKeys: string[] | undefined;
+  lateKeys: string[] | undefined = undefined;
 
   constructor(
     tracer: SpanTracer,
@@ -188,7 +188,6 @@ class RecordingSpan implements Span, ReadableSpan, PreRedacted {
     /** The redactor the attributes given at start were redacted with, if they were. */
     readonly redactedBy: Redactor | undefined,
   ) {
-    this.lateKeys = redactedBy ? [] : undefined;
     this.instrumentationScope = tracer.scope;
     this.resource = tracer.resource;
     this.processor = tracer.processor;
@@ -228,7 +227,7 @@ class RecordingSpan implements Span, ReadableSpan, PreRedacted {
       return this;
     }
     if (decision === AddAttributeDecision.ADD_NEW) this.attributeCount++;
-    this.lateKeys?.push(key);
+    if (this.redactedBy) (this.lateKeys ??= []).push(key);
     return this;
   }
 

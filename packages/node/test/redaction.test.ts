@@ -113,19 +113,28 @@ describe('attributes redacted where they were made', () => {
   // pipeline's redactor, and says so; the pipeline then redacts only what was added since.
   const counting = (redactor: Redactor) => {
     const keys: Array<string | undefined> = [];
-    const original = redactor.redactValue;
+    const texts: string[] = [];
+    const { redactValue, redactString } = redactor;
     redactor.redactValue = (value, key) => {
       keys.push(key);
-      return original(value, key);
+      return redactValue(value, key);
     };
-    return { keys, restore: () => (redactor.redactValue = original) };
+    redactor.redactString = (text) => {
+      texts.push(text);
+      return redactString(text);
+    };
+    return {
+      keys,
+      texts,
+      restore: () => Object.assign(redactor, { redactValue, redactString }),
+    };
   };
 
   it('redacts an own record only where it changed since, and the whole of one another redactor made', async () => {
     const redactor = pipelineRedactor()!;
     expect(redactor).toBeTruthy();
     const logger = logs.getLogger('pre-redacted');
-    const { keys, restore } = counting(redactor);
+    const { keys, texts, restore } = counting(redactor);
     try {
       withContext({ 'session.token': 'scoped-secret-1' }, () => {
         logger.emit(
@@ -140,13 +149,14 @@ describe('attributes redacted where they were made', () => {
     } finally {
       restore();
     }
-    // Only the scoped attribute the pipeline added; not the two made redacted.
+    // Only the scoped attribute the pipeline added; not the two made redacted, nor the body.
     expect(keys).toEqual(['session.token']);
+    expect(texts).not.toContain('made by an instrumentation');
 
     logger.emit(
       ownRecord({
         [OWN_RECORD]: true,
-        body: 'made with another redactor',
+        body: 'made with another redactor: password=other-secret-6',
         attributes: { 'db.password': 'other-secret-2' },
         redactedBy: createRedactor({ enabled: false }),
       }),
@@ -156,11 +166,12 @@ describe('attributes redacted where they were made', () => {
       () => receiver.logs.filter((l) => l.scope === 'pre-redacted').length === 2,
     );
     const [made, other] = ['made by an instrumentation', 'made with another redactor'].map((body) =>
-      receiver.logs.find((l) => l.body === body)!,
+      receiver.logs.find((l) => String(l.body).startsWith(body))!,
     );
     expect(made!.attributes['session.token']).toBe('[REDACTED]');
     expect(made!.attributes['job.name']).toBe('settle');
     expect(other!.attributes['db.password']).toBe('[REDACTED]');
+    expect(other!.body).not.toContain('other-secret-6');
   });
 
   it('redacts a span’s attributes set after its start, and all of those another redactor made', async () => {

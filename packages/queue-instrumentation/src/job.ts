@@ -39,6 +39,24 @@ export interface JobInfo {
   data?: unknown;
 }
 
+/** The operation of a consumer span (constants: nothing to redact). */
+const PROCESS: Attributes = {
+  [ATTR.MESSAGING_OPERATION_TYPE]: 'process',
+  [ATTR.MESSAGING_OPERATION_NAME]: 'process',
+};
+
+/** `{system}.job.attempts` by system, made once: a key made per job is hashed per job. */
+const attemptsKeys = new Map<string, string>();
+
+function attemptsKey(system: string): string {
+  let key = attemptsKeys.get(system);
+  if (key === undefined) {
+    key = `${system}.job.attempts`;
+    attemptsKeys.set(system, key);
+  }
+  return key;
+}
+
 /** Errors that are how a queue says "not now" rather than "failed". */
 export type ControlFlow = (error: unknown) => boolean;
 
@@ -53,6 +71,8 @@ interface Attempt {
   /** Redacted once, by `redactedBy`: the span and both records share them. */
   attributes: Attributes;
   redactedBy: Redactor | undefined;
+  /** `{name} #{id}` from the redacted attributes: the records' bodies start with it. */
+  label: string;
   destination: Destination;
   start: number;
 }
@@ -111,22 +131,24 @@ function begin(info: JobInfo, options: ResolvedOptions): Attempt {
     : setScopedAttributes(ROOT_CONTEXT, getScopedAttributes(origin));
   const conversation = conversationOf(info.carrier) ?? originSpan?.traceId;
 
+  // What the span and every record of the attempt carry; the span adds the operation, which the
+  // records' event names already tell.
   const attributes: Attributes = {
     [ATTR.MESSAGING_SYSTEM]: info.system,
     [ATTR.MESSAGING_DESTINATION_NAME]: info.queue,
-    [ATTR.MESSAGING_OPERATION_TYPE]: 'process',
-    [ATTR.MESSAGING_OPERATION_NAME]: 'process',
     [ATTR.MESSAGING_MESSAGE_ID]: info.id,
     [ATTR.JOB_NAME]: info.name,
     [ATTR.JOB_ATTEMPT]: info.attempt,
-    [`${info.system}.job.attempts`]: info.maxAttempts,
+    [attemptsKey(info.system)]: info.maxAttempts,
   };
   if (conversation) attributes[ATTR.MESSAGING_MESSAGE_CONVERSATION_ID] = conversation;
   const redactedBy = redactInPlace(attributes);
+  // The bodies are made of the redacted name and id and our own words: redacted as well.
+  const label = `${String(attributes[ATTR.JOB_NAME])} #${String(attributes[ATTR.MESSAGING_MESSAGE_ID])}`;
 
   const spanOptions: SpanOptions & { [REDACTED_BY]?: Redactor } = {
     kind: SpanKind.CONSUMER,
-    attributes,
+    attributes: { ...attributes, ...PROCESS },
     links,
     [REDACTED_BY]: redactedBy,
   };
@@ -147,7 +169,7 @@ function begin(info: JobInfo, options: ResolvedOptions): Attempt {
       eventName: EVENT.JOB_STARTED,
       severityNumber: SEVERITY_NUMBER.info,
       severityText: 'INFO',
-      body: `${info.name} #${info.id} started (attempt ${info.attempt})`,
+      body: `${label} started (attempt ${info.attempt})`,
       attributes: started,
       context: ctx,
       redactedBy,
@@ -156,7 +178,7 @@ function begin(info: JobInfo, options: ResolvedOptions): Attempt {
   where.consumed++;
   where.active++;
   if (waitMs !== undefined) series(where).wait.record(waitMs / 1000);
-  return { info, options, span, ctx, attributes, redactedBy, destination: where, start };
+  return { info, options, span, ctx, attributes, redactedBy, label, destination: where, start };
 }
 
 /** The outcome of a rejected attempt; a throwing control-flow check counts as "not control flow". */
@@ -181,7 +203,7 @@ function settle(attempt: Attempt, outcome: Outcome, error?: unknown): void {
 }
 
 function finish(attempt: Attempt, outcome: Outcome, error: unknown): void {
-  const { info, span, ctx, attributes, redactedBy, destination: where } = attempt;
+  const { info, span, ctx, attributes, redactedBy, label, destination: where } = attempt;
   const durationMs = Math.round((performance.now() - attempt.start) * 1000) / 1000;
   where.active--;
   if (outcome === 'deferred') {
@@ -215,18 +237,14 @@ function finish(attempt: Attempt, outcome: Outcome, error: unknown): void {
 
   const [event, level, body] =
     outcome === 'succeeded'
-      ? [EVENT.JOB_SUCCEEDED, 'info' as const, `${info.name} #${info.id} succeeded`]
+      ? [EVENT.JOB_SUCCEEDED, 'info' as const, `${label} succeeded`]
       : outcome === 'retrying'
         ? [
             EVENT.JOB_RETRYING,
             'warn' as const,
-            `${info.name} #${info.id} failed attempt ${info.attempt} of ${info.maxAttempts}; will retry`,
+            `${label} failed attempt ${info.attempt} of ${info.maxAttempts}; will retry`,
           ]
-        : [
-            EVENT.JOB_FAILED,
-            'error' as const,
-            `${info.name} #${info.id} failed after ${info.attempt} attempt(s)`,
-          ];
+        : [EVENT.JOB_FAILED, 'error' as const, `${label} failed after ${info.attempt} attempt(s)`];
   logger.emit(
     ownRecord({
       [OWN_RECORD]: true,

@@ -59,14 +59,18 @@ export function startEnqueue(e: Enqueue, jobs: Outgoing[]): Pending | undefined 
   try {
     const { tracer } = instruments();
     const parent = context.active();
+    // What the span and each job's record carry; the span adds the operation, which the
+    // records' event name already tells.
     const attributes: Attributes = {
       [ATTR.MESSAGING_SYSTEM]: e.system,
       [ATTR.MESSAGING_DESTINATION_NAME]: e.queue,
+    };
+    const redactedBy = redactInPlace(attributes);
+    const spanAttributes: Attributes = {
+      ...attributes,
       [ATTR.MESSAGING_OPERATION_TYPE]: e.operation,
       [ATTR.MESSAGING_OPERATION_NAME]: e.operationName,
     };
-    const redactedBy = redactInPlace(attributes);
-    const spanAttributes: Attributes = { ...attributes };
     if (jobs.length === 1)
       spanAttributes[ATTR.JOB_NAME] = redactedValue(redactedBy, ATTR.JOB_NAME, jobs[0]!.name);
     else spanAttributes[ATTR.MESSAGING_BATCH_MESSAGE_COUNT] = jobs.length;
@@ -121,20 +125,15 @@ function endEnqueue(
     const { logger } = instruments();
     const where = destination(e.system, e.queue);
     const spanContext = span.spanContext();
+    const queueName = String(attributes[ATTR.MESSAGING_DESTINATION_NAME]);
     for (let i = 0; i < jobs.length; i++) {
       where.sent++;
       const job = jobs[i]!;
-      const id = ids[i];
-      const record: Attributes = {
-        ...attributes,
-        [ATTR.JOB_NAME]: redactedValue(redactedBy, ATTR.JOB_NAME, job.name),
-      };
-      if (id)
-        record[ATTR.MESSAGING_MESSAGE_ID] = redactedValue(
-          redactedBy,
-          ATTR.MESSAGING_MESSAGE_ID,
-          id,
-        );
+      const name = redactedValue(redactedBy, ATTR.JOB_NAME, job.name);
+      const given = ids[i];
+      const id = given && redactedValue(redactedBy, ATTR.MESSAGING_MESSAGE_ID, given);
+      const record: Attributes = { ...attributes, [ATTR.JOB_NAME]: name };
+      if (id) record[ATTR.MESSAGING_MESSAGE_ID] = id;
       // A trace id (32 hex digits, checked): nothing in it to redact.
       if (conversation) record[ATTR.MESSAGING_MESSAGE_CONVERSATION_ID] = conversation;
       if (e.recordData && job.data !== undefined)
@@ -145,7 +144,8 @@ function endEnqueue(
           eventName: EVENT.JOB_ENQUEUED,
           severityNumber: SEVERITY_NUMBER.info,
           severityText: 'INFO',
-          body: `${job.name}${id ? ` #${id}` : ''} enqueued on ${e.queue}`,
+          // Made of the redacted name, id and queue and our own words: redacted as well.
+          body: `${name}${id ? ` #${id}` : ''} enqueued on ${queueName}`,
           attributes: record,
           redactedBy,
           // The enqueuer's context with the call's span given directly: no context per job.

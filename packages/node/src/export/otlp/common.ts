@@ -33,35 +33,52 @@ function keyBytes(key: string): Uint8Array | undefined {
 /**
  * Whole encoded `KeyValue` messages for attributes whose value is a short string, by key and
  * value: methods, schemes, hosts, routes, queue names repeat from record to record. A few values
- * per key are kept, the first ones seen; a key whose values keep changing (ids, paths with ids)
- * costs one failed lookup.
+ * per key are kept, the first ones seen. A key whose values keep changing (ids, paths with ids)
+ * stops being looked up once its misses far outnumber its hits: a failed lookup hashes the whole
+ * value, for nothing.
  */
-const pairCache = new Map<string, Map<string, Uint8Array>>();
+interface PairValues {
+  bytes: Map<string, Uint8Array>;
+  hits: number;
+  misses: number;
+}
+const pairCache = new Map<string, PairValues>();
 const PAIR_KEYS_MAX = 1024;
 const PAIR_VALUES_MAX = 8;
 const PAIR_VALUE_LENGTH_MAX = 64;
+/** Lookups before a key can be judged, and the misses per hit past which it is given up. */
+const PAIR_TRIAL = 256;
+const PAIR_MISSES_PER_HIT = 4;
 const pairScratch = new ProtoWriter(256);
 
 function pairBytes(key: string, value: string): Uint8Array | undefined {
   let values = pairCache.get(key);
   if (values === undefined) {
     if (pairCache.size >= PAIR_KEYS_MAX) return undefined;
-    values = new Map();
+    values = { bytes: new Map(), hits: 0, misses: 0 };
     pairCache.set(key, values);
   }
-  let bytes = values.get(value);
-  if (bytes === undefined && values.size < PAIR_VALUES_MAX) {
-    const w = pairScratch;
-    w.reset();
-    writeKey(w, key);
-    w.tag(2, LEN);
-    const v = w.begin();
-    w.tag(1, LEN);
-    w.string(value);
-    w.end(v);
-    bytes = w.copy();
-    values.set(value, bytes);
+  if (values.misses > PAIR_TRIAL && values.misses > values.hits * PAIR_MISSES_PER_HIT)
+    return undefined;
+  let bytes = values.bytes.get(value);
+  if (bytes !== undefined) {
+    values.hits++;
+    return bytes;
   }
+  if (values.bytes.size >= PAIR_VALUES_MAX) {
+    values.misses++;
+    return undefined;
+  }
+  const w = pairScratch;
+  w.reset();
+  writeKey(w, key);
+  w.tag(2, LEN);
+  const v = w.begin();
+  w.tag(1, LEN);
+  w.string(value);
+  w.end(v);
+  bytes = w.copy();
+  values.bytes.set(value, bytes);
   return bytes;
 }
 
