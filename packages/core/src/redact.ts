@@ -207,7 +207,13 @@ export function buildRedactor(
     return runRules(value);
   }
 
-  function redactValue(value: unknown, key?: string, depth = 0, seen?: WeakSet<object>): unknown {
+  // The objects one walk has met: one met again is marked, so a cycle ends and a value shared
+  // many times is walked once. One set, emptied after each walk, instead of a WeakSet per walk
+  // (its allocation and the collector's upkeep showed per job); a walk that starts while it is
+  // in use (a getter that logs) gets its own.
+  const walked = new Set<object>();
+
+  function redactValue(value: unknown, key?: string, depth = 0, seen?: Set<object>): unknown {
     if (value === null || value === undefined) return value;
     const kind = key === undefined ? 'text' : keyKind(key);
     if (kind === 'secret') return mask;
@@ -228,8 +234,9 @@ export function buildRedactor(
         return value;
     }
     if (depth >= maxDepth) return '[Too deep]';
-    const visited = seen ?? new WeakSet<object>();
     const object = value as object;
+    const owner = !seen && walked.size === 0;
+    const visited = seen ?? (owner ? walked : new Set<object>());
     if (visited.has(object)) return '[Circular]';
     visited.add(object);
     try {
@@ -276,6 +283,8 @@ export function buildRedactor(
       return changed ? out : object;
     } catch {
       return '[Unreadable]';
+    } finally {
+      if (owner) walked.clear();
     }
   }
 

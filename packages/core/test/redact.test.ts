@@ -198,6 +198,25 @@ describe('redactValue', () => {
     expect((r.redactValue(huge) as string).length).toBeLessThan(70_000);
   });
 
+  it('keeps finding cycles in a value whose getter redacts another value on the way', () => {
+    const r = createRedactor();
+    const inner = { password: 'inner-secret', list: [1, 2] };
+    const outer: Record<string, unknown> = {
+      get nested() {
+        return r.redactValue(inner);
+      },
+    };
+    outer.self = outer;
+    expect(r.redactValue(outer)).toEqual({
+      nested: { password: '[REDACTED]', list: [1, 2] },
+      self: '[Circular]',
+    });
+    // And the next walk starts afresh: the same object is no cycle of its own.
+    expect(r.redactValue({ again: inner })).toEqual({
+      again: { password: '[REDACTED]', list: [1, 2] },
+    });
+  });
+
   it('redacts errors into plain objects', () => {
     const out = r.redactValue(new Error('token=abc123secret')) as { message: string };
     expect(out.message).toBe('token=[REDACTED]');
