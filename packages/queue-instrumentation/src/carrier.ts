@@ -24,10 +24,25 @@ export function captureCarrier(ctx: Context = context.active()): JobCarrier {
 
 /**
  * The context a carrier describes (trace parent, baggage, scoped attributes), from ROOT. Only
- * fields of the right type are used: a carrier is input from outside the process.
+ * fields of the right type are used: a carrier is input from outside the process. The context of
+ * the last frozen carrier (one `parseCarrier` made, which cannot change) is kept: a bulk's jobs
+ * share it.
  */
 export function extractCarrier(carrier: JobCarrier | undefined): Context {
   if (!carrier || typeof carrier !== 'object') return ROOT_CONTEXT;
+  if (carrier === lastCarrier) return lastContext;
+  const ctx = contextOf(carrier);
+  if (Object.isFrozen(carrier)) {
+    lastCarrier = carrier;
+    lastContext = ctx;
+  }
+  return ctx;
+}
+
+let lastCarrier: JobCarrier | undefined;
+let lastContext: Context = ROOT_CONTEXT;
+
+function contextOf(carrier: JobCarrier): Context {
   const headers: Record<string, string> = {};
   if (typeof carrier.traceparent === 'string') headers.traceparent = carrier.traceparent;
   if (typeof carrier.tracestate === 'string') headers.tracestate = carrier.tracestate;
@@ -52,12 +67,29 @@ export function conversationOf(carrier: JobCarrier | undefined): string | undefi
   return typeof conversation === 'string' ? conversation : undefined;
 }
 
+/**
+ * The carrier a job stores as JSON, frozen. The jobs of one bulk add store the same one: the last
+ * text read and its carrier are kept, so a run of them is parsed once (and `extractCarrier`
+ * builds their context once).
+ */
 export function parseCarrier(text: unknown): JobCarrier | undefined {
   if (typeof text !== 'string' || !text.startsWith('{')) return undefined;
+  if (text === lastText) return lastParsed;
+  let carrier: JobCarrier | undefined;
   try {
     const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null ? (value as JobCarrier) : undefined;
+    if (typeof value === 'object' && value !== null) {
+      carrier = value as JobCarrier;
+      if (carrier.scoped && typeof carrier.scoped === 'object') Object.freeze(carrier.scoped);
+      Object.freeze(carrier);
+    }
   } catch {
-    return undefined;
+    // not a carrier
   }
+  lastText = text;
+  lastParsed = carrier;
+  return carrier;
 }
+
+let lastText: string | undefined;
+let lastParsed: JobCarrier | undefined;
