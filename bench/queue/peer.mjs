@@ -84,7 +84,11 @@ async function run(jobs) {
 // quickly each one's code is compiled in its first half second.
 await run(WARMUP);
 const start = performance.now();
+const thread0 = process.threadCpuUsage();
+const process0 = process.cpuUsage();
 await run(count);
+const thread = process.threadCpuUsage(thread0);
+const all = process.cpuUsage(process0);
 const seconds = (performance.now() - start) / 1000;
 await worker.close();
 await queue.obliterate({ force: true });
@@ -93,6 +97,12 @@ await queue.close();
 await telemetry?.shutdown({ deadlineMs: 30_000 });
 rmSync(spool, { recursive: true, force: true });
 process.stdout.write(
-  `${JSON.stringify({ variant, jobsPerSecond: Math.round(count / seconds) })}\n`,
+  `${JSON.stringify({
+    variant,
+    jobsPerSecond: Math.round(count / seconds),
+    // CPU per job over the timed phase: the main thread, and the process with its helper threads.
+    mainCpuUs: (thread.user + thread.system) / count,
+    processCpuUs: (all.user + all.system) / count,
+  })}\n`,
 );
 process.exit(0);

@@ -25,6 +25,7 @@ const redis = await startRedis();
 const redisPort = redis.port;
 
 const runs = Object.fromEntries(variants.map((v) => [v.label, []]));
+const cpu = Object.fromEntries(variants.map((v) => [v.label, { main: [], process: [] }]));
 const delivered = Object.fromEntries(variants.map((v) => [v.label, []]));
 for (let round = 0; round < ROUNDS; round++) {
   for (const variant of variants) {
@@ -37,6 +38,8 @@ for (let round = 0; round < ROUNDS; round++) {
     await new Promise((resolve) => child.once('exit', resolve));
     const { bytes } = await (await fetch(`${sinkUrl}/stats`)).json();
     runs[variant.label].push(result.jobsPerSecond);
+    cpu[variant.label].main.push(result.mainCpuUs);
+    cpu[variant.label].process.push(result.processCpuUs);
     delivered[variant.label].push(bytes);
     console.log(
       `round ${round + 1}: ${variant.label} ${result.jobsPerSecond} jobs/s, ${Math.round(bytes / 1024)} KB to the sink`,
@@ -50,6 +53,6 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 console.log(`\n${JOBS} jobs, ${ROUNDS} round(s), medians:`);
 for (const { label } of variants)
   console.log(
-    `${label.padEnd(12)} ${String(median(runs[label])).padStart(6)} jobs/s  ${(median(runs[label]) / median(runs.bare)).toFixed(2)}× bare  ${Math.round(median(delivered[label]) / 1024)} KB`,
+    `${label.padEnd(12)} ${String(median(runs[label])).padStart(6)} jobs/s  ${(median(runs[label]) / median(runs.bare)).toFixed(2)}× bare  ${Math.round(median(delivered[label]) / 1024)} KB  CPU per job: main thread ${median(cpu[label].main).toFixed(1)} µs, process ${median(cpu[label].process).toFixed(1)} µs`,
   );
 process.exit(0);

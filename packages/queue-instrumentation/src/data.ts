@@ -18,15 +18,18 @@ export function redactor(): Redactor | undefined {
 }
 
 /**
- * Redacts `attributes` in place with `redactor()`, and returns that redactor: a span and records
- * built from them say so (`REDACTED_BY`, `redactedBy`), and the pipeline does not redact them
- * again.
+ * `attributes` redacted with `redactor()`, and that redactor: a span and records built from them
+ * say so (`REDACTED_BY`, `redactedBy`), and the pipeline does not redact them again.
  */
-export function redactInPlace(attributes: Attributes): Redactor | undefined {
+export function redacted(attributes: Attributes): {
+  attributes: Attributes;
+  redactedBy: Redactor | undefined;
+} {
   const r = redactor();
-  if (r)
-    for (const key in attributes) attributes[key] = r.redactValue(attributes[key], key) as never;
-  return r;
+  return {
+    attributes: r ? (r.redactAttributes(attributes) as Attributes) : attributes,
+    redactedBy: r,
+  };
 }
 
 /** Job data as recorded on `job.enqueued` / `job.started`: redacted, JSON, at most 4 KiB. */

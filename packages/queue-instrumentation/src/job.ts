@@ -12,7 +12,7 @@ import {
 } from '@tracelog/core';
 import type { Redactor } from '@tracelog/core';
 import { conversationOf, extractCarrier } from './carrier.js';
-import { recordedData, redactInPlace, redactedValue } from './data.js';
+import { recordedData, redacted, redactedValue } from './data.js';
 import { destination, instruments } from './instruments.js';
 import type { Destination } from './instruments.js';
 import { resolveOptions } from './options.js';
@@ -133,7 +133,7 @@ function begin(info: JobInfo, options: ResolvedOptions): Attempt {
 
   // What the span and every record of the attempt carry; the span adds the operation, which the
   // records' event names already tell.
-  const attributes: Attributes = {
+  const made: Attributes = {
     [ATTR.MESSAGING_SYSTEM]: info.system,
     [ATTR.MESSAGING_DESTINATION_NAME]: info.queue,
     [ATTR.MESSAGING_MESSAGE_ID]: info.id,
@@ -141,8 +141,8 @@ function begin(info: JobInfo, options: ResolvedOptions): Attempt {
     [ATTR.JOB_ATTEMPT]: info.attempt,
     [attemptsKey(info.system)]: info.maxAttempts,
   };
-  if (conversation) attributes[ATTR.MESSAGING_MESSAGE_CONVERSATION_ID] = conversation;
-  const redactedBy = redactInPlace(attributes);
+  if (conversation) made[ATTR.MESSAGING_MESSAGE_CONVERSATION_ID] = conversation;
+  const { attributes, redactedBy } = redacted(made);
   // The bodies are made of the redacted name and id and our own words: redacted as well.
   const label = `${String(attributes[ATTR.JOB_NAME])} #${String(attributes[ATTR.MESSAGING_MESSAGE_ID])}`;
 

@@ -11,7 +11,7 @@ import { suppressTracing } from '@opentelemetry/core';
 import { ATTR, EVENT, OWN_RECORD, REDACTED_BY, SEVERITY_NUMBER, ownRecord } from '@tracelog/core';
 import type { Redactor } from '@tracelog/core';
 import { captureCarrier } from './carrier.js';
-import { recordedData, redactInPlace, redactedValue } from './data.js';
+import { recordedData, redacted, redactedValue } from './data.js';
 import { destination, instruments } from './instruments.js';
 
 /** One job being enqueued. */
@@ -61,11 +61,10 @@ export function startEnqueue(e: Enqueue, jobs: Outgoing[]): Pending | undefined 
     const parent = context.active();
     // What the span and each job's record carry; the span adds the operation, which the
     // records' event name already tells.
-    const attributes: Attributes = {
+    const { attributes, redactedBy } = redacted({
       [ATTR.MESSAGING_SYSTEM]: e.system,
       [ATTR.MESSAGING_DESTINATION_NAME]: e.queue,
-    };
-    const redactedBy = redactInPlace(attributes);
+    });
     const spanAttributes: Attributes = {
       ...attributes,
       [ATTR.MESSAGING_OPERATION_TYPE]: e.operation,
