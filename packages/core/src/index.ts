@@ -11,6 +11,7 @@ export {
 } from './schema.js';
 export type { EventName, Level } from './schema.js';
 export { getScopedAttributes, setScopedAttributes } from './scope.js';
+export { layered } from './layered-context.js';
 export { histogramSeries, setHistogramSeriesSource } from './histograms.js';
 export type {
   HistogramSeries,

@@ -31,7 +31,8 @@ const PUBLIC = [
  * and queue-instrumentation, the browser's compact redactor, the task outcome values, and the
  * one retry rule of the Node export, the relay and the browser transport, and the mark on records
  * the instrumentations build themselves, the bound histogram series node offers the
- * instrumentations, and the pipeline's redactor with the mark of attributes redacted with it.
+ * instrumentations, the pipeline's redactor with the mark of attributes redacted with it, and the
+ * layered context the instrumentations set their spans in.
  * `luhn` is imported by the redaction tests.
  */
 const FOR_TRACELOG_PACKAGES = [
@@ -44,6 +45,7 @@ const FOR_TRACELOG_PACKAGES = [
   'getScopedAttributes',
   'histogramSeries',
   'isRetryableStatus',
+  'layered',
   'luhn',
   'nextBackoff',
   'ownRecord',

@@ -43,11 +43,11 @@ export function getLogger(component = 'app'): Logger {
 
 function fallbackRecord(level: Level, message: unknown): OwnRecord {
   return {
-    [OWN_RECORD]: true,
     severityNumber: SEVERITY_NUMBER[level],
     severityText: SEVERITY_TEXT[level],
     body: toBody(isError(message) ? message.message : message),
     attributes: { 'tracelog.unreadable_arguments': true },
+    [OWN_RECORD]: true,
   };
 }
 

@@ -40,7 +40,7 @@ import {
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, Sampler, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
-import { REDACTED_BY } from '@tracelog/core';
+import { REDACTED_BY, layered } from '@tracelog/core';
 import type { Redactor } from '@tracelog/core';
 import { LIMITS, addAttribute, copyAttributes } from './attribute-limits.js';
 import type { PreRedacted } from './pipeline.js';
@@ -150,7 +150,7 @@ class SpanTracer implements Tracer {
     const options = args.length > 1 ? (args[0] as SpanOptions) : undefined;
     const parent = args.length > 2 ? (args[1] as Context) : context.active();
     const span = this.startSpan(name, options, parent);
-    return context.with(trace.setSpan(parent, span), () => fn(span)) as ReturnType<F>;
+    return context.with(trace.setSpan(layered(parent), span), () => fn(span)) as ReturnType<F>;
   }
 }
 

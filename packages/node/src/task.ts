@@ -1,6 +1,13 @@
 import { SpanStatusCode, context, logs, trace } from '@opentelemetry/api';
 import type { Attributes, Span } from '@opentelemetry/api';
-import { ATTR, EVENT, SEVERITY_NUMBER, TASK_OUTCOME, setScopedAttributes } from '@tracelog/core';
+import {
+  ATTR,
+  EVENT,
+  SEVERITY_NUMBER,
+  TASK_OUTCOME,
+  layered,
+  setScopedAttributes,
+} from '@tracelog/core';
 import { addFlattened, exceptionAttributes, isError } from './internal/attributes.js';
 import { SEVERITY_TEXT } from './internal/record.js';
 
@@ -141,7 +148,7 @@ export function timed<A extends unknown[], R>(
   const logger = logs.getLogger(options.component ?? 'perf');
   return function (this: unknown, ...args: A): R {
     const span = tracer().startSpan(name, { attributes: { [ATTR.CODE_FUNCTION_NAME]: name } });
-    const ctx = trace.setSpan(context.active(), span);
+    const ctx = trace.setSpan(layered(context.active()), span);
     const heapBefore = options.memory ? process.memoryUsage().heapUsed : 0;
     const start = performance.now();
     const finish = (error?: unknown) => {

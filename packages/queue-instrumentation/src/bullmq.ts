@@ -267,7 +267,6 @@ function patchModule(
         try {
           instruments().logger.emit(
             ownRecord({
-              [OWN_RECORD]: true,
               eventName: EVENT.JOB_PROGRESS,
               severityNumber: SEVERITY_NUMBER.info,
               severityText: 'INFO',
@@ -280,6 +279,7 @@ function patchModule(
                 [ATTR.JOB_PROGRESS]:
                   typeof args[0] === 'number' ? args[0] : JSON.stringify(args[0] ?? null),
               },
+              [OWN_RECORD]: true,
             }),
           );
         } catch (error) {

@@ -139,7 +139,6 @@ function endEnqueue(
         record[ATTR.JOB_DATA] = recordedData(job.data, redactedBy);
       logger.emit(
         ownRecord({
-          [OWN_RECORD]: true,
           eventName: EVENT.JOB_ENQUEUED,
           severityNumber: SEVERITY_NUMBER.info,
           severityText: 'INFO',
@@ -150,6 +149,7 @@ function endEnqueue(
           // The enqueuer's context with the call's span given directly: no context per job.
           context: parent,
           spanContext,
+          [OWN_RECORD]: true,
         }),
       );
     }

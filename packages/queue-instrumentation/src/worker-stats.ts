@@ -69,7 +69,6 @@ export function startStatsTimer(
 function emitReport(system: string, queue: string, report: StatsReport): void {
   instruments().logger.emit(
     ownRecord({
-      [OWN_RECORD]: true,
       eventName: EVENT.WORKER_STATS,
       severityNumber: SEVERITY_NUMBER.info,
       severityText: 'INFO',
@@ -84,6 +83,7 @@ function emitReport(system: string, queue: string, report: StatsReport): void {
         [ATTR.WORKER_DURATION_P99_MS]: report.p99,
       },
       context: ROOT_CONTEXT,
+      [OWN_RECORD]: true,
     }),
   );
 }

@@ -20,7 +20,15 @@ import type {
 } from '@opentelemetry/api';
 import { RPCType, setRPCMetadata, suppressTracing } from '@opentelemetry/core';
 import type { RPCMetadata } from '@opentelemetry/core';
-import { ATTR, EVENT, METRIC, OWN_RECORD, SEVERITY_NUMBER, histogramSeries } from '@tracelog/core';
+import {
+  ATTR,
+  EVENT,
+  METRIC,
+  OWN_RECORD,
+  SEVERITY_NUMBER,
+  histogramSeries,
+  layered,
+} from '@tracelog/core';
 import type { HistogramSeries, OwnRecord } from '@tracelog/core';
 import { scopedAttributesOf } from '../context.js';
 import { SEVERITY_TEXT } from '../internal/record.js';
@@ -267,7 +275,7 @@ function begin(
   const parent = propagation.extract(ROOT_CONTEXT, headers);
   const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
   const rpc: Exchange['rpc'] = { type: RPCType.HTTP, span };
-  const ctx = setRPCMetadata(trace.setSpan(parent, span), rpc);
+  const ctx = setRPCMetadata(trace.setSpan(layered(parent), span), rpc);
   correlate(span, res, opts);
   return {
     ends,
@@ -344,9 +352,7 @@ function requestRecord(
   for (const name of opts.headers) {
     const value = req.headers[name];
     if (value !== undefined) {
-      attributes[`${ATTR.HTTP_REQUEST_HEADER_PREFIX}${name}`] = Array.isArray(value)
-        ? value.join(', ')
-        : value;
+      attributes[headerKey(name)] = Array.isArray(value) ? value.join(', ') : value;
     }
   }
   attributes[ATTR.HTTP_RESPONSE_STATUS_CODE] = status;
@@ -357,14 +363,29 @@ function requestRecord(
   if (scoped) Object.assign(attributes, scoped);
   const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
   return {
-    [OWN_RECORD]: true,
     eventName: EVENT.HTTP_REQUEST,
     severityNumber: SEVERITY_NUMBER[level],
     severityText: SEVERITY_TEXT[level],
     body: `${req.method ?? 'GET'} ${route ?? path} ${status} ${durationMs} ms`,
     attributes,
     context: ctx,
+    [OWN_RECORD]: true,
   };
+}
+
+/**
+ * `http.request.header.{name}` by header name, made once and internalized: a key built from a
+ * template per request is a string V8 looks up in its string table each time it names a property.
+ */
+const headerKeys = new Map<string, string>();
+
+function headerKey(name: string): string {
+  let key = headerKeys.get(name);
+  if (key === undefined) {
+    key = Object.keys({ [`${ATTR.HTTP_REQUEST_HEADER_PREFIX}${name}`]: 0 })[0]!;
+    headerKeys.set(name, key);
+  }
+  return key;
 }
 
 /** What a request or response carries while it is instrumented. */

@@ -100,11 +100,11 @@ function buildRecord(
 ): OwnRecord {
   if (error) Object.assign(attributes, exceptionAttributes(error));
   const record: OwnRecord = {
-    [OWN_RECORD]: true,
     severityNumber: SEVERITY_NUMBER[level],
     severityText: SEVERITY_TEXT[level],
     body: toBody(message),
     attributes,
+    [OWN_RECORD]: true,
   };
   if (typeof eventName === 'string') record.eventName = eventName;
   return record;

@@ -7,6 +7,8 @@ export class ProtoWriter {
   buf: Uint8Array;
   pos = 0;
   private view: DataView;
+  private readonly lastTrace = { hex: '', bytes: new Uint8Array(16) };
+  private readonly lastSpan = { hex: '', bytes: new Uint8Array(8) };
 
   constructor(initialBytes = 4096) {
     this.buf = allocate(initialBytes);
@@ -141,15 +143,29 @@ export class ProtoWriter {
     this.pos += data.length;
   }
 
-  /** A trace or span id given as lower-case hex, written as its bytes with their length. */
+  /**
+   * A trace or span id given as lower-case hex, written as its bytes with their length. The last
+   * trace id and the last span id are kept decoded: a job's or request's records and span, and the
+   * jobs of one bulk, come one after another with the same ids.
+   */
   hexId(hex: string): void {
     const length = hex.length >>> 1;
     this.varint32(length);
     this.ensure(length);
     const buf = this.buf;
     let at = this.pos;
-    for (let i = 0; i < hex.length - 1; i += 2) {
-      buf[at++] = HEX_PAIRS[((hex.charCodeAt(i) & 127) << 7) | (hex.charCodeAt(i + 1) & 127)]!;
+    const slot = length === 16 ? this.lastTrace : this.lastSpan;
+    if (hex === slot.hex && length === slot.bytes.length) {
+      const bytes = slot.bytes;
+      for (let i = 0; i < length; i++) buf[at++] = bytes[i]!;
+    } else {
+      for (let i = 0; i < hex.length - 1; i += 2) {
+        buf[at++] = HEX_PAIRS[((hex.charCodeAt(i) & 127) << 7) | (hex.charCodeAt(i + 1) & 127)]!;
+      }
+      if (length === slot.bytes.length) {
+        slot.hex = hex;
+        slot.bytes.set(buf.subarray(this.pos, at));
+      }
     }
     this.pos = at;
   }
