@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 
 export interface RedisServer {
@@ -69,14 +69,44 @@ function ensureRedis(): string {
   return '/usr/bin/redis-server';
 }
 
-/** A free loopback port, found by binding port 0. */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A free loopback port from below the ephemeral range. A port the kernel hands out for a
+ * `listen(0)` or an outgoing connection can be taken by any process between this check and the
+ * server's own listen (an alert test's page server once met EADDRINUSE so, while other test
+ * files ran); the ports below the range are only ever taken on request. Falls back to port 0's
+ * choice when no port down there is free.
+ */
+export async function freeLoopbackPort(): Promise<number> {
+  const low = ephemeralLow();
+  for (let attempt = 0; attempt < 64; attempt++) {
+    const port = LOWEST + Math.floor(Math.random() * (low - LOWEST));
+    if ((await listenOnce(port)) === port) return port;
+  }
+  return listenOnce(0);
+}
+
+const LOWEST = 10_000;
+
+/** The first port of the kernel's ephemeral range (32768 when it cannot be read). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
+    );
+    return low > LOWEST + 1000 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** Listens on `port` and closes again: the port it got, or 0 when that one was taken. */
+function listenOnce(port: number): Promise<number> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+    server.once('error', () => resolve(0));
+    server.listen(port, '127.0.0.1', () => {
+      const { port: bound } = server.address() as { port: number };
+      server.close(() => resolve(bound));
     });
   });
 }
