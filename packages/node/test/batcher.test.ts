@@ -14,17 +14,14 @@ function channel(congested: boolean): Channel & { requests: number[] } {
   } as unknown as Channel & { requests: number[] };
 }
 
-function batcher(
-  target: Channel,
-  encoder = new JsonBatch<number>(
-    (items) => Buffer.from(JSON.stringify(items)),
-    () => 8,
-  ),
-): Batcher<number> {
+function batcher(target: Channel): Batcher<number> {
   return new Batcher<number>({
     signal: 'logs',
     channel: target,
-    encoder,
+    encoder: new JsonBatch(
+      (items) => Buffer.from(JSON.stringify(items)),
+      () => 8,
+    ),
     maxBatchRecords: 4,
     burstBatchRecords: 10,
     maxBatchBytes: 1e6,
@@ -48,46 +45,5 @@ describe('Batcher', () => {
     for (let i = 0; i < 25; i++) b.add(i);
     b.flush();
     expect(target.requests).toEqual([10, 10, 5]);
-  });
-
-  it('encodes after the turn of the event loop that added, or at once when flushed', async () => {
-    const encoder = new JsonBatch<number>(
-      (items) => Buffer.from(JSON.stringify(items)),
-      () => 8,
-    );
-    const b = batcher(channel(false), encoder);
-    b.add(1);
-    b.add(2);
-    expect(encoder.count).toBe(0);
-    expect(b.empty).toBe(false);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(encoder.count).toBe(2);
-    b.add(3);
-    b.flush();
-    expect(encoder.count).toBe(0);
-    expect(b.empty).toBe(true);
-  });
-
-  it('bounds the records waiting to be encoded', () => {
-    const encoder = new JsonBatch<number>(
-      (items) => Buffer.from(JSON.stringify(items)),
-      () => 8,
-    );
-    const target = channel(false);
-    const b = new Batcher<number>({
-      signal: 'logs',
-      channel: target,
-      encoder,
-      maxBatchRecords: 100_000,
-      burstBatchRecords: 100_000,
-      maxBatchBytes: 1e9,
-      flushIntervalMs: 60_000,
-      diag: new Diagnostics(60_000, () => undefined),
-    });
-    for (let i = 0; i < 5000; i++) b.add(i);
-    // Nothing ran the immediate: all but the last few hundred were encoded as they came.
-    expect(encoder.count).toBeGreaterThan(4000);
-    b.flush();
-    expect(target.requests).toEqual([5000]);
   });
 });

@@ -155,17 +155,15 @@ export class ProtoWriter {
     const buf = this.buf;
     let at = this.pos;
     const slot = length === 16 ? this.lastTrace : this.lastSpan;
-    if (hex === slot.hex && length === slot.bytes.length) {
-      const bytes = slot.bytes;
-      for (let i = 0; i < length; i++) buf[at++] = bytes[i]!;
+    const kept = slot.bytes;
+    if (length !== kept.length) {
+      for (let i = 0; i < hex.length - 1; i += 2) buf[at++] = hexByte(hex, i);
+    } else if (hex === slot.hex) {
+      for (let i = 0; i < length; i++) buf[at++] = kept[i]!;
     } else {
-      for (let i = 0; i < hex.length - 1; i += 2) {
-        buf[at++] = HEX_PAIRS[((hex.charCodeAt(i) & 127) << 7) | (hex.charCodeAt(i + 1) & 127)]!;
-      }
-      if (length === slot.bytes.length) {
-        slot.hex = hex;
-        slot.bytes.set(buf.subarray(this.pos, at));
-      }
+      // Decoded into the buffer and the slot in one pass: nothing allocated on a miss.
+      for (let i = 0; i < length; i++) buf[at++] = kept[i] = hexByte(hex, i * 2);
+      slot.hex = hex;
     }
     this.pos = at;
   }
@@ -243,6 +241,11 @@ function allocate(size: number): Uint8Array {
 
 function viewOf(buf: Uint8Array): DataView {
   return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+/** The byte of the two hex digits at `i`. */
+function hexByte(hex: string, i: number): number {
+  return HEX_PAIRS[((hex.charCodeAt(i) & 127) << 7) | (hex.charCodeAt(i + 1) & 127)]!;
 }
 
 /** The byte of every pair of hex digits, indexed by their two 7-bit char codes (16 KiB). */
