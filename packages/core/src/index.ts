@@ -12,6 +12,7 @@ export {
 export type { EventName, Level } from './schema.js';
 export { getScopedAttributes, setScopedAttributes } from './scope.js';
 export { layered } from './layered-context.js';
+export { internedKeys } from './interned-keys.js';
 export { histogramSeries, setHistogramSeriesSource } from './histograms.js';
 export type {
   HistogramSeries,

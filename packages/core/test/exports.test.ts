@@ -31,8 +31,8 @@ const PUBLIC = [
  * and queue-instrumentation, the browser's compact redactor, the task outcome values, and the
  * one retry rule of the Node export, the relay and the browser transport, and the mark on records
  * the instrumentations build themselves, the bound histogram series node offers the
- * instrumentations, the pipeline's redactor with the mark of attributes redacted with it, and the
- * layered context the instrumentations set their spans in.
+ * instrumentations, the pipeline's redactor with the mark of attributes redacted with it, the
+ * layered context the instrumentations set their spans in, and their memo of interned keys.
  * `luhn` is imported by the redaction tests.
  */
 const FOR_TRACELOG_PACKAGES = [
@@ -44,6 +44,7 @@ const FOR_TRACELOG_PACKAGES = [
   'createCompactRedactor',
   'getScopedAttributes',
   'histogramSeries',
+  'internedKeys',
   'isRetryableStatus',
   'layered',
   'luhn',

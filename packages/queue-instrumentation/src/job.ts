@@ -8,6 +8,7 @@ import {
   ownRecord,
   SEVERITY_NUMBER,
   getScopedAttributes,
+  internedKeys,
   layered,
   setScopedAttributes,
 } from '@tracelog/core';
@@ -40,22 +41,8 @@ export interface JobInfo {
   data?: unknown;
 }
 
-/**
- * `{system}.job.attempts` by system, made once and internalized: a key built from a template is a
- * string V8 must look up in its string table each time it names a property (200 ns per job, four
- * times the rest of the literal it is in); the keys of an object's own properties are already
- * internalized.
- */
-const attemptsKeys = new Map<string, string>();
-
-function attemptsKey(system: string): string {
-  let key = attemptsKeys.get(system);
-  if (key === undefined) {
-    key = Object.keys({ [`${system}.job.attempts`]: 0 })[0]!;
-    attemptsKeys.set(system, key);
-  }
-  return key;
-}
+/** `{system}.job.attempts` by system. */
+const attemptsKey = internedKeys((system) => `${system}.job.attempts`);
 
 /** Errors that are how a queue says "not now" rather than "failed". */
 export type ControlFlow = (error: unknown) => boolean;

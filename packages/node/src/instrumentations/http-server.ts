@@ -27,6 +27,7 @@ import {
   OWN_RECORD,
   SEVERITY_NUMBER,
   histogramSeries,
+  internedKeys,
   layered,
 } from '@tracelog/core';
 import type { HistogramSeries, OwnRecord } from '@tracelog/core';
@@ -373,20 +374,8 @@ function requestRecord(
   };
 }
 
-/**
- * `http.request.header.{name}` by header name, made once and internalized: a key built from a
- * template per request is a string V8 looks up in its string table each time it names a property.
- */
-const headerKeys = new Map<string, string>();
-
-function headerKey(name: string): string {
-  let key = headerKeys.get(name);
-  if (key === undefined) {
-    key = Object.keys({ [`${ATTR.HTTP_REQUEST_HEADER_PREFIX}${name}`]: 0 })[0]!;
-    headerKeys.set(name, key);
-  }
-  return key;
-}
+/** `http.request.header.{name}` by header name. */
+const headerKey = internedKeys((name) => `${ATTR.HTTP_REQUEST_HEADER_PREFIX}${name}`);
 
 /** What a request or response carries while it is instrumented. */
 const CONTEXT = Symbol('tracelog.http.context');

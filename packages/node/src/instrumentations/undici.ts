@@ -3,7 +3,7 @@ import type { Attributes, Context, Span } from '@opentelemetry/api';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import type { UndiciRequest } from '@opentelemetry/instrumentation-undici';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { ATTR, EVENT, SEVERITY_NUMBER, layered } from '@tracelog/core';
+import { ATTR, EVENT, SEVERITY_NUMBER } from '@tracelog/core';
 import { exceptionAttributes } from '../internal/attributes.js';
 
 /** Options of the global fetch (undici) instrumentation. */
@@ -103,7 +103,7 @@ function failed(
       [ATTR.HTTP_DURATION_MS]: durationMs,
       ...attributes,
     },
-    context: trace.setSpan(layered(call.parent), call.span),
+    context: trace.setSpan(call.parent, call.span),
   });
 }
 

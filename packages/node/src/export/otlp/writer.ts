@@ -7,8 +7,6 @@ export class ProtoWriter {
   buf: Uint8Array;
   pos = 0;
   private view: DataView;
-  private readonly lastTrace = { hex: '', bytes: new Uint8Array(16) };
-  private readonly lastSpan = { hex: '', bytes: new Uint8Array(8) };
 
   constructor(initialBytes = 4096) {
     this.buf = allocate(initialBytes);
@@ -143,27 +141,15 @@ export class ProtoWriter {
     this.pos += data.length;
   }
 
-  /**
-   * A trace or span id given as lower-case hex, written as its bytes with their length. The last
-   * trace id and the last span id are kept decoded: a job's or request's records and span, and the
-   * jobs of one bulk, come one after another with the same ids.
-   */
+  /** A trace or span id given as lower-case hex, written as its bytes with their length. */
   hexId(hex: string): void {
     const length = hex.length >>> 1;
     this.varint32(length);
     this.ensure(length);
     const buf = this.buf;
     let at = this.pos;
-    const slot = length === 16 ? this.lastTrace : this.lastSpan;
-    const kept = slot.bytes;
-    if (length !== kept.length) {
-      for (let i = 0; i < hex.length - 1; i += 2) buf[at++] = hexByte(hex, i);
-    } else if (hex === slot.hex) {
-      for (let i = 0; i < length; i++) buf[at++] = kept[i]!;
-    } else {
-      // Decoded into the buffer and the slot in one pass: nothing allocated on a miss.
-      for (let i = 0; i < length; i++) buf[at++] = kept[i] = hexByte(hex, i * 2);
-      slot.hex = hex;
+    for (let i = 0; i < hex.length - 1; i += 2) {
+      buf[at++] = HEX_PAIRS[((hex.charCodeAt(i) & 127) << 7) | (hex.charCodeAt(i + 1) & 127)]!;
     }
     this.pos = at;
   }
@@ -241,11 +227,6 @@ function allocate(size: number): Uint8Array {
 
 function viewOf(buf: Uint8Array): DataView {
   return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-}
-
-/** The byte of the two hex digits at `i`. */
-function hexByte(hex: string, i: number): number {
-  return HEX_PAIRS[((hex.charCodeAt(i) & 127) << 7) | (hex.charCodeAt(i + 1) & 127)]!;
 }
 
 /** The byte of every pair of hex digits, indexed by their two 7-bit char codes (16 KiB). */
