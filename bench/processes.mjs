@@ -44,4 +44,10 @@ export function freePort() {
   });
 }
 
+/**
+ * The peers in the order round `round` runs them: each starts the rounds in turn, so none always
+ * runs first, or right after the same neighbour, on a machine whose speed drifts.
+ */
+export const rotated = (peers, round) => peers.map((_, i) => peers[(i + round) % peers.length]);
+
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixedRate } from './fixed-rate.mjs';
-import { freePort, sleep, start, startRedis, stop } from './processes.mjs';
+import { freePort, rotated, sleep, start, startRedis, stop } from './processes.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
 /** Microseconds as milliseconds with two decimals. */
@@ -22,13 +22,15 @@ const OUTAGE_SECONDS = quick ? 10 : 60;
 const sink = start(['sink.mjs']);
 const sinkUrl = `http://127.0.0.1:${(await sink.firstLine).port}`;
 
-// Logging: records/s, same record shape, peers alternating within each round.
+// Logging: records/s, same record shape, peers alternating within each round. A round takes
+// seconds and this machine's speed moves by a tenth or more from one to the next: five of them.
+const LOGGING_ROUNDS = quick ? 1 : 5;
 const loggingPeers = ['tracelog', 'pino-sync', 'pino-otel-transport', 'winston-otel-transport'];
 const logging = Object.fromEntries(loggingPeers.map((p) => [p, []]));
 const delivered = Object.fromEntries(loggingPeers.map((p) => [p, []]));
 const sinkStats = async () => (await fetch(`${sinkUrl}/stats`)).json();
-for (let round = 0; round < ROUNDS; round++) {
-  for (const peer of loggingPeers) {
+for (let round = 0; round < LOGGING_ROUNDS; round++) {
+  for (const peer of rotated(loggingPeers, round)) {
     await sinkStats();
     const { child, firstLine } = start(['logging/peer.mjs', peer, String(RECORDS)], {
       SINK_URL: sinkUrl,
@@ -55,7 +57,7 @@ const cpuMs = (pid) => {
 };
 const http = Object.fromEntries(httpVariants.map((v) => [v, []]));
 for (let round = 0; round < ROUNDS; round++) {
-  for (const variant of httpVariants) {
+  for (const variant of rotated(httpVariants, round)) {
     const server = start(['http/server.mjs', variant], { SINK_URL: sinkUrl });
     const { port } = await server.firstLine;
     await autocannon({ url: `http://127.0.0.1:${port}/`, connections: 20, duration: 2 }); // warm up
@@ -82,7 +84,7 @@ for (let round = 0; round < ROUNDS; round++) {
 // sees at a realistic load, where export work done on the event loop shows up as a tail.
 const fixed = Object.fromEntries(httpVariants.map((v) => [v, []]));
 for (let round = 0; round < ROUNDS; round++) {
-  for (const variant of httpVariants) {
+  for (const variant of rotated(httpVariants, round)) {
     const server = start(['http/server.mjs', variant], { SINK_URL: sinkUrl, ROUTE: 'work' });
     const { port } = await server.firstLine;
     const url = `http://127.0.0.1:${port}/`;
@@ -100,14 +102,16 @@ for (let round = 0; round < ROUNDS; round++) {
 const redis = await startRedis();
 const redisPort = redis.port;
 // 20,000 jobs take a bare worker a second or two here: 5,000 took under half a second, and the
-// ratios moved by a tenth from run to run. Five rounds, as each round is short.
+// ratios moved by a tenth from run to run. Seven rounds, as each round is short and one round's
+// peers differ by less than rounds differ from each other.
 const JOBS = quick ? 1000 : 20_000;
-const QUEUE_ROUNDS = quick ? ROUNDS : 5;
+const QUEUE_ROUNDS = quick ? ROUNDS : 7;
 const queueVariants = ['bare', 'tracelog', 'bullmq-otel'];
 const queueRuns = Object.fromEntries(queueVariants.map((v) => [v, []]));
 const queueDelivered = Object.fromEntries(queueVariants.map((v) => [v, []]));
+const queueCpu = Object.fromEntries(queueVariants.map((v) => [v, []]));
 for (let round = 0; round < QUEUE_ROUNDS; round++) {
-  for (const variant of queueVariants) {
+  for (const variant of rotated(queueVariants, round)) {
     await sinkStats();
     const { child, firstLine } = start(['queue/peer.mjs', variant, String(JOBS)], {
       SINK_URL: sinkUrl,
@@ -116,6 +120,7 @@ for (let round = 0; round < QUEUE_ROUNDS; round++) {
     const result = await firstLine;
     await new Promise((resolve) => child.once('exit', resolve));
     queueRuns[variant].push(result.jobsPerSecond);
+    queueCpu[variant].push(result);
     queueDelivered[variant].push((await sinkStats()).bytes);
     console.log(`queue round ${round + 1}: ${variant} ${result.jobsPerSecond} jobs/s`);
   }
@@ -204,7 +209,7 @@ Versions: pino ${version('pino')}, pino-opentelemetry-transport ${version('pino-
 @opentelemetry/winston-transport ${version('@opentelemetry/winston-transport')}, @opentelemetry/sdk-node ${version('@opentelemetry/sdk-node')},
 @opentelemetry/auto-instrumentations-node ${version('@opentelemetry/auto-instrumentations-node')}.
 
-## Logging throughput (${RECORDS.toLocaleString('en')} records of the same shape, export to a local OTLP sink process)
+## Logging throughput (${RECORDS.toLocaleString('en')} records of the same shape, export to a local OTLP sink process; ${LOGGING_ROUNDS} round(s), medians)
 
 | logger | records/s | tracelog ÷ peer | KB delivered to the sink |
 | --- | ---: | ---: | ---: |
@@ -238,13 +243,15 @@ Goals: tracelog p99 at most upstream's, and ≤ 1.2× bare.
 
 ## BullMQ jobs (${JOBS.toLocaleString('en')} no-op jobs timed after 1,000 untimed ones, addBulk by 100, worker concurrency 10, same Redis; ${QUEUE_ROUNDS} round(s), medians)
 
-| worker | jobs/s | ÷ bare | KB delivered to the sink |
-| --- | ---: | ---: | ---: |
-${queueVariants.map((v) => `| ${queueLabels[v]} | ${median(queueRuns[v]).toLocaleString('en')} | ${ratio(median(queueRuns[v]), median(queueRuns.bare))} | ${Math.round(median(queueDelivered[v]) / 1024).toLocaleString('en')} |`).join('\n')}
+| worker | jobs/s | ÷ bare | CPU µs/job: main thread | whole process | KB delivered to the sink |
+| --- | ---: | ---: | ---: | ---: | ---: |
+${queueVariants.map((v) => `| ${queueLabels[v]} | ${median(queueRuns[v]).toLocaleString('en')} | ${ratio(median(queueRuns[v]), median(queueRuns.bare))} | ${median(queueCpu[v].map((r) => r.mainCpuUs)).toFixed(1)} | ${median(queueCpu[v].map((r) => r.processCpuUs)).toFixed(1)} | ${Math.round(median(queueDelivered[v]) / 1024).toLocaleString('en')} |`).join('\n')}
 
 bullmq-otel is BullMQ's own tracing (its \`telemetry\` option, bullmq-otel ${version('bullmq-otel')}) on the
 upstream NodeSDK, exporting spans as OTLP protobuf: spans only. tracelog also emits the job
 lifecycle logs (\`job.enqueued\`, \`job.started\`, \`job.succeeded\`) and the queue metrics.
+The worker, Redis and the sink share this machine's cores, so jobs/s moves with Redis as much as
+with the worker; the CPU columns are the worker's own time per job over the timed jobs.
 Goal: ≥ 0.9× bare.
 
 ## Collector down (tracelog logs 500 records/s for ${OUTAGE_SECONDS} s to an endpoint nobody answers; then it comes back)

@@ -3,8 +3,9 @@
 // Usage (from the repo root, after building the packages and installing bench/):
 //   node bench/queue/run.mjs [rounds] [jobs] [label=peer-script ...]
 // Each label runs `node <peer-script> tracelog <jobs>`; `bare`, `tracelog` and `bullmq-otel`
-// (bench/queue/peer.mjs) always run. Variants alternate within each round on one Redis and one OTLP sink; medians print.
-import { start, startRedis } from '../processes.mjs';
+// (bench/queue/peer.mjs) always run. Variants alternate within each round on one Redis and one OTLP
+// sink, each round starting with the next one; medians print, and tracelog ÷ bullmq-otel by round.
+import { rotated, start, startRedis } from '../processes.mjs';
 
 const [roundsText = '5', jobsText = '20000', ...extra] = process.argv.slice(2);
 const ROUNDS = Number(roundsText);
@@ -28,7 +29,7 @@ const runs = Object.fromEntries(variants.map((v) => [v.label, []]));
 const cpu = Object.fromEntries(variants.map((v) => [v.label, { main: [], process: [] }]));
 const delivered = Object.fromEntries(variants.map((v) => [v.label, []]));
 for (let round = 0; round < ROUNDS; round++) {
-  for (const variant of variants) {
+  for (const variant of rotated(variants, round)) {
     await fetch(`${sinkUrl}/stats`); // read and reset
     const { child, firstLine } = start([...variant.args, String(JOBS)], {
       SINK_URL: sinkUrl,
@@ -55,4 +56,8 @@ for (const { label } of variants)
   console.log(
     `${label.padEnd(12)} ${String(median(runs[label])).padStart(6)} jobs/s  ${(median(runs[label]) / median(runs.bare)).toFixed(2)}× bare  ${Math.round(median(delivered[label]) / 1024)} KB  CPU per job: main thread ${median(cpu[label].main).toFixed(1)} µs, process ${median(cpu[label].process).toFixed(1)} µs`,
   );
+const byRound = runs.tracelog.map((jobs, i) => jobs / runs['bullmq-otel'][i]);
+console.log(
+  `tracelog ÷ bullmq-otel by round: ${byRound.map((r) => r.toFixed(2)).join(' ')} (ahead in ${byRound.filter((r) => r > 1).length} of ${ROUNDS})`,
+);
 process.exit(0);
