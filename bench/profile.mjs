@@ -43,7 +43,11 @@ if (kind === 'queue') {
   await redis.stop();
   units = JOBS + 1000;
 } else {
-  const child = profiled(['http/server.mjs', variant]);
+  // A profile is written when the process exits: bare and upstream servers have no SIGINT
+  // handler of their own (tracelog's shuts down, then exits), so one is preloaded for them.
+  const exitOnSigint = 'data:text/javascript,process.once("SIGINT",()=>process.exit(0))';
+  const preload = variant === 'tracelog' ? [] : ['--import', exitOnSigint];
+  const child = profiled([...preload, 'http/server.mjs', variant]);
   const port = await new Promise((resolve) =>
     child.stdout.once('data', (d) => resolve(JSON.parse(String(d)).port)),
   );
