@@ -1,7 +1,6 @@
 // Child processes for the benchmark runners: each peer prints one JSON line when it is ready or
 // done, then runs until it exits or is stopped; and the Redis the queue peers share.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 
 const here = new URL('.', import.meta.url).pathname;
 
@@ -30,19 +29,9 @@ export const stop = (child) =>
     child.kill('SIGTERM');
   });
 
-// The benchmarks' Redis is the tests' one (installed with apt-get when missing).
-export { startRedis } from '../packages/test-utils/dist/index.js';
-
-/** A free loopback port, found by binding port 0. */
-export function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+// The benchmarks' Redis is the tests' one (installed with apt-get when missing), and their free
+// ports: from below the ephemeral range, so one held free for a minute is not taken meanwhile.
+export { freeLoopbackPort, startRedis } from '../packages/test-utils/dist/index.js';
 
 /**
  * The peers in the order round `round` runs them: each starts the rounds in turn, so none always

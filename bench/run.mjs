@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixedRate } from './fixed-rate.mjs';
-import { freePort, rotated, sleep, start, startRedis, stop } from './processes.mjs';
+import { freeLoopbackPort, rotated, sleep, start, startRedis, stop } from './processes.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
 /** Microseconds as milliseconds with two decimals. */
@@ -107,9 +107,9 @@ const redisPort = redis.port;
 const JOBS = quick ? 1000 : 20_000;
 const QUEUE_ROUNDS = quick ? ROUNDS : 7;
 const queueVariants = ['bare', 'tracelog', 'bullmq-otel'];
+/** Each round's line from the peer: jobs/s and CPU per job. */
 const queueRuns = Object.fromEntries(queueVariants.map((v) => [v, []]));
 const queueDelivered = Object.fromEntries(queueVariants.map((v) => [v, []]));
-const queueCpu = Object.fromEntries(queueVariants.map((v) => [v, []]));
 for (let round = 0; round < QUEUE_ROUNDS; round++) {
   for (const variant of rotated(queueVariants, round)) {
     await sinkStats();
@@ -119,8 +119,7 @@ for (let round = 0; round < QUEUE_ROUNDS; round++) {
     });
     const result = await firstLine;
     await new Promise((resolve) => child.once('exit', resolve));
-    queueRuns[variant].push(result.jobsPerSecond);
-    queueCpu[variant].push(result);
+    queueRuns[variant].push(result);
     queueDelivered[variant].push((await sinkStats()).bytes);
     console.log(`queue round ${round + 1}: ${variant} ${result.jobsPerSecond} jobs/s`);
   }
@@ -132,7 +131,7 @@ await stop(sink.child);
 // collector (the sink) comes up on that port; RSS growth during the outage, records never seen.
 const outage = [];
 for (let round = 0; round < ROUNDS; round++) {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const spool = mkdtempSync(join(tmpdir(), 'tracelog-bench-spool-'));
   const emitter = start(['outage/emitter.mjs'], {
     ENDPOINT: `http://127.0.0.1:${port}`,
@@ -190,6 +189,7 @@ const cpuPerRequest = (v) =>
   http[v].some((r) => r.cpuUs === undefined) ? '—' : median(http[v].map((r) => r.cpuUs)).toFixed(1);
 const ratio = (a, b) => (a / b).toFixed(2);
 const fixedMedian = (v, q) => median(fixed[v].map((r) => r[q]));
+const queueMedian = (v, field) => median(queueRuns[v].map((r) => r[field]));
 // Read from disk: some packages don't export their package.json.
 const version = (name) =>
   JSON.parse(readFileSync(new URL(`node_modules/${name}/package.json`, import.meta.url), 'utf8'))
@@ -245,7 +245,7 @@ Goals: tracelog p99 at most upstream's, and ≤ 1.2× bare.
 
 | worker | jobs/s | ÷ bare | CPU µs/job: main thread | whole process | KB delivered to the sink |
 | --- | ---: | ---: | ---: | ---: | ---: |
-${queueVariants.map((v) => `| ${queueLabels[v]} | ${median(queueRuns[v]).toLocaleString('en')} | ${ratio(median(queueRuns[v]), median(queueRuns.bare))} | ${median(queueCpu[v].map((r) => r.mainCpuUs)).toFixed(1)} | ${median(queueCpu[v].map((r) => r.processCpuUs)).toFixed(1)} | ${Math.round(median(queueDelivered[v]) / 1024).toLocaleString('en')} |`).join('\n')}
+${queueVariants.map((v) => `| ${queueLabels[v]} | ${queueMedian(v, 'jobsPerSecond').toLocaleString('en')} | ${ratio(queueMedian(v, 'jobsPerSecond'), queueMedian('bare', 'jobsPerSecond'))} | ${queueMedian(v, 'mainCpuUs').toFixed(1)} | ${queueMedian(v, 'processCpuUs').toFixed(1)} | ${Math.round(median(queueDelivered[v]) / 1024).toLocaleString('en')} |`).join('\n')}
 
 bullmq-otel is BullMQ's own tracing (its \`telemetry\` option, bullmq-otel ${version('bullmq-otel')}) on the
 upstream NodeSDK, exporting spans as OTLP protobuf: spans only. tracelog also emits the job
