@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# The tracelog stack on one machine, without Docker: our collector build and Elasticsearch, on
-# loopback, with Prometheus and Alertmanager for metrics and alerts. Loki is a destination we support but never build or run (it is AGPL-3.0): point the
-# collector at yours with TRACELOG_LOKI_URL.
+# The tracelog stack on one machine, without Docker, every part on loopback: our collector build,
+# VictoriaLogs (logs), Jaeger v2 (traces), Prometheus (metrics and rules) and Alertmanager. Each is
+# built from its Go module into the cache (outside the repo) on first use; all are Apache-2.0.
+# Elasticsearch and Loki are destinations we support but never fetch or run (their distributions
+# are AGPL, SSPL or the Elastic License): point the collector at yours with TRACELOG_ES_URL or
+# TRACELOG_LOKI_URL, and their overlays are loaded too.
 #
-#   stack.sh build    fetch or build what is missing into the cache (outside the repo)
+#   stack.sh build    build what is missing into the cache
 #   stack.sh start    build if needed, start all, wait until ready, print the endpoints
 #   stack.sh stop     stop what start started
-#   (start also runs retention.sh in the background: daily indices older than 30 days are deleted)
-#   stack.sh status   what is running
+#   stack.sh status   each part, running or not, with its URL
 #   stack.sh env      print binary paths and versions as shell assignments (used by the tests)
 #
 # Settings (environment): see collector/README.md.
@@ -18,18 +20,20 @@ collector_dir="$(cd "$here/.." && pwd)"
 repo="$(cd "$collector_dir/.." && pwd)"
 
 COLLECTOR_VERSION="0.157.0"
-ES_VERSION="${TRACELOG_ES_VERSION:-8.19.7}"
+VICTORIALOGS_VERSION="1.52.2"
+# Jaeger 2.Y is published as the Go module version v1.(Y+63): v1.75.0 is Jaeger 2.12.
+JAEGER_VERSION="2.12.0"
+JAEGER_MODULE_VERSION="v1.75.0"
 # Prometheus 3.Y.Z is published as the Go module version v0.3YY.Z.
 PROMETHEUS_VERSION="3.16.0"
 PROMETHEUS_MODULE_VERSION="v0.316.0"
 ALERTMANAGER_VERSION="0.35.0"
 cache="${TRACELOG_CACHE:-$HOME/.cache/tracelog}"
-# Elasticsearch refuses to run as root, so as root it runs as a system user, and its files must be
-# readable by that user: they live outside root's home.
-if [ "$(id -u)" = "0" ]; then es_root="${TRACELOG_ES_CACHE:-/var/cache/tracelog}"; else es_root="$cache"; fi
 work="${TRACELOG_STACK_DIR:-$repo/.stack}"
 
-es_port="${TRACELOG_ES_PORT:-9200}"
+victorialogs_port="${TRACELOG_VICTORIALOGS_PORT:-9428}"
+jaeger_query_port="${TRACELOG_JAEGER_QUERY_PORT:-16686}"
+jaeger_otlp_port="${TRACELOG_JAEGER_OTLP_HTTP_PORT:-4328}"
 otlp_http="${TRACELOG_OTLP_HTTP_ENDPOINT:-127.0.0.1:4318}"
 otlp_grpc="${TRACELOG_OTLP_GRPC_ENDPOINT:-127.0.0.1:4317}"
 health="${TRACELOG_HEALTH_ENDPOINT:-127.0.0.1:13133}"
@@ -41,19 +45,10 @@ die() { printf 'stack: error: %s\n' "$*" >&2; exit 1; }
 
 manifest_hash() { sha1sum "$collector_dir/builder-config.yaml" | cut -c1-12; }
 collector_bin() { echo "$cache/collector/$COLLECTOR_VERSION-$(manifest_hash)/otelcol-tracelog"; }
-es_home() { echo "$es_root/elasticsearch/elasticsearch-$ES_VERSION"; }
+victorialogs_dir() { echo "$cache/victorialogs/$VICTORIALOGS_VERSION"; }
+jaeger_dir() { echo "$cache/jaeger/$JAEGER_VERSION"; }
 prometheus_dir() { echo "$cache/prometheus/$PROMETHEUS_VERSION"; }
 alertmanager_dir() { echo "$cache/alertmanager/$ALERTMANAGER_VERSION"; }
-
-java_home() {
-  local candidate
-  for candidate in "${ES_JAVA_HOME:-}" "${JAVA_HOME:-}" /usr/lib/jvm/java-21-openjdk-amd64 /usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
-    [ -n "$candidate" ] && [ -x "$candidate/bin/java" ] || continue
-    local major
-    major="$("$candidate/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
-    if [ "${major:-0}" -ge 17 ] 2>/dev/null; then echo "$candidate"; return; fi
-  done
-}
 
 build_collector() {
   local bin; bin="$(collector_bin)"
@@ -121,24 +116,24 @@ build_alertmanager() {
     cmd/alertmanager
 }
 
-fetch_elasticsearch() {
-  local home; home="$(es_home)"
-  [ -x "$home/bin/elasticsearch" ] && return
-  command -v mvn >/dev/null 2>&1 || die "Maven (mvn) is needed to fetch Elasticsearch from Maven Central; install the 'maven' package"
-  log "fetching Elasticsearch $ES_VERSION (integ-test distribution)"
-  local tmp; tmp="$(mktemp -d)"
-  mvn -q -B dependency:copy \
-    "-Dartifact=org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip" \
-    "-DoutputDirectory=$tmp" >&2 || die "could not fetch Elasticsearch $ES_VERSION with Maven"
-  mkdir -p "$(dirname "$home")"
-  (cd "$(dirname "$home")" && unzip -q -o "$tmp/elasticsearch-$ES_VERSION.zip")
-  rm -rf "$tmp"
-  chmod -R a+rX "$es_root"
+# VictoriaLogs' go.mod has no replace directives, so `go install` builds it straight from the
+# module (about 20 s on 2 cores).
+build_victorialogs() {
+  local out; out="$(victorialogs_dir)"
+  [ -x "$out/victoria-logs" ] && return
+  command -v go >/dev/null 2>&1 || die "Go is needed to build VictoriaLogs (go >= 1.24); install it from your distribution or go.dev"
+  log "building VictoriaLogs $VICTORIALOGS_VERSION (first time only)"
+  local start; start=$(date +%s)
+  mkdir -p "$out"
+  GOBIN="$out" GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0 \
+    go install -trimpath "github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs@v$VICTORIALOGS_VERSION" ||
+    die "VictoriaLogs build failed"
+  log "VictoriaLogs built in $(( $(date +%s) - start )) s: $out/victoria-logs"
 }
 
-ensure_es_user() {
-  [ "$(id -u)" = "0" ] || return 0
-  id tracelog-es >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin tracelog-es
+build_jaeger() {
+  [ -x "$(jaeger_dir)/jaeger" ] && return
+  build_go_module github.com/jaegertracing/jaeger "$JAEGER_MODULE_VERSION" "$(jaeger_dir)" no_preparation cmd/jaeger
 }
 
 cmd_build() {
@@ -149,9 +144,8 @@ cmd_build() {
   build_collector
   build_prometheus
   build_alertmanager
-  fetch_elasticsearch
-  [ -n "$(java_home)" ] || die "Elasticsearch $ES_VERSION needs Java 17 or newer; install openjdk-17-jre-headless (or set ES_JAVA_HOME)"
-  ensure_es_user
+  build_victorialogs
+  build_jaeger
   # Release the lock: the servers started next would otherwise inherit it and hold it for life.
   exec 9>&-
 }
@@ -160,10 +154,11 @@ cmd_env() {
   cmd_build >&2
   printf 'TRACELOG_COLLECTOR_BIN=%q\n' "$(collector_bin)"
   printf 'TRACELOG_COLLECTOR_CONFIG=%q\n' "$collector_dir/config.yaml"
-  printf 'TRACELOG_ES_HOME=%q\n' "$(es_home)"
-  printf 'TRACELOG_ES_JAVA_HOME=%q\n' "$(java_home)"
+  printf 'TRACELOG_DESTINATIONS_DIR=%q\n' "$collector_dir/destinations"
+  printf 'TRACELOG_VICTORIALOGS_BIN=%q\n' "$(victorialogs_dir)/victoria-logs"
+  printf 'TRACELOG_JAEGER_BIN=%q\n' "$(jaeger_dir)/jaeger"
+  printf 'TRACELOG_JAEGER_CONFIG=%q\n' "$collector_dir/jaeger/config.yaml"
   printf 'TRACELOG_ES_TEMPLATES=%q\n' "$collector_dir/elasticsearch"
-  printf 'TRACELOG_ES_RUN_AS=%q\n' "$([ "$(id -u)" = "0" ] && echo tracelog-es || true)"
   printf 'TRACELOG_PROMETHEUS_BIN=%q\n' "$(prometheus_dir)/prometheus"
   printf 'TRACELOG_PROMTOOL_BIN=%q\n' "$(prometheus_dir)/promtool"
   printf 'TRACELOG_PROMETHEUS_CONFIG=%q\n' "$collector_dir/prometheus/prometheus.yml"
@@ -181,41 +176,27 @@ wait_http() { # url seconds what
   die "$3 did not become ready at $1 within $2 s (logs: $work/logs)"
 }
 
-start_es() {
-  local data="$work/elasticsearch" conf="$work/elasticsearch/config"
-  mkdir -p "$data/data" "$data/logs" "$conf"
-  cp -r "$(es_home)/config/." "$conf/"
-  cat >>"$conf/elasticsearch.yml" <<YAML
-cluster.name: tracelog
-node.name: tracelog
-path.data: $data/data
-path.logs: $data/logs
-network.host: 127.0.0.1
-http.port: $es_port
-transport.port: $((es_port + 100))
-discovery.type: single-node
-xpack.security.enabled: false
-action.destructive_requires_name: false
-YAML
-  local run=()
-  if [ "$(id -u)" = "0" ]; then
-    chown -R tracelog-es "$data"
-    run=(runuser -u tracelog-es --)
-  fi
-  "${run[@]}" env ES_PATH_CONF="$conf" ES_JAVA_HOME="$(java_home)" ES_JAVA_OPTS="${TRACELOG_ES_JAVA_OPTS:--Xms1g -Xmx1g}" \
-    "$(es_home)/bin/elasticsearch" -d -p "$data/es.pid" </dev/null >"$work/logs/elasticsearch.out" 2>&1 ||
-    die "Elasticsearch did not start: $(tail -5 "$work/logs/elasticsearch.out")"
-  wait_http "http://127.0.0.1:$es_port/_cluster/health?wait_for_status=yellow&timeout=1s" 120 Elasticsearch
-  apply_templates "http://127.0.0.1:$es_port"
+# -retentionPeriod: VictoriaLogs drops whole days older than this, and refuses records older than
+# it at ingest (docs "Retention", v1.52). -inmemoryDataFlushInterval: records are searchable
+# within a second (default 5 s), which the dashboards' "last minute" panels and the tests want.
+start_victorialogs() {
+  mkdir -p "$work/victorialogs"
+  nohup "$(victorialogs_dir)/victoria-logs" -storageDataPath="$work/victorialogs/data" \
+    -httpListenAddr="127.0.0.1:$victorialogs_port" -retentionPeriod="${TRACELOG_RETENTION_DAYS:-30}d" \
+    -inmemoryDataFlushInterval=1s -loggerLevel=WARN </dev/null >"$work/logs/victorialogs.out" 2>&1 &
+  echo $! >"$work/victorialogs.pid"
+  wait_http "http://127.0.0.1:$victorialogs_port/health" 60 VictoriaLogs
 }
 
-apply_templates() {
-  local template name
-  for template in "$collector_dir"/elasticsearch/*.template.json; do
-    name="$(basename "$template" .template.json)"
-    curl -fsS -X PUT "$1/_index_template/$name" -H 'content-type: application/json' --data-binary "@$template" >/dev/null ||
-      die "could not apply index template $name"
-  done
+start_jaeger() {
+  mkdir -p "$work/jaeger"
+  TRACELOG_JAEGER_DATA_DIR="$work/jaeger" TRACELOG_JAEGER_QUERY_PORT="$jaeger_query_port" \
+    TRACELOG_JAEGER_OTLP_HTTP_PORT="$jaeger_otlp_port" \
+    TRACELOG_JAEGER_SPAN_TTL="$(( ${TRACELOG_RETENTION_DAYS:-30} * 24 ))h" \
+    nohup "$(jaeger_dir)/jaeger" --config "$collector_dir/jaeger/config.yaml" \
+    </dev/null >"$work/logs/jaeger.out" 2>&1 &
+  echo $! >"$work/jaeger.pid"
+  wait_http "http://127.0.0.1:$jaeger_query_port/api/services" 60 Jaeger
 }
 
 # Prometheus and Alertmanager do not expand the environment in their configuration: their files
@@ -251,50 +232,45 @@ start_alertmanager() {
   wait_http "http://127.0.0.1:$alertmanager_port/-/ready" 60 Alertmanager
 }
 
+# The destinations the collector writes to: one overlay each in collector/destinations/.
+# TRACELOG_DESTINATIONS overrides the list; TRACELOG_ES_URL and TRACELOG_LOKI_URL add theirs.
+destinations() {
+  local list="${TRACELOG_DESTINATIONS:-victorialogs jaeger}"
+  [ -n "${TRACELOG_ES_URL:-}" ] && list="$list elasticsearch"
+  [ -n "${TRACELOG_LOKI_URL:-}" ] && list="$list loki"
+  echo "$list"
+}
+
 start_collector() {
-  local loki=()
-  if [ -n "${TRACELOG_LOKI_URL:-}" ]; then
-    loki=(TRACELOG_LOKI_ENDPOINT="${TRACELOG_LOKI_URL%/}/otlp" TRACELOG_LOKI_EXPORTERS='[otlp_http/loki]')
-  fi
-  env "${loki[@]}" TRACELOG_ES_ENDPOINT="http://127.0.0.1:$es_port" \
+  local args=(--config "$collector_dir/config.yaml") name loki="${TRACELOG_LOKI_URL:-}"
+  for name in $(destinations); do
+    [ -f "$collector_dir/destinations/$name.yaml" ] || die "unknown destination '$name' (TRACELOG_DESTINATIONS): no collector/destinations/$name.yaml"
+    args+=(--config "$collector_dir/destinations/$name.yaml")
+  done
+  env TRACELOG_VICTORIALOGS_ENDPOINT="http://127.0.0.1:$victorialogs_port" \
+    TRACELOG_JAEGER_OTLP_ENDPOINT="http://127.0.0.1:$jaeger_otlp_port" \
+    TRACELOG_ES_ENDPOINT="${TRACELOG_ES_URL:-}" TRACELOG_LOKI_ENDPOINT="${loki%/}/otlp" \
     TRACELOG_PROMETHEUS_OTLP_ENDPOINT="http://127.0.0.1:$prometheus_port" \
     TRACELOG_STORAGE_DIR="$work/collector/storage" \
     TRACELOG_OTLP_HTTP_ENDPOINT="$otlp_http" TRACELOG_OTLP_GRPC_ENDPOINT="$otlp_grpc" TRACELOG_HEALTH_ENDPOINT="$health" \
-    nohup "$(collector_bin)" --config "$collector_dir/config.yaml" </dev/null >"$work/logs/collector.out" 2>&1 &
+    nohup "$(collector_bin)" "${args[@]}" </dev/null >"$work/logs/collector.out" 2>&1 &
   echo $! >"$work/collector.pid"
   wait_http "http://$health/" 60 "the collector"
 }
 
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-# Retention: Elasticsearch here has no index lifecycle management, so retention.sh deletes the
-# daily indices older than TRACELOG_RETENTION_DAYS (30), now and every
-# TRACELOG_RETENTION_INTERVAL seconds (3600), until `stop`.
-start_retention() {
-  TRACELOG_ES_URL="http://127.0.0.1:$es_port" \
-    nohup bash "$here/retention.sh" --every "${TRACELOG_RETENTION_INTERVAL:-3600}" </dev/null >>"$work/logs/retention.out" 2>&1 &
-  echo $! >"$work/retention.pid"
-}
-
 cmd_start() {
   cmd_build
   mkdir -p "$work/logs"
-  running "$work/elasticsearch/es.pid" && log "Elasticsearch already running" || start_es
+  running "$work/victorialogs.pid" && log "VictoriaLogs already running" || start_victorialogs
+  running "$work/jaeger.pid" && log "Jaeger already running" || start_jaeger
   running "$work/alertmanager.pid" && log "Alertmanager already running" || start_alertmanager
   running "$work/prometheus.pid" && log "Prometheus already running" || start_prometheus
   running "$work/collector.pid" && log "collector already running" || start_collector
-  running "$work/retention.pid" && log "retention already running" || start_retention
-  cat <<INFO
-tracelog stack is up (data and logs in $work):
-  OTLP/HTTP      http://$otlp_http      (set OTEL_EXPORTER_OTLP_ENDPOINT=http://$otlp_http)
-  OTLP/gRPC      $otlp_grpc
-  health         http://$health/
-  Elasticsearch  http://127.0.0.1:$es_port   (aliases tracelog-logs, tracelog-traces over daily indices kept ${TRACELOG_RETENTION_DAYS:-30} days)
-  Prometheus     http://127.0.0.1:$prometheus_port   (rules from dashboards/prometheus-rules)
-  Alertmanager   http://127.0.0.1:$alertmanager_port   (webhook: ${TRACELOG_ALERT_WEBHOOK_URL:-not set, see collector/README.md})
-  Loki           ${TRACELOG_LOKI_URL:-not used (set TRACELOG_LOKI_URL to send logs to your Loki)}
-Stop it with: npm run stack:stop
-INFO
+  echo "tracelog stack is up (data and logs in $work; records kept ${TRACELOG_RETENTION_DAYS:-30} days):"
+  cmd_status
+  echo "Send to it with OTEL_EXPORTER_OTLP_ENDPOINT=http://$otlp_http; stop it with: npm run stack:stop"
 }
 
 stop_pid() { # pidfile name
@@ -309,19 +285,28 @@ stop_pid() { # pidfile name
 }
 
 cmd_stop() {
-  stop_pid "$work/retention.pid" retention
   stop_pid "$work/collector.pid" collector
   stop_pid "$work/prometheus.pid" Prometheus
   stop_pid "$work/alertmanager.pid" Alertmanager
-  stop_pid "$work/elasticsearch/es.pid" Elasticsearch
+  stop_pid "$work/jaeger.pid" Jaeger
+  stop_pid "$work/victorialogs.pid" VictoriaLogs
 }
 
 cmd_status() {
-  local pair
-  for pair in "collector:$work/collector.pid" "Elasticsearch:$work/elasticsearch/es.pid" \
-    "Prometheus:$work/prometheus.pid" "Alertmanager:$work/alertmanager.pid" "retention:$work/retention.pid"; do
-    running "${pair#*:}" && echo "${pair%%:*}: running (pid $(cat "${pair#*:}"))" || echo "${pair%%:*}: stopped"
-  done
+  local part pidfile url
+  while IFS='|' read -r part pidfile url; do
+    if running "$work/$pidfile"; then
+      printf '  %-13s running (pid %s)  %s\n' "$part" "$(cat "$work/$pidfile")" "$url"
+    else
+      printf '  %-13s stopped        %s\n' "$part" "$url"
+    fi
+  done <<PARTS
+collector|collector.pid|OTLP http://$otlp_http, gRPC $otlp_grpc, health http://$health/ (destinations: $(destinations))
+VictoriaLogs|victorialogs.pid|http://127.0.0.1:$victorialogs_port/select/vmui/ (LogsQL at /select/logsql/query)
+Jaeger|jaeger.pid|http://127.0.0.1:$jaeger_query_port/api/traces/<trace id> (Grafana's Jaeger data source is the trace view)
+Prometheus|prometheus.pid|http://127.0.0.1:$prometheus_port (rules from dashboards/prometheus-rules)
+Alertmanager|alertmanager.pid|http://127.0.0.1:$alertmanager_port (webhook: ${TRACELOG_ALERT_WEBHOOK_URL:-not set, see collector/README.md})
+PARTS
 }
 
 case "${1:-}" in

@@ -1,30 +1,21 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import {
-  chmodSync,
-  chownSync,
-  cpSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import { freeLoopbackPort } from '@tracelog/test-utils';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { gunzipSync, inflateSync, zstdDecompressSync } from 'node:zlib';
 import { afterAll, beforeAll } from 'vitest';
 
 /**
- * The real stack for end-to-end tests: our collector build and the back ends it writes to, each on
- * free loopback ports with its own temporary data, started and stopped by the tests. Binaries come
- * from `collector/scripts/stack.sh`, which fetches or builds them into the cache on first use.
- * Loki is never started here (it is AGPL-3.0): Loki cases reach a Loki the user runs, at
- * TRACELOG_LOKI_URL (see `Loki` below).
+ * The real stack for end-to-end tests: our collector build and the stores it writes to
+ * (VictoriaLogs for logs, Jaeger for spans), each on free loopback ports with its own temporary
+ * data, started and stopped by the tests. Binaries come from `collector/scripts/stack.sh`, which
+ * builds them into the cache on first use. Loki and Elasticsearch are never started here (their
+ * licences are not permissive): their cases reach stores the user runs, at TRACELOG_LOKI_URL and
+ * TRACELOG_ES_URL (see `Loki` and `esUrl` below).
  */
 
 const repo = new URL('../../', import.meta.url).pathname;
@@ -32,11 +23,13 @@ const repo = new URL('../../', import.meta.url).pathname;
 export interface StackBinaries {
   collectorBin: string;
   collectorConfig: string;
-  esHome: string;
-  esJavaHome: string;
+  /** collector/destinations: one overlay per store the collector can write to. */
+  destinationsDir: string;
+  victorialogsBin: string;
+  jaegerBin: string;
+  jaegerConfig: string;
+  /** Elasticsearch index templates, applied to a user's Elasticsearch (TRACELOG_ES_URL). */
   esTemplates: string;
-  /** The system user Elasticsearch runs as when the tests run as root (it refuses root). */
-  esRunAs: string;
   prometheusBin: string;
   promtoolBin: string;
   /** A template: see collector/prometheus/prometheus.yml. */
@@ -64,10 +57,11 @@ export function stackBinaries(): StackBinaries {
   binaries = {
     collectorBin: env.TRACELOG_COLLECTOR_BIN!,
     collectorConfig: env.TRACELOG_COLLECTOR_CONFIG!,
-    esHome: env.TRACELOG_ES_HOME!,
-    esJavaHome: env.TRACELOG_ES_JAVA_HOME!,
+    destinationsDir: env.TRACELOG_DESTINATIONS_DIR!,
+    victorialogsBin: env.TRACELOG_VICTORIALOGS_BIN!,
+    jaegerBin: env.TRACELOG_JAEGER_BIN!,
+    jaegerConfig: env.TRACELOG_JAEGER_CONFIG!,
     esTemplates: env.TRACELOG_ES_TEMPLATES!,
-    esRunAs: env.TRACELOG_ES_RUN_AS ?? '',
     prometheusBin: env.TRACELOG_PROMETHEUS_BIN!,
     promtoolBin: env.TRACELOG_PROMTOOL_BIN!,
     prometheusConfig: env.TRACELOG_PROMETHEUS_CONFIG!,
@@ -190,108 +184,242 @@ export abstract class Managed {
   }
 }
 
-export class Elasticsearch extends Managed {
-  readonly dir = workDir('es');
+/** One log record as VictoriaLogs returns it: every field a string, named as in OTLP. */
+export type LogRow = Record<string, string>;
+
+/**
+ * VictoriaLogs, our log store: records arrive from the collector's `otlp_http/victorialogs`
+ * exporter (collector/destinations/victorialogs.yaml) and are read back with LogsQL. Fields:
+ * `_msg` (the body), `_time`, `trace_id`, `span_id`, `severity_text`, `severity_number`,
+ * `event_name`, `scope.name`, and every resource and record attribute under its own name.
+ */
+export class VictoriaLogs extends Managed {
+  readonly dir = workDir('victorialogs');
   port = 0;
+
+  constructor(private readonly flags: string[] = []) {
+    super();
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<this> {
-    const bin = stackBinaries();
-    if (!this.port) {
-      this.port = await freePort();
-      const conf = join(this.dir, 'config');
-      mkdirSync(join(this.dir, 'data'), { recursive: true });
-      mkdirSync(join(this.dir, 'logs'), { recursive: true });
-      cpSync(join(bin.esHome, 'config'), conf, { recursive: true });
-      const transport = await freePort();
-      writeFileSync(
-        join(conf, 'elasticsearch.yml'),
-        [
-          'cluster.name: tracelog-test',
-          `path.data: ${join(this.dir, 'data')}`,
-          `path.logs: ${join(this.dir, 'logs')}`,
-          'network.host: 127.0.0.1',
-          `http.port: ${this.port}`,
-          `transport.port: ${transport}`,
-          'discovery.type: single-node',
-          'xpack.security.enabled: false',
-          'action.destructive_requires_name: false',
-          '',
-        ].join('\n'),
-      );
-      if (bin.esRunAs) chownRecursive(this.dir, bin.esRunAs);
-    }
-    const env = {
-      ES_PATH_CONF: join(this.dir, 'config'),
-      ES_JAVA_HOME: bin.esJavaHome,
-      ES_JAVA_OPTS: '-Xms512m -Xmx512m',
-    };
-    const es = join(bin.esHome, 'bin/elasticsearch');
-    if (bin.esRunAs) {
-      this.launch(
-        'runuser',
-        ['-u', bin.esRunAs, '--', 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), es],
-        {},
-        join(tmpdir(), `es-${this.port}.log`),
-      );
-    } else {
-      this.launch(es, [], env, join(tmpdir(), `es-${this.port}.log`));
-    }
-    await this.readying(async () => {
-      await waitFor(
-        async () =>
-          (await fetch(`${this.url}/_cluster/health?wait_for_status=yellow&timeout=1s`)).ok,
-        180_000,
-        'Elasticsearch',
-      );
-      for (const file of readdirSync(bin.esTemplates).filter((f) => f.endsWith('.template.json'))) {
-        const response = await fetch(
-          `${this.url}/_index_template/${basename(file, '.template.json')}`,
-          {
-            method: 'PUT',
-            headers: { 'content-type': 'application/json' },
-            body: readFileSync(join(bin.esTemplates, file)),
-          },
-        );
-        if (!response.ok)
-          throw new Error(`template ${file}: ${response.status} ${await response.text()}`);
-      }
-    });
+    if (!this.port) this.port = await freePort();
+    this.launch(
+      stackBinaries().victorialogsBin,
+      [
+        `-storageDataPath=${join(this.dir, 'data')}`,
+        `-httpListenAddr=127.0.0.1:${this.port}`,
+        '-retentionPeriod=30d',
+        // Searchable within a second of arriving (default 5 s).
+        '-inmemoryDataFlushInterval=1s',
+        '-loggerLevel=WARN',
+        ...this.flags,
+      ],
+      {},
+      join(this.dir, 'victorialogs.log'),
+    );
+    await this.readying(() =>
+      waitFor(async () => (await fetch(`${this.url}/health`)).ok, 60_000, 'VictoriaLogs').then(
+        () => undefined,
+      ),
+    );
     return this;
   }
 
-  /** Documents matching `query` (refreshes first, so what was indexed is visible). */
-  async search(
-    index: string,
-    query: unknown,
-    size = 10_000,
-  ): Promise<Array<Record<string, unknown>>> {
-    await fetch(`${this.url}/${index}/_refresh`, { method: 'POST' });
-    const response = await fetch(`${this.url}/${index}/_search`, {
+  /** Records matching a LogsQL query, oldest first (all of time unless the query says otherwise). */
+  async query(logsql: string, limit = 100_000): Promise<LogRow[]> {
+    const response = await fetch(`${this.url}/select/logsql/query`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query, size, sort: [{ '@timestamp': 'asc' }] }),
+      body: new URLSearchParams({ query: logsql, limit: String(limit) }),
     });
-    if (response.status === 404) return [];
-    const body = (await response.json()) as {
-      hits?: { hits: Array<{ _source: Record<string, unknown> }> };
-    };
-    return (body.hits?.hits ?? []).map((hit) => hit._source);
+    const text = await response.text();
+    if (!response.ok) throw new Error(`VictoriaLogs query ${logsql}: ${response.status} ${text}`);
+    return text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as LogRow)
+      .sort((a, b) => (a._time! < b._time! ? -1 : a._time! > b._time! ? 1 : 0));
   }
 
-  async count(index: string, query: unknown): Promise<number> {
-    await fetch(`${this.url}/${index}/_refresh`, { method: 'POST' });
-    const response = await fetch(`${this.url}/${index}/_count`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query }),
-    });
-    if (response.status === 404) return 0;
-    return ((await response.json()) as { count: number }).count;
+  /** How many records a LogsQL filter matches. */
+  async count(filter: string): Promise<number> {
+    const [row] = await this.query(`${filter} | stats count() as n`);
+    return Number(row?.n ?? 0);
   }
+
+  /** Every record of one trace, oldest first. */
+  trace(traceId: string): Promise<LogRow[]> {
+    return this.query(`trace_id:=${quote(traceId)}`);
+  }
+}
+
+/** A LogsQL string literal. */
+export function quote(value: string): string {
+  return JSON.stringify(value);
+}
+
+/** One span as Jaeger's query API returns it, with its tags and process flattened. */
+export interface JaegerSpan {
+  traceId: string;
+  spanId: string;
+  /** The CHILD_OF reference's span id; undefined for a root span. */
+  parentSpanId: string | undefined;
+  name: string;
+  service: string;
+  /** server, client, producer, consumer or internal (Jaeger's `span.kind` tag). */
+  kind: string;
+  /** ERROR, OK or UNSET (Jaeger's `otel.status_code` tag, UNSET when absent). */
+  status: string;
+  /** Start, microseconds since the epoch. */
+  startUs: number;
+  durationUs: number;
+  /** The span's attributes. */
+  tags: Record<string, unknown>;
+  /** The resource's attributes, service.name included. */
+  resource: Record<string, unknown>;
+}
+
+interface JaegerTrace {
+  spans: Array<{
+    traceID: string;
+    spanID: string;
+    operationName: string;
+    references?: Array<{ refType: string; spanID: string }>;
+    startTime: number;
+    duration: number;
+    tags?: Array<{ key: string; value: unknown }>;
+    processID: string;
+  }>;
+  processes: Record<string, { serviceName: string; tags?: Array<{ key: string; value: unknown }> }>;
+}
+
+const tagMap = (tags: Array<{ key: string; value: unknown }> = []) =>
+  Object.fromEntries(tags.map((t) => [t.key, t.value]));
+
+/** Jaeger's trace ids are 32 hex digits, but ids whose upper half is zero come back shorter. */
+const traceIdOf = (id: string) => id.padStart(32, '0');
+
+/**
+ * Jaeger v2, our trace store: spans arrive from the collector's `otlp_http/jaeger` exporter
+ * (collector/destinations/jaeger.yaml) into Badger, and are read back with its query API.
+ */
+export class Jaeger extends Managed {
+  readonly dir = workDir('jaeger');
+  queryPort = 0;
+  otlpPort = 0;
+  private ports: Record<string, number> = {};
+
+  /** The query API (Grafana's Jaeger data source URL). */
+  get url(): string {
+    return `http://127.0.0.1:${this.queryPort}`;
+  }
+
+  /** Where OTLP/HTTP spans go (the collector appends /v1/traces). */
+  get otlpUrl(): string {
+    return `http://127.0.0.1:${this.otlpPort}`;
+  }
+
+  async start(): Promise<this> {
+    const bin = stackBinaries();
+    if (!this.queryPort) {
+      this.queryPort = await freePort();
+      this.otlpPort = await freePort();
+      this.ports = {
+        TRACELOG_JAEGER_QUERY_GRPC_PORT: await freePort(),
+        TRACELOG_JAEGER_OTLP_GRPC_PORT: await freePort(),
+        TRACELOG_JAEGER_HEALTH_PORT: await freePort(),
+        TRACELOG_JAEGER_METRICS_PORT: await freePort(),
+      };
+    }
+    this.launch(
+      bin.jaegerBin,
+      ['--config', bin.jaegerConfig],
+      {
+        TRACELOG_JAEGER_DATA_DIR: this.dir,
+        TRACELOG_JAEGER_QUERY_PORT: String(this.queryPort),
+        TRACELOG_JAEGER_OTLP_HTTP_PORT: String(this.otlpPort),
+        ...Object.fromEntries(Object.entries(this.ports).map(([k, v]) => [k, String(v)])),
+      },
+      join(this.dir, 'jaeger.log'),
+    );
+    await this.readying(() =>
+      waitFor(async () => (await fetch(`${this.url}/api/services`)).ok, 60_000, 'Jaeger').then(
+        () => undefined,
+      ),
+    );
+    return this;
+  }
+
+  /** Every span of one trace (empty while Jaeger has none of it). */
+  async trace(traceId: string): Promise<JaegerSpan[]> {
+    const response = await fetch(`${this.url}/api/traces/${traceId}`);
+    if (response.status === 404) return [];
+    const body = (await response.json()) as { data?: JaegerTrace[] };
+    if (!response.ok) throw new Error(`Jaeger trace ${traceId}: ${response.status}`);
+    return (body.data ?? []).flatMap(spansOf);
+  }
+
+  /** The spans of a service's most recent traces (whole traces, other services' spans included). */
+  async traces(service: string, params: Record<string, string> = {}): Promise<JaegerSpan[]> {
+    const search = new URLSearchParams({ service, limit: '1000', lookback: '2h', ...params });
+    const response = await fetch(`${this.url}/api/traces?${search}`);
+    const body = (await response.json()) as { data?: JaegerTrace[]; errors?: unknown };
+    if (!response.ok)
+      throw new Error(
+        `Jaeger traces ${service}: ${response.status} ${JSON.stringify(body.errors)}`,
+      );
+    return (body.data ?? []).flatMap(spansOf);
+  }
+
+  /** The services Jaeger has spans of. */
+  async services(): Promise<string[]> {
+    const body = (await (await fetch(`${this.url}/api/services`)).json()) as { data?: string[] };
+    return body.data ?? [];
+  }
+}
+
+function spansOf(trace: JaegerTrace): JaegerSpan[] {
+  return trace.spans.map((span) => {
+    const tags = tagMap(span.tags);
+    const process = trace.processes[span.processID];
+    const kind = String(tags['span.kind'] ?? 'internal');
+    const status = String(tags['otel.status_code'] ?? 'UNSET');
+    delete tags['span.kind'];
+    delete tags['otel.status_code'];
+    return {
+      traceId: traceIdOf(span.traceID),
+      spanId: span.spanID,
+      parentSpanId: span.references?.find((r) => r.refType === 'CHILD_OF')?.spanID,
+      name: span.operationName,
+      service: process?.serviceName ?? '',
+      kind,
+      status,
+      startUs: span.startTime,
+      durationUs: span.duration,
+      tags,
+      resource: { ...tagMap(process?.tags), 'service.name': process?.serviceName },
+    };
+  });
+}
+
+/**
+ * Elasticsearch's distributions are not permissively licensed: the tests never fetch or start it.
+ * Its cases run against an Elasticsearch the user runs and names in TRACELOG_ES_URL (the compose
+ * file's `elasticsearch` profile, with the templates in collector/elasticsearch); without one
+ * they are skipped, with `ES_SKIP_REASON` in their titles (see `esTitle`).
+ */
+export const esUrl: string | undefined =
+  process.env.TRACELOG_ES_URL?.trim().replace(/\/+$/, '') || undefined;
+
+export const ES_SKIP_REASON =
+  'needs an Elasticsearch you run: set TRACELOG_ES_URL (e.g. docker compose -f collector/docker-compose.yml --profile elasticsearch up)';
+
+/** A test or suite title that says, when no Elasticsearch was given, why it is skipped. */
+export function esTitle(title: string): string {
+  return esUrl ? title : `${title} [skipped: ${ES_SKIP_REASON}]`;
 }
 
 /**
@@ -534,29 +662,43 @@ function* protoFields(message: Buffer, wanted: number): Generator<Buffer> {
 }
 
 /**
- * Elasticsearch and our collector for one test file: started before its tests, stopped after
- * them (work folders removed), also when a test failed. Read `es` and `collector` inside tests.
+ * VictoriaLogs, Jaeger and our collector for one test file: started before its tests, stopped
+ * after them (work folders removed), also when a test failed. Read them inside tests.
  */
-export function useStack(): { readonly es: Elasticsearch; readonly collector: Collector } {
-  const stack = {} as { es: Elasticsearch; collector: Collector };
+export function useStack(): {
+  readonly logs: VictoriaLogs;
+  readonly traces: Jaeger;
+  readonly collector: Collector;
+} {
+  const stack = {} as { logs: VictoriaLogs; traces: Jaeger; collector: Collector };
   beforeAll(async () => {
-    stack.es = await new Elasticsearch().start();
-    stack.collector = await new Collector({ elasticsearch: stack.es }).start();
+    [stack.logs, stack.traces] = await Promise.all([
+      new VictoriaLogs().start(),
+      new Jaeger().start(),
+    ]);
+    stack.collector = await new Collector({ logs: stack.logs, traces: stack.traces }).start();
   });
   afterAll(async () => {
     await stack.collector?.stop();
-    await stack.es?.stop();
+    await Promise.all([stack.logs?.stop(), stack.traces?.stop()]);
     removeWorkDirs();
   });
   return stack;
 }
 
 export interface CollectorOptions {
-  elasticsearch: Elasticsearch;
+  /** The log store (destinations/victorialogs.yaml); none: no logs pipeline to a store. */
+  logs?: VictoriaLogs;
+  /** The trace store (destinations/jaeger.yaml); none: no traces pipeline to a store. */
+  traces?: Jaeger;
   /** A Loki to export logs to as well (the user's, or a `LokiGate` in front of it). */
   lokiUrl?: string;
+  /** An Elasticsearch to export logs and spans to as well (the user's). */
+  esUrl?: string;
   /** Extra environment for the collector (e.g. TRACELOG_CORS_ORIGIN). */
   env?: Record<string, string>;
+  /** Overlays after the destinations (e.g. collector/config.auth.yaml). */
+  overlays?: string[];
   /** How long it may take to answer its health check. @default 60000 */
   readyTimeoutMs?: number;
 }
@@ -575,6 +717,23 @@ export class Collector extends Managed {
     return `http://127.0.0.1:${this.httpPort}`;
   }
 
+  /** The --config files: the base, then one overlay per configured destination. */
+  get configs(): string[] {
+    const bin = stackBinaries();
+    const { logs, traces, lokiUrl, esUrl: es, overlays = [] } = this.opts;
+    const destinations = [
+      logs && 'victorialogs',
+      traces && 'jaeger',
+      lokiUrl && 'loki',
+      es && 'elasticsearch',
+    ].filter((name): name is string => Boolean(name));
+    return [
+      bin.collectorConfig,
+      ...destinations.map((name) => join(bin.destinationsDir, `${name}.yaml`)),
+      ...overlays,
+    ];
+  }
+
   async start(): Promise<this> {
     const bin = stackBinaries();
     if (!this.httpPort) {
@@ -582,18 +741,15 @@ export class Collector extends Managed {
       this.grpcPort = await freePort();
       this.healthPort = await freePort();
     }
+    const { logs, traces, lokiUrl, esUrl: es } = this.opts;
     this.launch(
       bin.collectorBin,
-      ['--config', bin.collectorConfig],
+      this.configs.flatMap((file) => ['--config', file]),
       {
-        TRACELOG_ES_ENDPOINT: this.opts.elasticsearch.url,
-        // Loki only when the test was given one; never a Loki from the caller's environment.
-        ...(this.opts.lokiUrl
-          ? {
-              TRACELOG_LOKI_ENDPOINT: `${this.opts.lokiUrl}/otlp`,
-              TRACELOG_LOKI_EXPORTERS: '[otlp_http/loki]',
-            }
-          : { TRACELOG_LOKI_EXPORTERS: '[nop]' }),
+        ...(logs ? { TRACELOG_VICTORIALOGS_ENDPOINT: logs.url } : {}),
+        ...(traces ? { TRACELOG_JAEGER_OTLP_ENDPOINT: traces.otlpUrl } : {}),
+        ...(lokiUrl ? { TRACELOG_LOKI_ENDPOINT: `${lokiUrl}/otlp` } : {}),
+        ...(es ? { TRACELOG_ES_ENDPOINT: es } : {}),
         TRACELOG_STORAGE_DIR: join(this.dir, 'storage'),
         TRACELOG_OTLP_HTTP_ENDPOINT: `127.0.0.1:${this.httpPort}`,
         TRACELOG_OTLP_GRPC_ENDPOINT: `127.0.0.1:${this.grpcPort}`,
@@ -611,16 +767,4 @@ export class Collector extends Managed {
     );
     return this;
   }
-}
-
-function chownRecursive(dir: string, user: string): void {
-  const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
-  const walk = (path: string) => {
-    chownSync(path, uid, -1);
-    for (const entry of readdirSync(path, { withFileTypes: true })) {
-      if (entry.isDirectory()) walk(join(path, entry.name));
-      else chownSync(join(path, entry.name), uid, -1);
-    }
-  };
-  walk(dir);
 }
