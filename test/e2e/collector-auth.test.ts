@@ -1,41 +1,30 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Collector, Elasticsearch, removeWorkDirs, waitFor } from '../support/stack.js';
+import { Collector, VictoriaLogs, quote, removeWorkDirs, waitFor } from '../support/stack.js';
 
 // The bearer-token overlay on the real collector build, combined with config.yaml as
 // collector/README.md says (`--config config.yaml --config config.auth.yaml`, with
 // TRACELOG_INGEST_TOKEN): OTLP/HTTP requests without the token, or with another one, are refused
-// and never stored; a request with it is accepted and its record reaches Elasticsearch.
+// and never stored; a request with it is accepted and its record reaches VictoriaLogs.
 const authOverlay = new URL('../../collector/config.auth.yaml', import.meta.url).pathname;
 const token = randomBytes(24).toString('hex');
 const run = randomBytes(4).toString('hex');
 
-/** Our collector, started with the auth overlay after the base configuration. */
-class AuthCollector extends Collector {
-  protected override launch(
-    command: string,
-    args: string[],
-    env: Record<string, string>,
-    log: string,
-  ): void {
-    super.launch(command, [...args, '--config', authOverlay], env, log);
-  }
-}
-
-let es: Elasticsearch;
-let collector: AuthCollector;
+let logs: VictoriaLogs;
+let collector: Collector;
 
 beforeAll(async () => {
-  es = await new Elasticsearch().start();
-  collector = await new AuthCollector({
-    elasticsearch: es,
+  logs = await new VictoriaLogs().start();
+  collector = await new Collector({
+    logs,
+    overlays: [authOverlay],
     env: { TRACELOG_INGEST_TOKEN: token },
   }).start();
 });
 
 afterAll(async () => {
   await collector?.stop();
-  await es?.stop();
+  await logs?.stop();
   removeWorkDirs();
 });
 
@@ -68,8 +57,7 @@ function post(service: string, headers: Record<string, string>): Promise<Respons
   });
 }
 
-const stored = (service: string) =>
-  es.count('tracelog-logs', { term: { 'Resource.service.name': service } });
+const stored = (service: string) => logs.count(`{service.name=${quote(service)}}`);
 
 describe('bearer-token ingest (config.auth.yaml)', () => {
   const answers: Record<string, number> = {};

@@ -1,12 +1,16 @@
 import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { stackBinaries } from '../support/stack.js';
 
-// The real collector build validates the shipped configuration, and refuses each invalid
-// variant in collector/testdata/invalid with the error a user would see.
+// The real collector build validates the shipped configuration with every destination overlay,
+// and refuses each invalid variant in collector/testdata/invalid with the error a user would see.
 const run = promisify(execFile);
 const collectorDir = new URL('../../collector/', import.meta.url).pathname;
+const destinations = readdirSync(`${collectorDir}destinations`)
+  .filter((file) => file.endsWith('.yaml'))
+  .map((file) => file.replace(/\.yaml$/, ''));
 
 async function validate(...overlays: string[]): Promise<string> {
   const { collectorBin, collectorConfig } = stackBinaries();
@@ -24,12 +28,21 @@ async function validate(...overlays: string[]): Promise<string> {
 }
 
 describe('collector configuration', () => {
-  it('config.yaml is valid', async () => {
+  it('ships the destinations the stack and the docs name', () => {
+    expect(destinations.sort()).toEqual(['elasticsearch', 'jaeger', 'loki', 'victorialogs']);
+  });
+
+  it('config.yaml is valid on its own (no destination: counts and span metrics only)', async () => {
     expect(await validate()).toMatch(/^ok/);
   });
 
-  it('the bearer-token overlay is valid', async () => {
-    expect(await validate('config.auth.yaml')).toMatch(/^ok/);
+  it.each(destinations)('config.yaml with destinations/%s.yaml is valid', async (name) => {
+    expect(await validate(`destinations/${name}.yaml`)).toMatch(/^ok/);
+  });
+
+  it('every destination at once, with the bearer-token overlay, is valid', async () => {
+    const all = destinations.map((name) => `destinations/${name}.yaml`);
+    expect(await validate(...all, 'config.auth.yaml')).toMatch(/^ok/);
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECRET_CORPUS, findLeaks } from '@tracelog/test-utils';
@@ -5,37 +6,44 @@ import { startRedis } from '../support/redis.js';
 import { startService, stopService, stopServices } from '../support/services.js';
 import {
   Collector,
-  Elasticsearch,
+  Jaeger,
   Loki,
   LokiGate,
+  VictoriaLogs,
   lokiTitle,
   lokiUrl,
+  quote,
   removeWorkDirs,
   waitFor,
   workDir,
 } from '../support/stack.js';
+import type { JaegerSpan } from '../support/stack.js';
 
-// The SDK, our collector build and Elasticsearch, all real, on loopback; and, when
-// TRACELOG_LOKI_URL names a Loki you run, that Loki (reached through a gate this file can close
-// to cause an outage). Without it the Loki cases are skipped and say why. Every Loki query names
-// this run's trace ids or run ids: a Loki you run keeps earlier runs' records.
+// The SDK, our collector build, VictoriaLogs (logs) and Jaeger (spans), all real, on loopback;
+// and, when TRACELOG_LOKI_URL names a Loki you run, that Loki (reached through a gate this file
+// can close to cause an outage). Without it the Loki cases are skipped and say why. Every Loki
+// query names this run's trace ids or run ids: a Loki you run keeps earlier runs' records.
+// Elasticsearch's "a batch sent twice is stored once" (content-derived document ids) has no
+// VictoriaLogs equivalent: it has no document ids, so the duplicates a crash and replay cause
+// are measured and reported under "collector crash" instead.
 const fixtures = new URL('./fixtures/', import.meta.url).pathname;
 const loki = new Loki();
-let es: Elasticsearch;
+let logs: VictoriaLogs;
+let traces: Jaeger;
 let gate: LokiGate | undefined;
 let collector: Collector;
 
 beforeAll(async () => {
   if (lokiUrl) gate = await new LokiGate((await loki.ready()).url).open();
-  es = await new Elasticsearch().start();
-  collector = await new Collector({ elasticsearch: es, lokiUrl: gate?.url }).start();
+  [logs, traces] = await Promise.all([new VictoriaLogs().start(), new Jaeger().start()]);
+  collector = await new Collector({ logs, traces, lokiUrl: gate?.url }).start();
 });
 
 afterAll(async () => {
   // A service a failed test left running would write into folders removed below.
   await stopServices();
   await collector?.stop();
-  await Promise.all([gate?.close(), es?.stop()]);
+  await Promise.all([gate?.close(), logs?.stop(), traces?.stop()]);
   removeWorkDirs();
 });
 
@@ -50,6 +58,25 @@ const lokiLines = (query: string, min: number, what: string, timeoutMs = 60_000)
     what,
   );
 
+/** Waits until a LogsQL query returns at least `min` records, and returns them. */
+const stored = (store: VictoriaLogs, query: string, min: number, what: string, timeoutMs = 60_000) =>
+  waitFor(
+    async () => {
+      const rows = await store.query(query);
+      return rows.length >= min ? rows : undefined;
+    },
+    timeoutMs,
+    what,
+  );
+
+/** Records of one run, and how many distinct `seq` values they hold (sent once each). */
+async function seqCounts(store: VictoriaLogs, run: string) {
+  const [row] = await store.query(
+    `run:=${quote(run)} | stats count() as records, count_uniq(seq) as seqs`,
+  );
+  return { records: Number(row?.records ?? 0), seqs: Number(row?.seqs ?? 0) };
+}
+
 /** A fixture service exporting to the shared collector, with a spool of its own. */
 const node = (script: string, env: Record<string, string>) =>
   startService(fixtures, script, {
@@ -59,8 +86,6 @@ const node = (script: string, env: Record<string, string>) =>
   });
 
 const stop = stopService;
-
-const term = (field: string, value: string) => ({ term: { [field]: value } });
 
 async function otlp(
   path: string,
@@ -74,15 +99,22 @@ async function otlp(
   });
 }
 
-function logsRequest(
-  service: string,
-  records: Array<{ body: string; attributes?: Record<string, string | number> }>,
-) {
+type Attributes = Record<string, string | number>;
+
+const keyValues = (attributes: Attributes = {}) =>
+  Object.entries(attributes).map(([key, value]) => ({
+    key,
+    value: typeof value === 'number' ? { intValue: String(value) } : { stringValue: value },
+  }));
+
+const resourceOf = (service: string) => ({ attributes: keyValues({ 'service.name': service }) });
+
+function logsRequest(service: string, records: Array<{ body: string; attributes?: Attributes }>) {
   const now = BigInt(Date.now()) * 1_000_000n;
   return {
     resourceLogs: [
       {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+        resource: resourceOf(service),
         scopeLogs: [
           {
             scope: { name: 'careless' },
@@ -91,11 +123,33 @@ function logsRequest(
               severityNumber: 9,
               severityText: 'INFO',
               body: { stringValue: r.body },
-              attributes: Object.entries(r.attributes ?? {}).map(([key, value]) => ({
-                key,
-                value:
-                  typeof value === 'number' ? { intValue: String(value) } : { stringValue: value },
-              })),
+              attributes: keyValues(r.attributes),
+            })),
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** One trace of `attributes.length` spans (all roots: Jaeger keeps each by its span id). */
+function spansRequest(service: string, traceId: string, attributes: Attributes[]) {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  return {
+    resourceSpans: [
+      {
+        resource: resourceOf(service),
+        scopeSpans: [
+          {
+            scope: { name: 'outage' },
+            spans: attributes.map((a, i) => ({
+              traceId,
+              spanId: randomBytes(8).toString('hex'),
+              name: 'tick',
+              kind: 1,
+              startTimeUnixNano: String(now + BigInt(i) * 1000n),
+              endTimeUnixNano: String(now + BigInt(i) * 1000n + 500n),
+              attributes: keyValues(a),
             })),
           },
         ],
@@ -128,61 +182,56 @@ describe('two services, one trace', () => {
     await Promise.all([stop(api.child), stop(pricing.child)]);
   });
 
-  it('correlates both services’ logs and spans by the trace id in Elasticsearch', async () => {
-    const logs = await waitFor(
-      async () => {
-        const hits = await es.search('tracelog-logs', term('TraceId', traceId));
-        return hits.length >= 7 ? hits : undefined;
-      },
-      60_000,
-      'both services’ logs in Elasticsearch',
+  it('correlates both services’ logs in VictoriaLogs and spans in Jaeger by the trace id', async () => {
+    const records = await stored(
+      logs,
+      `trace_id:=${quote(traceId)}`,
+      7,
+      'both services’ logs in VictoriaLogs',
     );
-    const byService = (name: string) => logs.filter((d) => d['Resource.service.name'] === name);
+    expect(records).toHaveLength(7);
+    const byService = (name: string) => records.filter((r) => r['service.name'] === name);
     const api_ = byService('orders-api');
     const pricing_ = byService('pricing');
-    expect(api_.map((d) => d.SeverityText).sort()).toEqual(['DEBUG', 'INFO', 'INFO', 'WARN']);
-    expect(api_.filter((d) => d['Scope.name'] === 'orders.api')).toHaveLength(3);
-    expect(pricing_.find((d) => d.SeverityText === 'ERROR')).toMatchObject({
-      'Scope.name': 'pricing.quotes',
-      'Attributes.exception.message': 'quote older than 5s',
-      'Attributes.user.id': 'anonymous',
+    expect(api_.map((r) => r.severity_text).sort()).toEqual(['DEBUG', 'INFO', 'INFO', 'WARN']);
+    expect(api_.filter((r) => r['scope.name'] === 'orders.api')).toHaveLength(3);
+    expect(pricing_.find((r) => r.severity_text === 'ERROR')).toMatchObject({
+      'scope.name': 'pricing.quotes',
+      'exception.message': 'quote older than 5s',
+      'user.id': 'anonymous',
     });
-    const requests = logs.filter((d) => d['Attributes.event.name'] === 'http.request');
-    expect(requests.map((d) => d['Resource.service.name']).sort()).toEqual([
-      'orders-api',
-      'pricing',
-    ]);
-    expect(api_.find((d) => d.Body === 'handling order')).toMatchObject({
-      'Attributes.user.id': 'trader-7',
-      'Attributes.order.id': 'o-77',
+    const requests = records.filter((r) => r.event_name === 'http.request');
+    expect(requests.map((r) => r['service.name']).sort()).toEqual(['orders-api', 'pricing']);
+    expect(api_.find((r) => r._msg === 'handling order')).toMatchObject({
+      'user.id': 'trader-7',
+      'order.id': 'o-77',
     });
 
     const spans = await waitFor(
       async () => {
-        const hits = await es.search('tracelog-traces', term('TraceId', traceId));
-        return hits.length >= 3 ? hits : undefined;
+        const found = await traces.trace(traceId);
+        return found.length >= 3 ? found : undefined;
       },
       60_000,
-      'spans in Elasticsearch',
+      'spans in Jaeger',
     );
-    const apiServer = spans.find(
-      (s) => s['Resource.service.name'] === 'orders-api' && s.Kind === 'SPAN_KIND_SERVER',
-    )!;
-    const apiClient = spans.find(
-      (s) => s['Resource.service.name'] === 'orders-api' && s.Kind === 'SPAN_KIND_CLIENT',
-    )!;
-    const pricingServer = spans.find(
-      (s) => s['Resource.service.name'] === 'pricing' && s.Kind === 'SPAN_KIND_SERVER',
-    )!;
-    expect(apiServer.ParentSpanId ?? '').toBe('');
-    expect(apiClient.ParentSpanId).toBe(apiServer.SpanId);
-    expect(pricingServer.ParentSpanId).toBe(apiClient.SpanId);
+    const span = (service: string, kind: string) =>
+      spans.find((s) => s.service === service && s.kind === kind)!;
+    const apiServer = span('orders-api', 'server');
+    const apiClient = span('orders-api', 'client');
+    const pricingServer = span('pricing', 'server');
+    expect(apiServer.parentSpanId).toBeUndefined();
+    expect(apiClient.parentSpanId).toBe(apiServer.spanId);
+    expect(pricingServer.parentSpanId).toBe(apiClient.spanId);
+    // The log records name the spans they were written in.
+    const spanIds = new Set(spans.map((s) => s.spanId));
+    expect(records.every((r) => spanIds.has(r.span_id!))).toBe(true);
   });
 
   it.skipIf(!lokiUrl)(
     lokiTitle('finds the same records in Loki by the trace id, with labels and metadata'),
     async () => {
-      // The same seven records Elasticsearch holds (see the test above).
+      // The same seven records VictoriaLogs holds (see the test above).
       const lines = await lokiLines(
         `{service_name=~"orders-api|pricing"} | trace_id="${traceId}"`,
         7,
@@ -226,6 +275,7 @@ describe('two services, one trace', () => {
 describe('a job enqueued by a request', () => {
   // One request to a service that enqueues a BullMQ job, worked in the same process.
   let traceId = '';
+  const workerStats = '{service.name="settlement-svc"} event_name:="worker.stats"';
   beforeAll(async () => {
     const redis = await startRedis();
     try {
@@ -239,19 +289,11 @@ describe('a job enqueued by a request', () => {
       // Done once the worker settled the job and reported its stats.
       await waitFor(
         async () => {
-          const found = await es.search('tracelog-logs', term('TraceId', traceId));
-          const stats = await es.count('tracelog-logs', {
-            bool: {
-              filter: [
-                term('Resource.service.name', 'settlement-svc'),
-                term('Attributes.event.name', 'worker.stats'),
-              ],
-            },
-          });
+          const found = await logs.trace(traceId);
           return (
-            found.some((d) => d['Attributes.event.name'] === 'job.succeeded') &&
-            found.some((d) => d.Body === 'settled') &&
-            stats > 0
+            found.some((r) => r.event_name === 'job.succeeded') &&
+            found.some((r) => r._msg === 'settled') &&
+            (await logs.count(workerStats)) > 0
           );
         },
         60_000,
@@ -263,45 +305,35 @@ describe('a job enqueued by a request', () => {
     }
   });
 
-  /** The request's records in Elasticsearch, and how many carry it as conversation id. */
-  const inElasticsearch = async () => ({
-    hits: await es.search('tracelog-logs', term('TraceId', traceId)),
-    byConversation: await es.count(
-      'tracelog-logs',
-      term('Attributes.messaging.message.conversation_id', traceId),
-    ),
+  /** The request's records in VictoriaLogs, and how many carry it as conversation id. */
+  const inVictoriaLogs = async () => ({
+    records: await logs.trace(traceId),
+    byConversation: await logs.count(`messaging.message.conversation_id:=${quote(traceId)}`),
   });
 
-  it('finds the worker’s records by the request’s trace id in Elasticsearch', async () => {
-    const { hits, byConversation } = await inElasticsearch();
-    const events = hits.map((d) => d['Attributes.event.name']).filter(Boolean);
+  it('finds the worker’s records by the request’s trace id in VictoriaLogs', async () => {
+    const { records, byConversation } = await inVictoriaLogs();
+    const events = records.map((r) => r.event_name).filter(Boolean);
     expect(events).toEqual(
       expect.arrayContaining(['http.request', 'job.enqueued', 'job.started', 'job.succeeded']),
     );
-    expect(hits.find((d) => d.Body === 'settled')).toMatchObject({
-      'Scope.name': 'settlement.worker',
-      'Attributes.user.id': 'trader-9',
+    expect(records.find((r) => r._msg === 'settled')).toMatchObject({
+      'scope.name': 'settlement.worker',
+      'user.id': 'trader-9',
     });
     expect(byConversation).toBeGreaterThanOrEqual(3);
     // The queue options given to init() reach the instrumentation: stats after every job.
-    const stats = await es.search('tracelog-logs', {
-      bool: {
-        filter: [
-          term('Resource.service.name', 'settlement-svc'),
-          term('Attributes.event.name', 'worker.stats'),
-        ],
-      },
-    });
-    expect(stats[0]).toMatchObject({ 'Attributes.worker.processed': 1 });
+    const [stats] = await logs.query(workerStats);
+    expect(stats).toMatchObject({ 'worker.processed': '1' });
   });
 
   it.skipIf(!lokiUrl)(
     lokiTitle('finds the worker’s records by the request’s trace id in Loki'),
     async () => {
-      const { hits, byConversation } = await inElasticsearch();
+      const { records, byConversation } = await inVictoriaLogs();
       const lines = await lokiLines(
         `{service_name="settlement-svc"} | trace_id="${traceId}"`,
-        hits.length,
+        records.length,
         'the worker’s records in Loki',
       );
       expect(lines.map((l) => l.labels.event_name).filter(Boolean)).toEqual(
@@ -320,33 +352,70 @@ describe('a job enqueued by a request', () => {
 });
 
 describe('faults', () => {
-  /** 2,000 records in 20 batches over 30 s, each accepted by the collector. */
-  async function sendThroughOutage(run: string): Promise<void> {
+  /** Sends 20 batches of 100 over 30 s (each accepted by the collector); `send` posts one. */
+  async function sendThroughOutage(
+    send: (seqs: Attributes[]) => Promise<Response>,
+    run: string,
+  ): Promise<void> {
     for (let batch = 0; batch < 20; batch++) {
-      const records = Array.from({ length: 100 }, (_, i) => ({
-        body: 'tick',
-        attributes: { run, seq: batch * 100 + i },
-      }));
-      const response = await otlp('/v1/logs', logsRequest('outage', records));
-      expect(response.status).toBe(200);
+      const seqs = Array.from({ length: 100 }, (_, i) => ({ run, seq: batch * 100 + i }));
+      expect((await send(seqs)).status).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 1500));
     }
   }
 
-  it('loses nothing while Elasticsearch is down for 30 s (2,000 records)', async () => {
-    const run = `es-outage-${Date.now()}`;
-    await es.stop();
-    await sendThroughOutage(run);
-    await es.start();
-    const count = await waitFor(
+  /** 2,000 log records in 20 batches over 30 s. */
+  const logsThroughOutage = (run: string) =>
+    sendThroughOutage(
+      (seqs) =>
+        otlp(
+          '/v1/logs',
+          logsRequest(
+            'outage',
+            seqs.map((attributes) => ({ body: 'tick', attributes })),
+          ),
+        ),
+      run,
+    );
+
+  it('loses nothing while VictoriaLogs is down for 30 s (2,000 records, each stored once)', async () => {
+    const run = `vl-outage-${Date.now()}`;
+    await logs.stop();
+    await logsThroughOutage(run);
+    await logs.start();
+    await waitFor(
+      async () => (await seqCounts(logs, run)).seqs >= 2000,
+      180_000,
+      'all 2,000 records after VictoriaLogs came back',
+    );
+    // Every record sent is there, and none twice: nothing reached the store while it was down.
+    expect(await seqCounts(logs, run)).toEqual({ records: 2000, seqs: 2000 });
+  });
+
+  it('loses nothing while Jaeger is down for 30 s (2,000 spans)', async () => {
+    const run = `jaeger-outage-${Date.now()}`;
+    const traceIds: string[] = [];
+    await traces.stop();
+    await sendThroughOutage((seqs) => {
+      const traceId = randomBytes(16).toString('hex');
+      traceIds.push(traceId);
+      return otlp('/v1/traces', spansRequest('outage', traceId, seqs));
+    }, run);
+    await traces.start();
+    let spans: JaegerSpan[] = [];
+    await waitFor(
       async () => {
-        const n = await es.count('tracelog-logs', term('Attributes.run', run));
-        return n >= 2000 ? n : undefined;
+        spans = (await Promise.all(traceIds.map((id) => traces.trace(id)))).flat();
+        return spans.length >= 2000;
       },
       180_000,
-      'all 2,000 records after Elasticsearch came back',
-    );
-    expect(count).toBe(2000);
+      'all 2,000 spans after Jaeger came back',
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)} (found ${spans.length})`);
+    });
+    expect(spans).toHaveLength(2000);
+    expect(new Set(spans.map((s) => s.tags.seq)).size).toBe(2000);
+    expect(spans.every((s) => s.tags.run === run && s.service === 'outage')).toBe(true);
   });
 
   it.skipIf(!lokiUrl)(
@@ -355,7 +424,7 @@ describe('faults', () => {
       // Closing the gate refuses the collector's connections, as a Loki that is down would.
       const run = `loki-outage-${Date.now()}`;
       await gate!.close();
-      await sendThroughOutage(run);
+      await logsThroughOutage(run);
       await gate!.open();
       const lines = await lokiLines(
         `{service_name="outage"} | run="${run}"`,
@@ -368,35 +437,16 @@ describe('faults', () => {
     },
   );
 
-  /** 50 records, and one alike but for one attribute (two documents, not one). */
-  const replayedBatch = (run: string) => {
-    const records: Array<{ body: string; attributes: Record<string, string | number> }> =
-      Array.from({ length: 50 }, (_, i) => ({ body: 'fill', attributes: { run, seq: i } }));
-    records.push({ body: 'fill', attributes: { run, seq: 0, venue: 'XLON' } });
-    return logsRequest('replayed', records);
-  };
-
-  it('stores a batch sent twice once in Elasticsearch', async () => {
-    // What an SDK that never saw the answer, or a collector restarted mid-export, sends again.
-    const run = `twice-${Date.now()}`;
-    const batch = replayedBatch(run);
-    const conflicts = () => collector.output.join('').split('version_conflict_engine_exception');
-    const conflictsBefore = conflicts().length;
-    expect((await otlp('/v1/logs', batch)).status).toBe(200);
-    expect((await otlp('/v1/logs', batch)).status).toBe(200);
-    // Both copies reached Elasticsearch, which refused each second copy as a document that
-    // already exists.
-    await waitFor(
-      async () => conflicts().length - conflictsBefore >= 51,
-      60_000,
-      'both copies in Elasticsearch',
-    );
-    expect(await es.count('tracelog-logs', term('Attributes.run', run))).toBe(51);
-  });
-
   it.skipIf(!lokiUrl)(lokiTitle('stores a batch sent twice once in Loki'), async () => {
+    // What an SDK that never saw the answer, or a collector restarted mid-export, sends again:
+    // 50 records, and one alike but for one attribute (two entries, not one).
     const run = `twice-loki-${Date.now()}`;
-    const batch = replayedBatch(run);
+    const records: Array<{ body: string; attributes: Attributes }> = Array.from(
+      { length: 50 },
+      (_, i) => ({ body: 'fill', attributes: { run, seq: i } }),
+    );
+    records.push({ body: 'fill', attributes: { run, seq: 0, venue: 'XLON' } });
+    const batch = logsRequest('replayed', records);
     const acceptedBefore = gate!.accepted;
     expect((await otlp('/v1/logs', batch)).status).toBe(200);
     expect((await otlp('/v1/logs', batch)).status).toBe(200);
@@ -427,7 +477,7 @@ describe('faults', () => {
       ).status,
     ).toBe(200);
     await waitFor(
-      async () => (await es.count('tracelog-logs', term('Attributes.run', run))) === 1,
+      async () => (await logs.count(`run:=${quote(run)}`)) === 1,
       60_000,
       'the valid record',
     );
@@ -435,17 +485,16 @@ describe('faults', () => {
 
   /** Every value pattern of the corpus in a body, and secrets under keys a careless client used. */
   function carelessRecords(run: string) {
-    const records = SECRET_CORPUS.filter((s) => s.key === undefined).map((s) => ({
-      body: `debug dump ${s.value}`,
-      attributes: { run },
-    }));
+    const records: Array<{ body: string; attributes: Attributes }> = SECRET_CORPUS.filter(
+      (s) => s.key === undefined,
+    ).map((s) => ({ body: `debug dump ${s.value}`, attributes: { run } }));
     records.push({
       body: 'login',
       attributes: {
         run,
         password: 'hunter2-trading',
         'http.request.header.authorization': 'Bearer abcdef123456',
-      } as never,
+      },
     });
     return records;
   }
@@ -463,19 +512,18 @@ describe('faults', () => {
     expect(leaks).toEqual([]);
   }
 
-  it('masks secrets sent by a careless client in Elasticsearch', async () => {
+  it('masks secrets sent by a careless client in VictoriaLogs', async () => {
     const run = `careless-${Date.now()}`;
     const records = carelessRecords(run);
     expect((await otlp('/v1/logs', logsRequest('careless', records))).status).toBe(200);
-    const docs = await waitFor(
-      async () => {
-        const hits = await es.search('tracelog-logs', term('Attributes.run', run));
-        return hits.length === records.length ? hits : undefined;
-      },
-      60_000,
-      'the careless records',
-    );
-    expectMasked(JSON.stringify(docs), records);
+    const rows = await stored(logs, `run:=${quote(run)}`, records.length, 'the careless records');
+    expect(rows).toHaveLength(records.length);
+    // The secret-named attributes are still there, masked: the record kept its shape.
+    expect(rows.find((r) => r._msg === 'login')).toMatchObject({
+      password: '****',
+      'http.request.header.authorization': '****',
+    });
+    expectMasked(JSON.stringify(rows), records);
   });
 
   it.skipIf(!lokiUrl)(lokiTitle('masks secrets sent by a careless client in Loki'), async () => {
@@ -493,18 +541,18 @@ describe('faults', () => {
 });
 
 describe('collector crash', () => {
-  // Its own Elasticsearch and collector: nothing left over from the other fault tests.
-  const own = {} as { es: Elasticsearch; collector: Collector };
+  // Its own VictoriaLogs and collector: nothing left over from the other fault tests.
+  const own = {} as { logs: VictoriaLogs; collector: Collector };
   beforeAll(async () => {
-    own.es = await new Elasticsearch().start();
-    own.collector = await new Collector({ elasticsearch: own.es }).start();
+    own.logs = await new VictoriaLogs().start();
+    own.collector = await new Collector({ logs: own.logs }).start();
   });
   afterAll(async () => {
     await own.collector?.stop();
-    await own.es?.stop();
+    await own.logs?.stop();
   });
 
-  it('loses nothing the SDK emitted when the collector is killed with SIGKILL mid-stream', async () => {
+  it('loses nothing the SDK emitted when the collector is killed with SIGKILL mid-stream, and reports the duplicates the replay stores', async () => {
     const run = `kill-${Date.now()}`;
     const emitter = node('emitter.mjs', {
       OTEL_SERVICE_NAME: 'emitter',
@@ -513,11 +561,11 @@ describe('collector crash', () => {
       RUN: run,
       OTEL_EXPORTER_OTLP_ENDPOINT: own.collector.url,
     });
-    // Kill it once records are flowing through to Elasticsearch, while the emitter still emits.
+    // Kill it once records are flowing through to VictoriaLogs, while the emitter still emits.
     const before = await waitFor(
       async () => {
-        const n = await own.es.count('tracelog-logs', term('Attributes.run', run));
-        return n > 0 ? n : undefined;
+        const { records } = await seqCounts(own.logs, run);
+        return records > 0 ? records : undefined;
       },
       60_000,
       'the first records',
@@ -529,21 +577,37 @@ describe('collector crash', () => {
     expect(await emitter.line).toBe('done 3000');
     // The service keeps running, as a real one would: its SDK delivers the backlog by itself.
     // (Delivery on SIGTERM within the shutdown deadline is tested in packages/node.)
-    let seen = 0;
-    const count = await waitFor(
+    let seen = { records: 0, seqs: 0 };
+    await waitFor(
       async () => {
-        seen = await own.es.count('tracelog-logs', term('Attributes.run', run));
-        return seen >= 3000 ? seen : undefined;
+        seen = await seqCounts(own.logs, run);
+        return seen.seqs >= 3000;
       },
       120_000,
       'all 3,000 emitted records',
     ).catch((error: unknown) => {
       throw new Error(
-        `${String(error)} (found ${seen}); collector said: ${own.collector.output.join('').slice(-3000)}`,
+        `${String(error)} (found ${seen.seqs}); collector said: ${own.collector.output.join('').slice(-3000)}`,
       );
     });
     await stop(emitter.child);
-    expect(count).toBe(3000);
+    // The replay is over once the count holds still: the collector's queue is drained and the
+    // SDK has nothing left to send (it stopped, flushing).
+    let settled = await seqCounts(own.logs, run);
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const now = await seqCounts(own.logs, run);
+      if (now.records === settled.records) break;
+      settled = now;
+    }
+    // VictoriaLogs has no document ids: what the collector exported but had not yet marked done
+    // in its persistent queue, and what it accepted but did not answer before the kill (the SDK
+    // sends that again), is stored twice. Nothing may be lost; duplicates are reported.
+    console.log(
+      `duplicates after crash and replay: ${settled.records - settled.seqs} of ${settled.records}`,
+    );
+    expect(settled.seqs).toBe(3000);
+    expect(settled.records).toBeGreaterThanOrEqual(3000);
   });
 });
 
@@ -568,14 +632,14 @@ describe('throughput', () => {
     return `${what} after ${seconds.toFixed(1)} s (${Math.round(10_000 / seconds)} records/s)`;
   }
 
-  it('moves a 10,000-record burst into Elasticsearch (time measured, arrival asserted)', async () => {
+  it('moves a 10,000-record burst into VictoriaLogs (time measured, arrival asserted)', async () => {
     const run = `burst-${Date.now()}`;
     const started = Date.now();
     const sent = await burst(run);
-    const inEs = await queryable('Elasticsearch', started, () =>
-      es.count('tracelog-logs', term('Attributes.run', run)),
+    const inStore = await queryable('VictoriaLogs', started, () =>
+      logs.count(`run:=${quote(run)}`),
     );
-    console.log(`10,000 records: sent in ${sent} ms; queryable in ${inEs}`);
+    console.log(`10,000 records: sent in ${sent} ms; queryable in ${inStore}`);
   });
 
   it.skipIf(!lokiUrl)(

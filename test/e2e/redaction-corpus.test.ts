@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { collectorSubset } from '../../scripts/redaction/collector.mjs';
 import { loadGitleaks } from '../../scripts/redaction/source.mjs';
-import { useStack, waitFor } from '../support/stack.js';
+import { quote, useStack, waitFor } from '../support/stack.js';
 
 // gitleaks' own example secrets (the pinned release's true positives, as the Node redactor's
 // corpus test uses them) sent by a careless client straight to our collector build, each as a log
-// body and as an attribute value, and read back from Elasticsearch. The rules the collector
+// body and as an attribute value, and read back from VictoriaLogs. The rules the collector
 // carries (collector/config.yaml's generated block) must mask every one of their examples in
 // both places; for the whole corpus, the share the collector masks is reported.
 const gitleaks = loadGitleaks();
@@ -59,13 +59,13 @@ describe('the collector masks gitleaks’ examples', () => {
     expect(subset.size).toBeGreaterThan(20);
     const run = `corpus-${Date.now()}`;
     await send(run);
-    const docs = await waitFor(
+    const rows = await waitFor(
       async () => {
-        const hits = await stack.es.search('tracelog-logs', { term: { 'Attributes.run': run } });
-        return hits.length === examples.length ? hits : undefined;
+        const found = await stack.logs.query(`run:=${quote(run)}`);
+        return found.length === examples.length ? found : undefined;
       },
       120_000,
-      'every example in Elasticsearch',
+      'every example in VictoriaLogs',
     );
     const leaked = (text: unknown, secrets: string[]) =>
       secrets.some((secret) => String(text ?? '').includes(secret));
@@ -73,10 +73,12 @@ describe('the collector masks gitleaks’ examples', () => {
     let maskedBody = 0;
     let maskedAttribute = 0;
     let carried = 0;
-    for (const doc of docs) {
-      const example = examples[Number(doc['Attributes.example.index'])]!;
-      const bodyLeaks = leaked(doc.Body, example.secrets);
-      const attributeLeaks = leaked(doc['Attributes.example.value'], example.secrets);
+    // Each example exactly once: every index, none twice.
+    expect(new Set(rows.map((row) => row['example.index'])).size).toBe(examples.length);
+    for (const row of rows) {
+      const example = examples[Number(row['example.index'])]!;
+      const bodyLeaks = leaked(row._msg, example.secrets);
+      const attributeLeaks = leaked(row['example.value'], example.secrets);
       if (!bodyLeaks) maskedBody++;
       if (!attributeLeaks) maskedAttribute++;
       if (subset.has(example.rule)) {

@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useStack, waitFor, workDir } from '../support/stack.js';
+import { quote, useStack, waitFor, workDir } from '../support/stack.js';
 
 // A one-shot script (cron job, CLI, batch task) must deliver every record it emitted before its
 // process ends: when the event loop simply empties, and when it is stopped by SIGTERM. Delivered
-// means stored by our collector build in Elasticsearch, or written to the local file by default.
+// means stored through our collector build (logs in VictoriaLogs, spans in Jaeger), or written to
+// the local file by default.
 const fixture = new URL('./fixtures/one-shot.mjs', import.meta.url).pathname;
 const LOGS = 5; // import started, task.start, task.step, task.success, import finished
 const SPANS = 1; // the task's span
@@ -43,8 +44,6 @@ function runScript(
   );
 }
 
-const byRun = (run: string) => ({ term: { 'Attributes.run': run } });
-
 describe.each([
   ['the event loop empties', undefined],
   ['it is stopped by SIGTERM', 'SIGTERM' as const],
@@ -69,13 +68,15 @@ describe.each([
     const stored = await waitFor(
       async () => {
         const [logs, spans] = await Promise.all([
-          stack.es.count('tracelog-logs', byRun(run)),
-          stack.es.count('tracelog-traces', byRun(run)),
+          stack.logs.count(`run:=${quote(run)}`),
+          stack.traces
+            .traces('nightly-import', { tags: JSON.stringify({ run }) })
+            .then((spans) => spans.filter((s) => s.tags.run === run).length),
         ]);
         return logs >= LOGS && spans >= SPANS ? { logs, spans } : undefined;
       },
       60_000,
-      `the one-shot run ${run} in Elasticsearch`,
+      `the one-shot run ${run} in VictoriaLogs and Jaeger`,
     );
     expect(stored).toEqual({ logs: LOGS, spans: SPANS });
   });
