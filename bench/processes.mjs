@@ -40,3 +40,27 @@ export { freeLoopbackPort, startRedis } from '../packages/test-utils/dist/index.
 export const rotated = (peers, round) => peers.map((_, i) => peers[(i + round) % peers.length]);
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs `node <script>` in bench/ to its end and returns the JSON lines it printed. */
+export function jsonLines(script) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script], {
+      cwd: here,
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve(
+            out
+              .trim()
+              .split('\n')
+              .filter((line) => line.startsWith('{'))
+              .map((line) => JSON.parse(line)),
+          )
+        : reject(new Error(`${script} exited with ${code}`)),
+    );
+  });
+}

@@ -1,6 +1,5 @@
 // Runs every benchmark side by side in one run and rewrites RESULTS.md.
 // Usage (from the repo root): npm run bench   [BENCH_QUICK=1 for a short run]
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
@@ -8,7 +7,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixedRate } from './fixed-rate.mjs';
-import { freeLoopbackPort, rotated, sleep, start, startRedis, stop } from './processes.mjs';
+import {
+  freeLoopbackPort,
+  jsonLines,
+  rotated,
+  sleep,
+  start,
+  startRedis,
+  stop,
+} from './processes.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
 /** Microseconds as milliseconds with two decimals. */
@@ -160,26 +167,11 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 
 // Redaction cost per record (its own runner: the redactor before and after gitleaks' rules).
-const redaction = await new Promise((resolve, reject) => {
-  const child = spawn(process.execPath, ['redaction/run.mjs'], {
-    cwd: new URL('.', import.meta.url),
-    env: process.env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (chunk) => (out += chunk));
-  child.once('exit', (code) =>
-    code === 0
-      ? resolve(
-          out
-            .trim()
-            .split('\n')
-            .filter((l) => l.startsWith('{'))
-            .map((l) => JSON.parse(l)),
-        )
-      : reject(new Error(`redaction/run.mjs exited with ${code}`)),
-  );
-});
+const redaction = await jsonLines('redaction/run.mjs');
+
+// The collector's CPU per log record and per span, before and after the single-pass pipeline
+// (its own runner: real collector, VictoriaLogs and Jaeger processes, telemetrygen as the load).
+const collector = await jsonLines('collector/run.mjs');
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const log = Object.fromEntries(loggingPeers.map((p) => [p, median(logging[p])]));
@@ -273,6 +265,20 @@ ${redaction.map((r) => `| ${r.mix} | ${r.redactor} | ${Math.round(r.median).toLo
 (method, route, status, path, ids). CPU time, not wall time: rounds on a shared machine vary less.
 \`node bench/redaction/run.mjs\` on its own prints the rounds. The baseline for the next change to
 the rules.
+
+## Collector (telemetrygen → our collector build → VictoriaLogs and Jaeger; 2 workers at 1,000 records/s each; ${collector[0].rounds.length} round(s), medians)
+
+| signal | pipeline | collector CPU µs/record | store CPU µs/record | records/s end to end | lost | collector ÷ before |
+| --- | --- | ---: | ---: | ---: | ---: | ---: |
+${collector.map((c) => `| ${c.signal} | ${c.variant} | ${c.collectorUs.toFixed(1)} | ${c.storeUs.toFixed(1)} | ${c.perSecond.toLocaleString('en')} | ${c.lost} of ${c.sent.toLocaleString('en')} | ${ratio(c.collectorUs, collector.find((b) => b.signal === c.signal && b.variant === 'before').collectorUs)} |`).join('\n')}
+
+\`before\` is the pipeline shape we shipped until December 2026 (bench/collector/before.mjs rebuilds
+it from today's processors): every pipeline received from the receiver and redacted its own copy,
+and a Loki pipeline that ended in \`nop\` redacted too. \`after\` is collector/config.yaml with the
+VictoriaLogs and Jaeger overlays: one shared pipeline per signal redacts once, then forward
+connectors fan out. Both run redaction, persistent queues and the count and span-metric
+connectors. CPU time from /proc over the whole load; every record is counted in the store.
+\`node bench/collector/run.mjs\` on its own prints the rounds.
 `;
 writeFileSync(new URL('RESULTS.md', import.meta.url), table);
 console.log(table);

@@ -11,6 +11,7 @@
 #   stack.sh stop     stop what start started
 #   stack.sh status   each part, running or not, with its URL
 #   stack.sh env      print binary paths and versions as shell assignments (used by the tests)
+#   stack.sh bench-env  the same, plus the OpenTelemetry load generator telemetrygen (the benchmarks)
 #
 # Settings (environment): see collector/README.md.
 set -euo pipefail
@@ -129,6 +130,17 @@ build_victorialogs() {
     go install -trimpath "github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs@v$VICTORIALOGS_VERSION" ||
     die "VictoriaLogs build failed"
   log "VictoriaLogs built in $(( $(date +%s) - start )) s: $out/victoria-logs"
+}
+
+# The collector project's own load generator, for the collector benchmark (bench/collector).
+build_telemetrygen() {
+  local out="$cache/telemetrygen/$COLLECTOR_VERSION"
+  [ -x "$out/telemetrygen" ] && return
+  log "building telemetrygen $COLLECTOR_VERSION (first time only)"
+  mkdir -p "$out"
+  GOBIN="$out" GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0 go install -trimpath \
+    "github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@v$COLLECTOR_VERSION" ||
+    die "telemetrygen build failed"
 }
 
 build_jaeger() {
@@ -315,5 +327,10 @@ case "${1:-}" in
   stop) cmd_stop ;;
   status) cmd_status ;;
   env) cmd_env ;;
-  *) echo "usage: $0 build|start|stop|status|env" >&2; exit 2 ;;
+  bench-env)
+    cmd_env
+    (mkdir -p "$cache" && exec 9>"$cache/.build.lock" && flock 9 && build_telemetrygen) >&2
+    printf 'TRACELOG_TELEMETRYGEN_BIN=%q\n' "$cache/telemetrygen/$COLLECTOR_VERSION/telemetrygen"
+    ;;
+  *) echo "usage: $0 build|start|stop|status|env|bench-env" >&2; exit 2 ;;
 esac
