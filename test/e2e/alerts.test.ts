@@ -14,7 +14,7 @@ import {
 } from '../support/metrics.ts';
 import { startRedis } from '../support/redis.ts';
 import { startService, stopService, stopServices } from '../support/services.ts';
-import { Collector, Elasticsearch, freePort, removeWorkDirs } from '../support/stack.ts';
+import { Collector, Jaeger, VictoriaLogs, freePort, removeWorkDirs } from '../support/stack.ts';
 
 /**
  * Every Prometheus alert rule, fired for real: services on @tracelog/node, BullMQ workers on a
@@ -43,7 +43,8 @@ const S = {
   brokenCollector: 'broken-collector',
 } as const;
 
-let es: Elasticsearch;
+let logStore: VictoriaLogs;
+let traceStore: Jaeger;
 let prometheus: Prometheus;
 let alertmanager: Alertmanager;
 let webhook: WebhookReceiver;
@@ -110,23 +111,31 @@ beforeAll(async () => {
     evaluationInterval: '1s',
     alertmanager: alertmanager.target,
   }).start();
-  [es, redis] = await Promise.all([new Elasticsearch().start(), startRedis()]);
+  [logStore, traceStore, redis] = await Promise.all([
+    new VictoriaLogs().start(),
+    new Jaeger().start(),
+    startRedis(),
+  ]);
   pagePorts.steady = await freePort();
   pagePorts.broken = await freePort();
   collector = await new Collector({
-    elasticsearch: es,
+    logs: logStore,
+    traces: traceStore,
     env: collectorEnv({
       TRACELOG_CORS_ORIGIN: `http://127.0.0.1:${pagePorts.steady}`,
       TRACELOG_CORS_ORIGIN_2: `http://127.0.0.1:${pagePorts.broken}`,
     }),
   }).start();
-  // A second collector whose Elasticsearch is gone (nothing listens on port 9) and whose queue
-  // holds five requests: its queue fills, then it refuses records.
+  // A second collector whose stores are gone (nothing listens on port 9) and whose queues hold
+  // five requests each: they fill, then it refuses records and spans.
+  const gone = 'http://127.0.0.1:9';
   brokenCollector = await new Collector({
-    elasticsearch: { url: 'http://127.0.0.1:9' } as Elasticsearch,
+    logs: { url: gone } as VictoriaLogs,
+    traces: { otlpUrl: gone } as Jaeger,
     env: collectorEnv({
       TRACELOG_COLLECTOR_SERVICE_NAME: S.brokenCollector,
-      TRACELOG_ES_QUEUE_SIZE: '5',
+      TRACELOG_VICTORIALOGS_QUEUE_SIZE: '5',
+      TRACELOG_JAEGER_QUEUE_SIZE: '5',
     }),
   }).start();
   // The API the gateway calls: healthy until the test breaks it.
@@ -145,7 +154,13 @@ afterAll(async () => {
   await browser?.close();
   await stopServices();
   await Promise.all([collector?.stop(), brokenCollector?.stop()]);
-  await Promise.all([prometheus?.stop(), alertmanager?.stop(), es?.stop(), redis?.stop()]);
+  await Promise.all([
+    prometheus?.stop(),
+    alertmanager?.stop(),
+    logStore?.stop(),
+    traceStore?.stop(),
+    redis?.stop(),
+  ]);
   await webhook?.stop();
   await new Promise((resolve) => (upstream ? upstream.close(resolve) : resolve(undefined)));
   removeWorkDirs();
@@ -218,7 +233,7 @@ describe('alerts fire for real', () => {
     await page.goto(webHost.url);
     // A service that stops sending: killed without a chance to flush.
     doomed.child.kill('SIGKILL');
-    // The collector failing to export: traffic through the collector whose Elasticsearch is gone.
+    // The collector failing to export: traffic through the collector whose stores are gone.
     const lonely = await api('alerting-service.mjs', S.lonely, {}, brokenCollector);
 
     let backlogWorker = false;

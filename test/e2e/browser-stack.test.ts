@@ -6,33 +6,42 @@ import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.js';
+import { Elasticsearch } from '../support/elasticsearch.js';
 import {
   Collector,
-  Elasticsearch,
+  Jaeger,
   Loki,
+  VictoriaLogs,
+  esTitle,
+  esUrl,
   freePort,
   lokiTitle,
   lokiUrl,
+  quote,
   removeWorkDirs,
   waitFor,
   workDir,
 } from '../support/stack.js';
+import type { LogRow } from '../support/stack.js';
 
 /**
  * The example trading page (examples/browser) in Chromium, served by the example API
  * (`npm run demo -- --serve`) with its Node SDK exporting to our collector build, which stores
- * into Elasticsearch, and into the Loki you run when TRACELOG_LOKI_URL names one (else the Loki
- * cases are skipped and say why): everything real, on loopback. Each flow runs twice: through the
- * relay the API mounts on the page's origin, and straight to the collector's OTLP/HTTP receiver
- * (CORS allows the page's origin, and only it). Records are found by this run's trace and
- * session ids: a Loki you run keeps earlier runs' records.
+ * logs in VictoriaLogs and spans in Jaeger, and also into the Loki and the Elasticsearch you run
+ * when TRACELOG_LOKI_URL / TRACELOG_ES_URL name them (else their cases are skipped and say why):
+ * everything real, on loopback. Each flow runs twice: through the relay the API mounts on the
+ * page's origin, and straight to the collector's OTLP/HTTP receiver (CORS allows the page's
+ * origin, and only it). Records are found by this run's trace and session ids: a Loki or an
+ * Elasticsearch you run keeps earlier runs' records.
  */
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const UI = 'trading-ui';
 const API = 'orders-api';
 const loki = new Loki();
-let es: Elasticsearch;
+const es = new Elasticsearch();
+let logStore: VictoriaLogs;
+let traceStore: Jaeger;
 let collector: Collector;
 let app: ChildProcess;
 let origin: string;
@@ -43,10 +52,13 @@ beforeAll(async () => {
   const port = await freePort();
   origin = `http://127.0.0.1:${port}`;
   if (lokiUrl) await loki.ready();
-  es = await new Elasticsearch().start();
+  if (esUrl) await es.loadTemplates();
+  [logStore, traceStore] = await Promise.all([new VictoriaLogs().start(), new Jaeger().start()]);
   collector = await new Collector({
-    elasticsearch: es,
+    logs: logStore,
+    traces: traceStore,
     lokiUrl,
+    esUrl,
     // Both allowed origins are the page's: a page on any other origin must be refused.
     env: { TRACELOG_CORS_ORIGIN: origin, TRACELOG_CORS_ORIGIN_2: origin },
   }).start();
@@ -80,7 +92,7 @@ afterAll(async () => {
     await exited;
   }
   await collector?.stop();
-  await es?.stop();
+  await Promise.all([logStore?.stop(), traceStore?.stop()]);
   removeWorkDirs();
 });
 
@@ -123,52 +135,81 @@ interface Found {
   labels: Record<string, string>;
 }
 
-/** Where records are read back from: the same questions, asked of either store. */
+/** Where records are read back from: the same questions, asked of each store. */
 interface Store {
   name: string;
+  /** A case's title, with why it is skipped when it is (`lokiTitle`, `esTitle`). */
+  title(text: string): string;
   skip: boolean;
   /** A service's records whose labels include every `where` pair. */
   find(service: string, where: Record<string, string>): Promise<Found[]>;
 }
 
+/** Loki's label name for a field: `user.id` → `user_id`, `Scope.name` → `scope_name`. */
+const lokiName = (field: string) => field.replace(/[^A-Za-z0-9_]/g, '_');
+
+/** A VictoriaLogs record under Loki's names (its fields are OTLP's, dots and all). */
+function fromVictoriaLogs(row: LogRow): Found {
+  const labels: Record<string, string> = {};
+  for (const [field, value] of Object.entries(row))
+    if (!field.startsWith('_')) labels[lokiName(field)] = value;
+  return { line: row._msg ?? '', labels };
+}
+
 /** An Elasticsearch document under Loki's names: `Attributes.user.id` → `user_id`, … */
-function asFound(doc: Record<string, unknown>): Found {
+function fromElasticsearch(doc: Record<string, unknown>): Found {
   const labels: Record<string, string> = {};
   for (const [key, value] of Object.entries(doc)) {
     const name = key
       .replace(/^(Attributes|Resource)\./, '')
       .replace(/^Scope\.name$/, 'scope_name')
       .replace(/^SeverityText$/, 'severity_text')
-      .replace(/^TraceId$/, 'trace_id')
-      .replace(/[^A-Za-z0-9_]/g, '_');
-    if (value !== null && typeof value !== 'object') labels[name] = String(value);
+      .replace(/^TraceId$/, 'trace_id');
+    if (value !== null && typeof value !== 'object') labels[lokiName(name)] = String(value);
   }
   return { line: String(doc.Body ?? ''), labels };
 }
 
+const matching = (found: Found[], service: string, where: Record<string, string>) =>
+  found.filter(
+    (f) =>
+      f.labels.service_name === service &&
+      Object.entries(where).every(([k, v]) => f.labels[k] === v),
+  );
+
 const STORES: Store[] = [
   {
-    name: 'Elasticsearch',
+    name: 'VictoriaLogs',
+    title: (text) => text,
     skip: false,
     find: async (service, where) => {
-      const query = where.trace_id
-        ? { bool: { filter: [{ term: { TraceId: where.trace_id } }] } }
-        : { term: { 'Resource.service.name': service } };
-      return (await es.search('tracelog-logs', query))
-        .map(asFound)
-        .filter(
-          (f) =>
-            f.labels.service_name === service &&
-            Object.entries(where).every(([k, v]) => f.labels[k] === v),
-        );
+      const byTrace = where.trace_id ? ` trace_id:=${quote(where.trace_id)}` : '';
+      const rows = await logStore.query(`{service.name=${quote(service)}}${byTrace}`);
+      return matching(rows.map(fromVictoriaLogs), service, where);
     },
   },
   {
     name: 'Loki',
+    title: lokiTitle,
     skip: !lokiUrl,
     find: async (service, where) => {
       const filters = Object.entries(where).map(([k, v]) => ` | ${k}="${v}"`);
       return loki.logs(`{service_name="${service}"}${filters.join('')}`);
+    },
+  },
+  {
+    name: 'Elasticsearch',
+    title: esTitle,
+    skip: !esUrl,
+    find: async (service, where) => {
+      // Narrowed by an id of this run: the user's Elasticsearch keeps every earlier run's records.
+      const query = where.trace_id
+        ? { term: { TraceId: where.trace_id } }
+        : where.session_id
+          ? { term: { 'Attributes.session.id': where.session_id } }
+          : { term: { 'Resource.service.name': service } };
+      const docs = await es.search('tracelog-logs', query);
+      return matching(docs.map(fromElasticsearch), service, where);
     },
   },
 ];
@@ -205,28 +246,26 @@ describe.each(modes)('the trading page, telemetry through the $via', (mode) => {
     expect(traceId).toMatch(/^[\da-f]{32}$/);
 
     // The spans: the page's place-order span and its fetch, and the API's server span.
-    const find = (spans: Array<Record<string, unknown>>) => ({
-      placeOrder: spans.find((s) => s['Resource.service.name'] === UI && s.Name === 'place-order'),
-      fetch: spans.find((s) => s['Resource.service.name'] === UI && s.Name === 'POST'),
-      server: spans.find(
-        (s) => s['Resource.service.name'] === API && s.Kind === 'SPAN_KIND_SERVER',
-      ),
-    });
     const {
       placeOrder: placeSpan,
       fetch: fetchSpan,
       server,
     } = await waitFor(
       async () => {
-        const found = find(await es.search('tracelog-traces', { term: { TraceId: traceId } }));
+        const spans = await traceStore.trace(traceId);
+        const found = {
+          placeOrder: spans.find((s) => s.service === UI && s.name === 'place-order'),
+          fetch: spans.find((s) => s.service === UI && s.name === 'POST'),
+          server: spans.find((s) => s.service === API && s.kind === 'server'),
+        };
         return found.placeOrder && found.fetch && found.server ? found : undefined;
       },
       120_000,
-      'both sides’ spans in Elasticsearch',
+      'both sides’ spans in Jaeger',
     );
-    expect(fetchSpan!.Kind).toBe('SPAN_KIND_CLIENT');
-    expect(fetchSpan!.ParentSpanId).toBe(placeSpan!.SpanId);
-    expect(server!.ParentSpanId).toBe(fetchSpan!.SpanId);
+    expect(fetchSpan!.kind).toBe('client');
+    expect(fetchSpan!.parentSpanId).toBe(placeSpan!.spanId);
+    expect(server!.parentSpanId).toBe(fetchSpan!.spanId);
 
     // Delivered by the path under test, and by no other.
     expect(otlp.length).toBeGreaterThan(0);
@@ -235,10 +274,8 @@ describe.each(modes)('the trading page, telemetry through the $via', (mode) => {
   });
 
   describe.each(STORES)('read back from $name', (store) => {
-    const title = (text: string) => (store.name === 'Loki' ? lokiTitle(text) : text);
-
     it.skipIf(store.skip)(
-      title('a click places an order: the page’s logs and the API’s share its trace id'),
+      store.title('a click places an order: the page’s logs and the API’s share its trace id'),
       async () => {
         const { page, context } = await open(mode.path);
         const traceId = await placeOrder(page);
@@ -283,7 +320,7 @@ describe.each(modes)('the trading page, telemetry through the $via', (mode) => {
     );
 
     it.skipIf(store.skip)(
-      title('an uncaught error and an unhandled rejection arrive with their stacks'),
+      store.title('an uncaught error and an unhandled rejection arrive with their stacks'),
       async () => {
         const { page, context, sessionId } = await open(mode.path);
         await page.click('#throw-error');
@@ -310,24 +347,27 @@ describe.each(modes)('the trading page, telemetry through the $via', (mode) => {
       },
     );
 
-    it.skipIf(store.skip)(title('the last batch arrives after the page is left'), async () => {
-      // The page's clock stands still, so its flush timer never fires: only leaving can send.
-      const { page, context, otlp } = await open(mode.path, (p) => p.clock.install());
-      await page.clock.pauseAt(Date.now() + 1_000);
-      const traceId = await placeOrder(page);
-      expect(otlp.filter((r) => r.body.includes('order placed'))).toEqual([]);
-      await page.goto(`${origin}/health`);
-      const ui = await until(
-        store,
-        UI,
-        { trace_id: traceId },
-        (found) => bodies(found).includes('order placed'),
-        'the record written just before the page was left',
-      );
-      expect(bodies(ui)).toEqual(expect.arrayContaining(['placing order', 'order placed']));
-      expect(otlp.filter((r) => !r.url.startsWith(mode.otlpPrefix()))).toEqual([]);
-      await context.close();
-    });
+    it.skipIf(store.skip)(
+      store.title('the last batch arrives after the page is left'),
+      async () => {
+        // The page's clock stands still, so its flush timer never fires: only leaving can send.
+        const { page, context, otlp } = await open(mode.path, (p) => p.clock.install());
+        await page.clock.pauseAt(Date.now() + 1_000);
+        const traceId = await placeOrder(page);
+        expect(otlp.filter((r) => r.body.includes('order placed'))).toEqual([]);
+        await page.goto(`${origin}/health`);
+        const ui = await until(
+          store,
+          UI,
+          { trace_id: traceId },
+          (found) => bodies(found).includes('order placed'),
+          'the record written just before the page was left',
+        );
+        expect(bodies(ui)).toEqual(expect.arrayContaining(['placing order', 'order placed']));
+        expect(otlp.filter((r) => !r.url.startsWith(mode.otlpPrefix()))).toEqual([]);
+        await context.close();
+      },
+    );
   });
 });
 

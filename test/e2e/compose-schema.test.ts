@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Ajv } from 'ajv';
 import type { AnySchemaObject, SchemaObject } from 'ajv';
@@ -30,6 +30,20 @@ const problems = (doc: unknown) => {
 const compose = parse(readFileSync(new URL('collector/docker-compose.yml', repo), 'utf8')) as {
   services: Record<string, Record<string, unknown>>;
 };
+const destinations = readdirSync(new URL('collector/destinations/', repo))
+  .filter((file) => file.endsWith('.yaml'))
+  .map((file) => file.replace(/\.yaml$/, ''));
+
+/** The profiles a service runs under; none: it always runs. */
+const profilesOf = (name: string) =>
+  (compose.services[name]!.profiles as string[] | undefined) ?? [];
+/** A service's dependencies in the long syntax (the short one cannot say `required: false`). */
+const dependenciesOf = (name: string) => {
+  const deps = compose.services[name]!.depends_on ?? {};
+  return Array.isArray(deps)
+    ? Object.fromEntries((deps as string[]).map((dep) => [dep, {} as { required?: boolean }]))
+    : (deps as Record<string, { required?: boolean }>);
+};
 
 describe('collector/docker-compose.yml', () => {
   it('is valid against the Compose Specification schema', () => {
@@ -49,6 +63,39 @@ describe('collector/docker-compose.yml', () => {
     broken.services.extra = { imagee: 'busybox' };
     expect(problems(broken).join('\n')).toMatch(
       /\/services\/extra must NOT have additional properties/,
+    );
+  });
+
+  it('runs the stores we may run by default: VictoriaLogs and Jaeger under no profile', () => {
+    const always = Object.keys(compose.services).filter((name) => profilesOf(name).length === 0);
+    expect(always).toEqual(
+      expect.arrayContaining(['collector', 'victorialogs', 'jaeger', 'prometheus', 'grafana']),
+    );
+    expect(compose.services.victorialogs!.image).toMatch(/^victoriametrics\/victoria-logs:/);
+    expect(compose.services.jaeger!.image).toMatch(/^jaegertracing\/jaeger:/);
+  });
+
+  it('Elasticsearch and Loki are opt-in profiles, each named for its destination overlay', () => {
+    expect(profilesOf('elasticsearch')).toEqual(['elasticsearch']);
+    expect(profilesOf('elasticsearch-templates')).toEqual(['elasticsearch']);
+    expect(profilesOf('loki')).toEqual(['loki']);
+    const profiles = new Set(Object.keys(compose.services).flatMap(profilesOf));
+    expect([...profiles].sort()).toEqual(['elasticsearch', 'loki']);
+    for (const profile of profiles) expect(destinations, profile).toContain(profile);
+    // No image of theirs runs without its profile.
+    const always = Object.keys(compose.services).filter((name) => profilesOf(name).length === 0);
+    for (const name of always)
+      expect(String(compose.services[name]!.image), name).not.toMatch(/elasticsearch|loki/);
+  });
+
+  it('a service that always runs waits for an opt-in one only with `required: false`', () => {
+    // Otherwise `docker compose up` without that profile refuses to start the project.
+    const optIn = new Set(Object.keys(compose.services).filter((n) => profilesOf(n).length > 0));
+    for (const name of Object.keys(compose.services).filter((n) => profilesOf(n).length === 0))
+      for (const [dependency, how] of Object.entries(dependenciesOf(name)))
+        if (optIn.has(dependency)) expect(how.required, `${name} → ${dependency}`).toBe(false);
+    expect(Object.keys(dependenciesOf('collector'))).toEqual(
+      expect.arrayContaining(['victorialogs', 'jaeger', 'elasticsearch-templates', 'loki']),
     );
   });
 });
