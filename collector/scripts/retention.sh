@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Retention for Elasticsearch without index lifecycle management (the integ-test distribution
-# `stack.sh` runs has neither ILM nor data-stream lifecycle, nor `_delete_by_query`): the collector
-# writes each record into a daily index named from the record's own timestamp
-# (`tracelog-logs-YYYY.MM.DD`, `tracelog-traces-YYYY.MM.DD`, UTC), and this deletes the daily
-# indices whose whole day is older than the retention period. Full clusters use the ILM policy in
-# ../elasticsearch/ilm-policy.json instead (see ../elasticsearch/README.md).
+# Retention for an Elasticsearch without index lifecycle management (ILM), such as the integ-test
+# distribution, which has neither ILM nor data-stream lifecycle, nor `_delete_by_query`. The
+# collector's Elasticsearch overlay (../destinations/elasticsearch.yaml) writes each record into a
+# daily index named from the record's own timestamp (`tracelog-logs-YYYY.MM.DD`,
+# `tracelog-traces-YYYY.MM.DD`, UTC), and this deletes the daily indices whose whole day is older
+# than the retention period. Full clusters use the ILM policy in ../elasticsearch/ilm-policy.json
+# instead (see ../elasticsearch/README.md). The stores stack.sh runs keep their own retention
+# (VictoriaLogs' -retentionPeriod, Jaeger's span TTL) and need nothing from this.
 #
 #   retention.sh --once          delete what has expired, print what was deleted, exit
-#   retention.sh --every SECONDS the same, then again every SECONDS until stopped (stack.sh start)
+#   retention.sh --every SECONDS the same, then again every SECONDS until stopped (SIGTERM)
 #
 # Settings (environment):
 #   TRACELOG_ES_URL                 Elasticsearch (default http://127.0.0.1:9200)
@@ -65,7 +67,7 @@ case "${1:-}" in
   --every)
     interval="${2:-}"
     [[ "$interval" =~ ^[0-9]+$ ]] && [ "$interval" -ge 1 ] || { log "--every needs a number of seconds"; exit 2; }
-    # Stopped with SIGTERM (stack.sh stop): the sleep is a child, ended with it.
+    # Stopped with SIGTERM: the sleep is a child, ended with it.
     trap 'kill "${sleeper:-}" 2>/dev/null; exit 0' TERM INT
     for (( ; ; )); do
       run_once || true

@@ -59,13 +59,13 @@ const lokiLines = (query: string, min: number, what: string, timeoutMs = 60_000)
   );
 
 /** Waits until a LogsQL query returns at least `min` records, and returns them. */
-const stored = (store: VictoriaLogs, query: string, min: number, what: string, timeoutMs = 60_000) =>
+const stored = (query: string, min: number, what: string) =>
   waitFor(
     async () => {
-      const rows = await store.query(query);
+      const rows = await logs.query(query);
       return rows.length >= min ? rows : undefined;
     },
-    timeoutMs,
+    60_000,
     what,
   );
 
@@ -184,7 +184,6 @@ describe('two services, one trace', () => {
 
   it('correlates both services’ logs in VictoriaLogs and spans in Jaeger by the trace id', async () => {
     const records = await stored(
-      logs,
       `trace_id:=${quote(traceId)}`,
       7,
       'both services’ logs in VictoriaLogs',
@@ -516,7 +515,7 @@ describe('faults', () => {
     const run = `careless-${Date.now()}`;
     const records = carelessRecords(run);
     expect((await otlp('/v1/logs', logsRequest('careless', records))).status).toBe(200);
-    const rows = await stored(logs, `run:=${quote(run)}`, records.length, 'the careless records');
+    const rows = await stored(`run:=${quote(run)}`, records.length, 'the careless records');
     expect(rows).toHaveLength(records.length);
     // The secret-named attributes are still there, masked: the record kept its shape.
     expect(rows.find((r) => r._msg === 'login')).toMatchObject({
