@@ -1,15 +1,12 @@
-// The pipeline shape we shipped until December 2026, rebuilt from today's collector/config.yaml
-// so that both configurations run the same processors and differ only in topology: every
-// pipeline receives from the receiver and runs memory_limiter, the redaction and the body
-// statements on its own copy of each record, and the Loki pipeline, which ended in `nop` unless
-// a Loki was configured, did all of that too. The stores are VictoriaLogs and Jaeger, as today.
+// The pipeline we shipped until December 2026 (config.before.yaml, verbatim): every pipeline
+// received from the receiver and ran memory_limiter, the redaction processor and the body
+// statements on its own copy of each record, the Loki pipeline did all of that even when it ended
+// in `nop`, and the store pipelines shaped records for Elasticsearch. Its processors are kept as
+// they were; only the store exporter changes, from Elasticsearch to VictoriaLogs and Jaeger, so
+// that both configurations of the benchmark write to the same stores.
+import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 
-const victorialogs = {
-  logs_endpoint: '${env:TRACELOG_VICTORIALOGS_ENDPOINT}/insert/opentelemetry/v1/logs',
-  headers: { 'VL-Stream-Fields': 'service.name,deployment.environment.name' },
-};
-const jaeger = { traces_endpoint: '${env:TRACELOG_JAEGER_OTLP_ENDPOINT}/v1/traces' };
 const queue = {
   sending_queue: { enabled: true, storage: 'file_storage', num_consumers: 2, queue_size: 20000 },
   retry_on_failure: {
@@ -20,33 +17,24 @@ const queue = {
   },
 };
 
-/** The old topology as a whole configuration, from the text of today's config.yaml. */
-export function beforeConfig(configYaml) {
-  const config = parse(configYaml);
-  delete config.connectors['forward/logs'];
-  delete config.connectors['forward/traces'];
-  config.exporters['otlp_http/victorialogs'] = { ...victorialogs, ...queue };
-  config.exporters['otlp_http/jaeger'] = { ...jaeger, ...queue };
-  const redacted = ['memory_limiter', 'redaction', 'transform/redact_body', 'transform/event_name'];
-  config.service.pipelines = {
-    'logs/loki': { receivers: ['otlp'], processors: redacted, exporters: ['nop'] },
-    'logs/store': {
-      receivers: ['otlp'],
-      processors: redacted,
-      exporters: ['otlp_http/victorialogs'],
-    },
-    traces: {
-      receivers: ['otlp'],
-      processors: ['memory_limiter', 'redaction'],
-      exporters: ['otlp_http/jaeger', 'span_metrics'],
-    },
-    'logs/count': {
-      receivers: ['otlp'],
-      processors: ['memory_limiter', 'transform/event_name', 'transform/count'],
-      exporters: ['count'],
-    },
-    // As in the benchmark's `after`: no Prometheus here (TRACELOG_METRICS_EXPORTERS=[nop]).
-    metrics: { ...config.service.pipelines.metrics, exporters: ['nop'] },
+/** The old configuration as a whole, writing to VictoriaLogs and Jaeger. */
+export function beforeConfig() {
+  const config = parse(readFileSync(new URL('config.before.yaml', import.meta.url), 'utf8'));
+  delete config.exporters.elasticsearch;
+  config.exporters['otlp_http/victorialogs'] = {
+    logs_endpoint: '${env:TRACELOG_VICTORIALOGS_ENDPOINT}/insert/opentelemetry/v1/logs',
+    headers: { 'VL-Stream-Fields': 'service.name,deployment.environment.name' },
+    ...queue,
   };
+  config.exporters['otlp_http/jaeger'] = {
+    traces_endpoint: '${env:TRACELOG_JAEGER_OTLP_ENDPOINT}/v1/traces',
+    ...queue,
+  };
+  const pipelines = config.service.pipelines;
+  pipelines['logs/elasticsearch'].exporters = ['otlp_http/victorialogs'];
+  pipelines.traces.exporters = ['otlp_http/jaeger', 'span_metrics'];
+  // As in the benchmark's `after`: no Prometheus and no Loki here.
+  pipelines['logs/loki'].exporters = ['nop'];
+  pipelines.metrics.exporters = ['nop'];
   return stringify(config);
 }

@@ -3,10 +3,9 @@
 // collector build, which writes them to a real VictoriaLogs and Jaeger. CPU time is read from
 // /proc for the collector and for the store, and every record is counted in the store (0 lost).
 // Two configurations, alternating within each round:
-//   before: the pipeline shape we shipped until December 2026, rebuilt from today's processors
-//           (before.mjs): every store pipeline and the count pipeline receive from the receiver and
-//           run memory_limiter and the redaction on their own copy, and a Loki pipeline that ends
-//           in `nop` redacts too;
+//   before: the configuration we shipped until December 2026 (config.before.yaml, see before.mjs):
+//           every pipeline redacted its own copy of each record, attributes and then bodies
+//           again, including a Loki pipeline that ended in `nop`;
 //   after:  collector/config.yaml with destinations/victorialogs.yaml and jaeger.yaml: one shared
 //           pipeline per signal redacts once, then the forward connectors fan out.
 // Both run the full default pipeline: redaction, persistent queues (file_storage), the count and
@@ -111,7 +110,7 @@ async function startStack(variant, dir) {
   let configs;
   if (variant === 'before') {
     const file = join(dir, 'before.yaml');
-    writeFileSync(file, beforeConfig(readFileSync(bin.TRACELOG_COLLECTOR_CONFIG, 'utf8')));
+    writeFileSync(file, beforeConfig());
     configs = [file];
   } else {
     configs = [

@@ -10,7 +10,7 @@ import {
 } from '../support/stack.js';
 
 // A record is redacted once, whatever the number of destinations: the shared `logs` pipeline
-// runs memory_limiter, redaction and transform/redact_body, and the forward/logs connector fans
+// runs memory_limiter and redaction (attribute values and bodies), and the forward/logs connector fans
 // the result out to one pipeline per store (collector/config.yaml). Measured on the real
 // collector build through its own metrics (otelcol_processor_incoming_items and _outgoing_items,
 // per processor and signal), pushed every second to a loopback receiver, with two log
@@ -100,7 +100,7 @@ describe('a record is processed once', () => {
     // Counters arrive every second: wait until they account for every record, then for two
     // more exports, so a second pass (arriving later) would be counted too.
     await waitFor(
-      async () => (items('outgoing', 'transform/redact_body') ?? 0) >= N,
+      async () => (items('outgoing', 'redaction') ?? 0) >= N,
       60_000,
       `the processors' counters to reach ${N}`,
     ).catch((error: unknown) => {
@@ -112,13 +112,13 @@ describe('a record is processed once', () => {
     const exports = telemetry.exports;
     await waitFor(async () => telemetry.exports >= exports + 2, 30_000, 'two more exports');
     const counted = Object.fromEntries(
-      ['memory_limiter', 'redaction', 'transform/redact_body'].map((processor) => [
+      ['memory_limiter', 'redaction'].map((processor) => [
         processor,
         { incoming: items('incoming', processor), outgoing: items('outgoing', processor) },
       ]),
     );
     console.log(`log records sent: ${N}; per processor: ${JSON.stringify(counted)}`);
-    for (const processor of ['redaction', 'transform/redact_body'])
+    for (const processor of ['memory_limiter', 'redaction'])
       expect(counted[processor], processor).toEqual({ incoming: N, outgoing: N });
   });
 });
