@@ -1,8 +1,12 @@
 /**
  * Generates everything Grafana, Loki, Prometheus and Alertmanager load from the definitions in
  * this folder:
- *   json/<name>.json                          dashboards (uid = tracelog-<file name>)
+ *   json/victorialogs/<name>.json             record dashboards on VictoriaLogs and Jaeger
+ *                                             (uid = tracelog-<file name>)
+ *   json/elasticsearch/<name>-es.json         the same on Elasticsearch (same uid rule)
+ *   json/loki/<name>-loki.json                the same on Loki, where a panel has LogQL
  *   metrics-json/<name>.json                  dashboards on Prometheus (same uid rule)
+ *   provisioning/datasources/tracelog.yaml    Grafana data sources and the links between them
  *   provisioning/alerting/tracelog-rules.yaml Grafana file-provisioned alert rules (LogQL)
  *   provisioning/alerting/notifications.yaml  Grafana contact point and notification policy
  *   loki-rules/fake/tracelog.yaml             the LogQL rules for the Loki ruler
@@ -11,9 +15,9 @@
  *   ../collector/alertmanager/alertmanager.yml Alertmanager's route and receiver (a template)
  * Run: node dashboards/src/build.ts   (a test fails when the committed files differ)
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { RESOURCE } from '../../packages/core/src/schema.ts';
+import { LEVELS, RESOURCE } from '../../packages/core/src/schema.ts';
 import { ALERTS } from './alerts.ts';
 import { DASHBOARDS } from './dashboards.ts';
 import { METRICS_DASHBOARDS, buildMetricsDashboard } from './metrics-dashboards.ts';
@@ -21,39 +25,81 @@ import { PROM_ALERTS, WINDOWS } from './prometheus-alerts.ts';
 import type { Windows } from './prometheus-alerts.ts';
 import { L } from './metrics.ts';
 import type { DashboardSpec } from './dashboards.ts';
-import { ALL, DS, dashboard } from './model.ts';
-import type { Panel, Target } from './model.ts';
-import { ES_FIELD, esResource, lokiLabel } from './names.ts';
+import { buildDatasources } from './datasources.ts';
+import { ALL, DS, LOKI_ALL, STORES, dashboard, dashboardFile, severity } from './model.ts';
+import type { Panel, Store, Target } from './model.ts';
+import { ES_FIELD, LOKI_FIELD, VL_FIELD, esResource, lokiLabel } from './names.ts';
 
 const root = new URL('../', import.meta.url);
 /** Repository-relative; point it at where your copy of the runbook is served. */
 const RUNBOOK = 'dashboards/RUNBOOK.md';
 
-function variable(name: DashboardSpec['variables'][number]): Record<string, unknown> {
-  const query = (field: string) => ({
+/** A variable offering a field's values, from the store's own data source. */
+function fieldValues(
+  name: string,
+  store: Store,
+  field: Record<Store, string>,
+): Record<string, unknown> {
+  const common = {
     name,
     label: name,
     type: 'query',
-    datasource: DS.esLogs,
-    query: JSON.stringify({ find: 'terms', field }),
     includeAll: true,
     allValue: ALL,
     current: { text: 'All', value: '$__all' },
     refresh: 2,
-  });
+  };
+  switch (store) {
+    case 'victorialogs':
+      // The data source's variable query: the values of one field (GET /select/logsql/field_values).
+      return {
+        ...common,
+        datasource: DS.victorialogs,
+        query: {
+          refId: 'VariableQuery',
+          type: 'fieldValue',
+          field: field.victorialogs,
+          query: '*',
+          limit: 1000,
+        },
+      };
+    case 'elasticsearch':
+      return {
+        ...common,
+        datasource: DS.esLogs,
+        query: JSON.stringify({ find: 'terms', field: field.elasticsearch }),
+      };
+    case 'loki':
+      return { ...common, datasource: DS.loki, query: field.loki };
+  }
+}
+
+function variable(name: DashboardSpec['variables'][number], store: Store): Record<string, unknown> {
   switch (name) {
     case 'service':
-      return query(esResource(RESOURCE.SERVICE_NAME));
+      return fieldValues(name, store, {
+        victorialogs: RESOURCE.SERVICE_NAME,
+        elasticsearch: esResource(RESOURCE.SERVICE_NAME),
+        loki: `label_values(${lokiLabel(RESOURCE.SERVICE_NAME)})`,
+      });
     case 'environment':
-      return query(esResource(RESOURCE.DEPLOYMENT_ENVIRONMENT));
+      return fieldValues(name, store, {
+        victorialogs: RESOURCE.DEPLOYMENT_ENVIRONMENT,
+        elasticsearch: esResource(RESOURCE.DEPLOYMENT_ENVIRONMENT),
+        loki: `label_values(${lokiLabel(RESOURCE.DEPLOYMENT_ENVIRONMENT)})`,
+      });
     case 'component':
-      return query(ES_FIELD.scope);
+      return fieldValues(name, store, {
+        victorialogs: VL_FIELD.scope,
+        elasticsearch: ES_FIELD.scope,
+        loki: `label_values(${LOKI_ALL}, ${LOKI_FIELD.scope})`,
+      });
     case 'level':
       return {
         name,
         label: 'level',
         type: 'custom',
-        query: 'FATAL,ERROR,WARN,INFO,DEBUG,TRACE',
+        query: LEVELS.map(severity).join(','),
         includeAll: true,
         allValue: ALL,
         current: { text: 'All', value: '$__all' },
@@ -77,32 +123,74 @@ function variable(name: DashboardSpec['variables'][number]): Record<string, unkn
   }
 }
 
-export function buildDashboard(spec: DashboardSpec): Record<string, unknown> {
+/**
+ * Rows of a VictoriaLogs `stats` query arrive as one series per group and stat; a table shows
+ * one row per group, a column per grouping field and stat (Grafana's "Labels to fields", the
+ * stat's name as the value column, then "Merge").
+ */
+const STATS_TABLE = [
+  { id: 'labelsToFields', options: { mode: 'columns', valueLabel: '__name__' } },
+  { id: 'merge', options: {} },
+];
+
+/** The panel's query for a store, if it has one there. */
+function targetFor(p: DashboardSpec['panels'][number], store: Store): Target | undefined {
+  if (p.traces !== undefined)
+    return { refId: 'A', datasource: STORES[store].jaeger, query: p.traces };
+  switch (store) {
+    case 'victorialogs':
+      return p.vl && { refId: 'A', datasource: DS.victorialogs, ...p.vl };
+    case 'elasticsearch':
+      return p.es && { refId: 'A', datasource: p.esDatasource ?? DS.esLogs, ...p.es };
+    case 'loki':
+      return p.loki === undefined
+        ? undefined
+        : { refId: 'A', datasource: DS.loki, expr: p.loki, queryType: 'range' };
+  }
+}
+
+/** The record dashboard of one store, or none when no panel has a query there. */
+export function buildDashboard(
+  spec: DashboardSpec,
+  store: Store,
+): Record<string, unknown> | undefined {
+  const withTargets = spec.panels.flatMap((p) => {
+    const target = targetFor(p, store);
+    return target ? [{ p, target }] : [];
+  });
+  if (!withTargets.some(({ p }) => p.traces === undefined)) return undefined;
   let x = 0;
   let y = 0;
-  const panels: Panel[] = spec.panels.map((p, index) => {
+  const panels: Panel[] = withTargets.map(({ p, target }, index) => {
     const w = p.width ?? 12;
     if (x + w > 24) {
       x = 0;
       y += 8;
     }
-    const datasource = p.loki ? DS.loki : (p.esDatasource ?? DS.esLogs);
-    const target: Target = p.loki
-      ? { refId: 'A', datasource, expr: p.loki, queryType: 'range' }
-      : { refId: 'A', datasource, ...p.es! };
     const panel: Panel = {
       id: index + 1,
       type: p.type,
       title: p.title,
-      datasource,
+      datasource: target.datasource,
       gridPos: { x, y, w, h: 8 },
       targets: [target],
     };
     if (p.description) panel.description = p.description;
+    if ('queryType' in target && target.queryType === 'stats') panel.transformations = STATS_TABLE;
     x += w;
     return panel;
   });
-  return dashboard(spec, spec.variables.map(variable), panels);
+  const name = STORES[store].name;
+  return dashboard(
+    {
+      file: dashboardFile(spec.file, store),
+      title: `tracelog / ${spec.title}${store === 'victorialogs' ? '' : ` (${name})`}`,
+      description: `${spec.description} (${name}${spec.panels.some((p) => p.traces) ? ', Jaeger' : ''})`,
+      tags: [store],
+    },
+    spec.variables.map((v) => variable(v, store)),
+    panels,
+  );
 }
 
 export function buildLokiRules(): Record<string, unknown> {
@@ -321,8 +409,15 @@ export function buildGrafanaNotifications(): Record<string, unknown> {
 
 export function generatedFiles(): Map<string, string> {
   const files = new Map<string, string>();
-  for (const spec of DASHBOARDS)
-    files.set(`json/${spec.file}.json`, `${JSON.stringify(buildDashboard(spec), null, 2)}\n`);
+  for (const store of Object.keys(STORES) as Store[])
+    for (const spec of DASHBOARDS) {
+      const built = buildDashboard(spec, store);
+      if (built)
+        files.set(
+          `${STORES[store].dir}/${dashboardFile(spec.file, store)}.json`,
+          `${JSON.stringify(built, null, 2)}\n`,
+        );
+    }
   for (const spec of METRICS_DASHBOARDS)
     files.set(
       `metrics-json/${spec.file}.json`,
@@ -330,6 +425,13 @@ export function generatedFiles(): Map<string, string> {
     );
   const header =
     '# Generated by dashboards/src/build.ts from dashboards/src/alerts.ts: edit those, not this.\n';
+  files.set(
+    'provisioning/datasources/tracelog.yaml',
+    '# Generated by dashboards/src/build.ts from dashboards/src/datasources.ts: edit that, not this.\n' +
+      '# Link shapes: https://github.com/VictoriaMetrics/victorialogs-datasource/blob/main/src/README.md#derived-fields\n' +
+      '# and https://grafana.com/docs/grafana/latest/datasources/jaeger/configure/#trace-to-logs\n' +
+      stringify(buildDatasources(), { lineWidth: 0, singleQuote: true }),
+  );
   files.set(
     'loki-rules/fake/tracelog.yaml',
     header + stringify(buildLokiRules(), { lineWidth: 0 }),
@@ -363,6 +465,10 @@ export function generatedFiles(): Map<string, string> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const [path, content] of generatedFiles()) writeFileSync(new URL(path, root), content);
+  for (const [path, content] of generatedFiles()) {
+    const file = new URL(path, root);
+    mkdirSync(new URL('./', file), { recursive: true });
+    writeFileSync(file, content);
+  }
   console.log(`wrote ${generatedFiles().size} files`);
 }

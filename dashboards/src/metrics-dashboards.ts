@@ -1,8 +1,9 @@
 /**
  * Dashboards on Prometheus: request rate, errors and duration by service and route (from the
  * collector's span metrics), jobs (the queue instrumentation's metrics), the front end (log-record
- * counts and web-vital ratings) and the collector's own health. Drill-down by trace id stays in
- * the Elasticsearch (and Loki) dashboards, linked from every one of these.
+ * counts and web-vital ratings) and the collector's own health. Drill-down by trace id is in the
+ * record dashboards (VictoriaLogs and Jaeger; the Elasticsearch and Loki sets), linked from every
+ * one of these.
  */
 import { EVENT } from '../../packages/core/src/schema.ts';
 import { THRESHOLDS } from './alerts.ts';

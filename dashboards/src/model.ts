@@ -3,20 +3,60 @@
  * for names and selectors, shared by the dashboards and the alert rules.
  */
 import { RESOURCE } from '../../packages/core/src/schema.ts';
+import type { Level } from '../../packages/core/src/schema.ts';
 import { esResource, lokiLabel } from './names.ts';
 
 export const DS = {
+  victorialogs: { type: 'victoriametrics-logs-datasource', uid: 'tracelog-victorialogs' },
+  jaeger: { type: 'jaeger', uid: 'tracelog-jaeger' },
   loki: { type: 'loki', uid: 'tracelog-loki' },
+  jaegerLoki: { type: 'jaeger', uid: 'tracelog-jaeger-loki' },
   esLogs: { type: 'elasticsearch', uid: 'tracelog-es-logs' },
   esTraces: { type: 'elasticsearch', uid: 'tracelog-es-traces' },
+  jaegerEs: { type: 'jaeger', uid: 'tracelog-jaeger-es' },
   prometheus: { type: 'prometheus', uid: 'tracelog-prometheus' },
 } as const;
 export type DataSource = (typeof DS)[keyof typeof DS];
 
 /**
+ * The log stores the record dashboards are generated for, one set of dashboards each, so a team
+ * provisions the set of the store it runs. VictoriaLogs is the one we run (its dashboards keep the
+ * plain uids); Elasticsearch and Loki are destinations we support. Each has its own Jaeger data
+ * source entry, whose trace-to-logs link opens that store (Grafana links a trace data source to
+ * one logs data source).
+ */
+export const STORES = {
+  victorialogs: {
+    name: 'VictoriaLogs',
+    dir: 'json/victorialogs',
+    suffix: '',
+    logs: DS.victorialogs,
+    jaeger: DS.jaeger,
+  },
+  elasticsearch: {
+    name: 'Elasticsearch',
+    dir: 'json/elasticsearch',
+    suffix: '-es',
+    logs: DS.esLogs,
+    jaeger: DS.jaegerEs,
+  },
+  loki: { name: 'Loki', dir: 'json/loki', suffix: '-loki', logs: DS.loki, jaeger: DS.jaegerLoki },
+} as const;
+export type Store = keyof typeof STORES;
+
+/** A record dashboard's file name (without `.json`) and uid in one store's set. */
+export const dashboardFile = (file: string, store: Store) => `${file}${STORES[store].suffix}`;
+export const dashboardUid = (file: string, store: Store) =>
+  `tracelog-${dashboardFile(file, store)}`;
+
+/** A record's severity text as our SDKs write it: the level, upper-case (`ERROR`). */
+export const severity = (level: Level) => level.toUpperCase();
+
+/**
  * The value Grafana inserts, unescaped, when "All" is selected: a regular expression, so one
- * variable serves both data sources (Lucene regexp queries `field:/…/` and LogQL `=~`). Not `.*`:
- * Loki refuses a stream selector whose matchers all match the empty string.
+ * variable form serves every store (LogsQL `=~"…"` and `:~"^…$"`, Lucene regexp queries
+ * `field:/…/`, LogQL `=~`). Not `.*`: Loki refuses a stream selector whose matchers all match the
+ * empty string.
  */
 export const ALL = '.+';
 
@@ -53,11 +93,35 @@ export interface LokiTarget {
   expr: string;
   queryType: 'range' | 'instant';
 }
-export type Target = EsTarget | LokiTarget;
+/**
+ * A query of the VictoriaLogs data source (victoriametrics-logs-datasource): `instant` runs
+ * /select/logsql/query (records: logs panels), `stats` /select/logsql/stats_query (one value per
+ * group: tables, bar charts), `statsRange` /select/logsql/stats_query_range (time series).
+ */
+export interface VlTarget {
+  refId: string;
+  datasource: DataSource;
+  expr: string;
+  queryType: 'instant' | 'stats' | 'statsRange';
+  editorMode: 'code';
+  legendFormat?: string;
+  /** Records a logs query returns at most (the data source's default is 50). */
+  maxLines?: number;
+}
+/**
+ * A query of Grafana's Jaeger data source by trace id: no `queryType` is the trace-id query
+ * (`JaegerQuery` in Grafana's jaeger plugin: "undefined means … trace ID"), `GET /api/traces/<id>`.
+ */
+export interface TracesTarget {
+  refId: string;
+  datasource: DataSource;
+  query: string;
+}
+export type Target = EsTarget | LokiTarget | VlTarget | TracesTarget;
 
 export interface Panel {
   id: number;
-  type: 'timeseries' | 'table' | 'logs' | 'barchart' | 'stat' | 'bargauge';
+  type: 'timeseries' | 'table' | 'logs' | 'barchart' | 'stat' | 'bargauge' | 'traces';
   title: string;
   description?: string;
   datasource: DataSource;
@@ -65,9 +129,14 @@ export interface Panel {
   targets: Target[];
   fieldConfig?: Record<string, unknown>;
   options?: Record<string, unknown>;
+  transformations?: unknown[];
 }
 
 export const isEs = (target: Target): target is EsTarget => 'metrics' in target;
+export const isLoki = (target: Target): target is LokiTarget =>
+  target.datasource.type === DS.loki.type;
+export const isTraces = (target: Target): target is TracesTarget =>
+  target.datasource.type === DS.jaeger.type;
 
 const dateHistogram = (id = '9'): EsBucket => ({
   id,
@@ -127,7 +196,7 @@ export function esLogs(query: string): Omit<EsTarget, 'refId' | 'datasource'> {
  * between tracelog dashboards, the same for the logs and the metrics dashboards.
  */
 export function dashboard(
-  spec: { file: string; title: string; description: string },
+  spec: { file: string; title: string; description: string; tags?: string[] },
   variables: unknown[],
   panels: unknown[],
 ): Record<string, unknown> {
@@ -135,7 +204,7 @@ export function dashboard(
     uid: `tracelog-${spec.file}`,
     title: spec.title,
     description: spec.description,
-    tags: ['tracelog'],
+    tags: ['tracelog', ...(spec.tags ?? [])],
     timezone: 'utc',
     schemaVersion: 41,
     time: { from: 'now-6h', to: 'now' },

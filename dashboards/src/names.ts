@@ -3,7 +3,7 @@
  * and the few names the back ends make themselves. Dashboards and LogQL rules write every event,
  * attribute and resource attribute through these helpers, so a name renamed in the schema changes
  * every query that reads it, or breaks the build, instead of leaving a panel empty at run time.
- * (Prometheus names: `metrics.ts`.)
+ * (Prometheus names: `metrics.ts`; LogsQL syntax: `logsql.ts`.)
  */
 import { COLLECTOR_ATTR } from '../../packages/core/src/schema.ts';
 
@@ -20,6 +20,8 @@ export const ES_FIELD = {
   traceId: 'TraceId',
   /** Span kind, as OTLP's enum name (`SPAN_KIND_CLIENT`, …). */
   kind: 'Kind',
+  /** A span's name. */
+  name: 'Name',
 } as const;
 
 /** A log or span attribute as an Elasticsearch field: `http.route` → `Attributes.http.route`. */
@@ -62,3 +64,24 @@ export const LOKI_FIELD = {
 
 /** The event name as a Loki label (the collector's copy of it, see `COLLECTOR_ATTR`). */
 export const LOKI_EVENT = lokiLabel(COLLECTOR_ATTR.EVENT_NAME);
+
+// --- VictoriaLogs -------------------------------------------------------------------------------
+
+/**
+ * Fields VictoriaLogs makes of an OTLP log record's own parts (its OpenTelemetry ingestion,
+ * `/insert/opentelemetry`, v1.52): the body is `_msg`, the time `_time`; resource and record
+ * attributes keep their OTLP names (`service.name`, `http.route`) in one flat namespace, so they
+ * need no helper. Every value is stored as a string; LogsQL's range and stats functions parse
+ * numbers from it.
+ */
+export const VL_FIELD = {
+  body: '_msg',
+  time: '_time',
+  severity: 'severity_text',
+  severityNumber: 'severity_number',
+  traceId: 'trace_id',
+  spanId: 'span_id',
+  scope: 'scope.name',
+  /** The record's OTLP event name, as its own field (the collector copies nothing here). */
+  event: 'event_name',
+} as const;

@@ -9,14 +9,15 @@ import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.ts';
 import { Prometheus, alertingEnv } from '../support/metrics.ts';
 import { startRedis } from '../support/redis.ts';
 import { startService, stopServices } from '../support/services.ts';
-import { Collector, Elasticsearch, freePort, removeWorkDirs, waitFor } from '../support/stack.ts';
+import { Collector, VictoriaLogs, freePort, removeWorkDirs, waitFor } from '../support/stack.ts';
+import type { Jaeger } from '../support/stack.ts';
 
 /**
  * Every panel of the dashboards on Prometheus (dashboards/metrics-json, as Grafana loads them),
  * run as Grafana runs it, against a real Prometheus fed by our collector build with telemetry
  * that only our SDKs produced: an API and a BullMQ worker on @tracelog/node, a page on
- * @tracelog/browser in Chromium, and a collector whose Elasticsearch is gone for the health
- * panels' failures. A panel reading a metric or label nothing emits comes back empty here.
+ * @tracelog/browser in Chromium, and a collector whose log and trace stores are gone for the
+ * health panels' failures. A panel reading a metric or label nothing emits comes back empty here.
  */
 
 const dir = new URL('../../dashboards/', import.meta.url);
@@ -62,7 +63,7 @@ function interpolate(expr: string, variables: Variable[], values: Record<string,
 }
 
 const S = { api: 'desk-api', worker: 'desk-worker', web: 'desk-web', lonely: 'desk-lonely' };
-let es: Elasticsearch;
+let logs: VictoriaLogs;
 let prometheus: Prometheus;
 let collector: Collector;
 let brokenCollector: Collector;
@@ -92,7 +93,7 @@ describe('dashboards on Prometheus', () => {
   describe('every panel returns data from SDK-only traffic', () => {
     beforeAll(async () => {
       prometheus = await new Prometheus().start();
-      [es, redis] = await Promise.all([new Elasticsearch().start(), startRedis()]);
+      [logs, redis] = await Promise.all([new VictoriaLogs().start(), startRedis()]);
       const pagePort = await freePort();
       const collectorEnv = {
         TRACELOG_PROMETHEUS_OTLP_ENDPOINT: prometheus.url,
@@ -100,15 +101,19 @@ describe('dashboards on Prometheus', () => {
         TRACELOG_COLLECTOR_METRICS_INTERVAL_MS: '1000',
       };
       collector = await new Collector({
-        elasticsearch: es,
+        logs,
         env: { ...collectorEnv, TRACELOG_CORS_ORIGIN: `http://127.0.0.1:${pagePort}` },
       }).start();
+      // Stores at a port nothing listens on, with five-request queues: they fill, then refuse.
+      const gone = 'http://127.0.0.1:9';
       brokenCollector = await new Collector({
-        elasticsearch: { url: 'http://127.0.0.1:9' } as Elasticsearch,
+        logs: { url: gone } as VictoriaLogs,
+        traces: { otlpUrl: gone } as Jaeger,
         env: {
           ...collectorEnv,
           TRACELOG_COLLECTOR_SERVICE_NAME: 'desk-collector-broken',
-          TRACELOG_ES_QUEUE_SIZE: '5',
+          TRACELOG_VICTORIALOGS_QUEUE_SIZE: '5',
+          TRACELOG_JAEGER_QUEUE_SIZE: '5',
         },
       }).start();
       upstream = createServer((_req, res) => res.writeHead(503).end());
@@ -168,7 +173,7 @@ describe('dashboards on Prometheus', () => {
       await browser?.close();
       await stopServices();
       await Promise.all([collector?.stop(), brokenCollector?.stop()]);
-      await Promise.all([prometheus?.stop(), es?.stop(), redis?.stop()]);
+      await Promise.all([prometheus?.stop(), logs?.stop(), redis?.stop()]);
       await new Promise((resolve) => (upstream ? upstream.close(resolve) : resolve(undefined)));
       removeWorkDirs();
     });

@@ -1,43 +1,129 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { isEs } from '../../dashboards/src/model.ts';
+import { ATTR, EVENT, RESOURCE } from '../../packages/core/src/schema.ts';
+import { Elasticsearch } from '../support/elasticsearch.ts';
+import { expectVlPanel, fieldValuesOf, picksFor } from '../support/panel-oracle.ts';
 import {
-  PANELS,
-  VARIABLE_QUERIES,
+  TRACE_PANELS,
+  dashboardRange,
   expectPanelData,
+  panelsOf,
   runPanel,
+  runVlPanel,
+  variableQueries,
   variableValues,
+  vlVariableValues,
 } from '../support/panels.ts';
 import type { PanelCase } from '../support/panels.ts';
+import type { Picks } from '../support/logsql.ts';
 import { seedTraffic } from '../support/seed-traffic.ts';
 import {
   Collector,
-  Elasticsearch,
+  Jaeger,
   Loki,
+  VictoriaLogs,
+  esTitle,
+  esUrl,
   lokiTitle,
   lokiUrl,
   removeWorkDirs,
   runTag,
   waitFor,
 } from '../support/stack.ts';
+import type { LogRow } from '../support/stack.ts';
 
-// Seeds realistic traffic through the real collector into Elasticsearch, and into the Loki you
-// run when TRACELOG_LOKI_URL names one, then runs every panel's query the way Grafana builds it
-// and checks it returns data; with a Loki, also checks that its ruler loaded the committed rules
-// and evaluates them without error. Without a Loki the Loki cases are skipped and say why.
+// Seeds realistic traffic, shaped as our SDKs send it, through the real collector into
+// VictoriaLogs and Jaeger (twice, in two environments), then runs every VictoriaLogs panel's LogsQL the way Grafana's data
+// source sends it, with the variables as a user starts (All) and as one picks them, and compares
+// each panel's numbers with what the seeded records must give (test/support/panel-oracle.ts);
+// the trace panel must show the seeded trace, every span of it. The Elasticsearch and Loki
+// dashboards run against the servers you name in TRACELOG_ES_URL / TRACELOG_LOKI_URL (their
+// shape checked, and with a Loki, its ruler's rules); without them those cases are skipped and
+// say why.
 const loki = new Loki();
 /**
- * The seed's deployment environment, this run's own: a Loki you run keeps earlier runs' records,
- * so Loki panels are run with this environment selected (as a user would select one).
+ * The seed's deployment environment, this run's own: an Elasticsearch or Loki you run keeps
+ * earlier runs' records, so their panels are run with this environment selected.
  */
 const environment = runTag('test');
-let es: Elasticsearch;
+/** A second seed, in another environment: picking one environment must leave it out. */
+const otherEnvironment = runTag('staging');
+let logs: VictoriaLogs;
+let traces: Jaeger;
 let collector: Collector;
 let correlationId = '';
+/** Every record of the run, as VictoriaLogs returns them. */
+let records: LogRow[] = [];
+/** The seeded spans of the correlation id: span id → service. */
+const seededTrace = new Map<string, string>();
 let seededRecords = 0;
-const backends = () => ({ esUrl: es.url, loki, traceId: correlationId });
+/** The records seeded into `environment`. */
+let seededHere = 0;
 const rulesFile = new URL('../../dashboards/loki-rules/fake/tracelog.yaml', import.meta.url);
+
+type Attribute = { key: string; value: { stringValue?: string } };
+type ResourceEntry = {
+  resource: { attributes: Attribute[] };
+  scopeLogs?: Array<{ logRecords: unknown[] }>;
+  scopeSpans?: Array<{ spans: Array<{ traceId: string; spanId: string }> }>;
+};
+type OtlpRequest = { resourceLogs?: ResourceEntry[]; resourceSpans?: ResourceEntry[] };
+
+const attribute = (entry: ResourceEntry, key: string) =>
+  entry.resource.attributes.find((a) => a.key === key)?.value.stringValue;
+
+/** An OTLP request with every resource's `deployment.environment.name` set to `env`. */
+function inEnvironment(body: OtlpRequest, env: string): OtlpRequest {
+  const request = structuredClone(body);
+  for (const entry of [...(request.resourceLogs ?? []), ...(request.resourceSpans ?? [])])
+    for (const a of entry.resource.attributes)
+      if (a.key === RESOURCE.DEPLOYMENT_ENVIRONMENT) a.value = { stringValue: env };
+  return request;
+}
+
+/**
+ * The records @tracelog/browser logs for API calls that failed (its `logRequests: 'errors'`
+ * default: an `http.request` record per call answered ≥ 400), for the seed's browser app, whose
+ * fetch spans the seed has but not these records.
+ */
+function failedCalls(seed: OtlpRequest[]): OtlpRequest {
+  const browser = seed
+    .flatMap((r) => r.resourceLogs ?? [])
+    .find((entry) => attribute(entry, ATTR.SOURCE) === 'frontend')!;
+  const now = BigInt(Date.now() - 60_000) * 1_000_000n;
+  const calls: Array<[string, number]> = [
+    ['https://trading.example.com/api/orders', 502],
+    ['https://trading.example.com/api/orders', 503],
+    ['https://trading.example.com/api/quotes', 404],
+  ];
+  return {
+    resourceLogs: [
+      {
+        resource: browser.resource,
+        scopeLogs: [
+          {
+            scope: { name: 'tracelog.http' },
+            logRecords: calls.map(([url, status], i) => ({
+              timeUnixNano: String(now + BigInt(i) * 1_000_000n),
+              severityNumber: 13,
+              severityText: 'WARN',
+              eventName: EVENT.HTTP_REQUEST,
+              body: { stringValue: `POST ${url} ${status} in 41.5 ms` },
+              attributes: [
+                { key: ATTR.HTTP_REQUEST_METHOD, value: { stringValue: 'POST' } },
+                { key: ATTR.URL_FULL, value: { stringValue: url } },
+                { key: ATTR.HTTP_RESPONSE_STATUS_CODE, value: { intValue: String(status) } },
+                { key: ATTR.HTTP_DURATION_MS, value: { doubleValue: 41.5 } },
+                { key: ATTR.ERROR_TYPE, value: { stringValue: String(status) } },
+              ],
+            })),
+          } as unknown as { logRecords: unknown[] },
+        ],
+      },
+    ],
+  };
+}
 
 async function post(path: string, body: unknown): Promise<void> {
   const response = await fetch(`${collector.url}${path}`, {
@@ -48,62 +134,145 @@ async function post(path: string, body: unknown): Promise<void> {
   expect(response.status).toBe(200);
 }
 
-/** An OTLP request with every resource's `deployment.environment.name` set to `env`. */
-function inEnvironment(body: unknown, env: string): unknown {
-  const request = structuredClone(body) as Record<
-    string,
-    Array<{ resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> } }>
-  >;
-  for (const list of Object.values(request))
-    for (const { resource } of list)
-      for (const attribute of resource.attributes)
-        if (attribute.key === 'deployment.environment.name') attribute.value = { stringValue: env };
-  return request;
-}
-
-/** A panel as a user sees it with this run's environment selected. */
-const inRun = (panel: PanelCase): PanelCase => ({
-  ...panel,
-  variables: panel.variables.map((v) =>
-    v.name === 'environment' ? { ...v, current: { value: environment } } : v,
-  ),
-});
-
 beforeAll(async () => {
   if (lokiUrl) await loki.ready();
-  es = await new Elasticsearch().start();
-  collector = await new Collector({ elasticsearch: es, lokiUrl }).start();
+  if (esUrl) await new Elasticsearch().loadTemplates();
+  [logs, traces] = await Promise.all([new VictoriaLogs().start(), new Jaeger().start()]);
+  collector = await new Collector({ logs, traces, lokiUrl, esUrl }).start();
   const traffic = seedTraffic();
   correlationId = traffic.correlationId;
-  for (const { path, body } of traffic.requests) await post(path, inEnvironment(body, environment));
-  const count = (key: 'logRecords' | 'spans') =>
-    JSON.stringify(traffic.requests).split(
-      `"${key === 'logRecords' ? 'severityText' : 'startTimeUnixNano'}"`,
-    ).length - 1;
-  seededRecords = count('logRecords');
-  await waitFor(
-    async () => (await es.count('tracelog-logs', { match_all: {} })) >= seededRecords,
+  const seed = (env: string, requests = seedTraffic().requests) =>
+    requests.map((r) => ({ path: r.path, body: inEnvironment(r.body as OtlpRequest, env) }));
+  const here = seed(environment, traffic.requests);
+  here.push({ path: '/v1/logs', body: failedCalls(here.map((r) => r.body)) });
+  const requests = [...here, ...seed(otherEnvironment)];
+  for (const { path, body } of requests) await post(path, body);
+  for (const { body } of requests) {
+    for (const entry of body.resourceLogs ?? [])
+      for (const scope of entry.scopeLogs ?? []) {
+        seededRecords += scope.logRecords.length;
+        if (attribute(entry, RESOURCE.DEPLOYMENT_ENVIRONMENT) === environment)
+          seededHere += scope.logRecords.length;
+      }
+    for (const entry of body.resourceSpans ?? [])
+      for (const scope of entry.scopeSpans ?? [])
+        for (const span of scope.spans)
+          if (span.traceId === correlationId)
+            seededTrace.set(span.spanId, attribute(entry, RESOURCE.SERVICE_NAME)!);
+  }
+  records = await waitFor(
+    async () => {
+      const stored = await logs.query('*');
+      return stored.length >= seededRecords ? stored : undefined;
+    },
     60_000,
-    'seeded logs',
+    'the seeded records in VictoriaLogs',
   );
   await waitFor(
-    async () => (await es.count('tracelog-traces', { match_all: {} })) >= count('spans'),
+    async () => (await traces.trace(correlationId)).length >= seededTrace.size,
     60_000,
-    'seeded spans',
+    'the seeded trace in Jaeger',
   );
 });
 
 afterAll(async () => {
   await collector?.stop();
-  await es?.stop();
+  await Promise.all([logs?.stop(), traces?.stop()]);
   removeWorkDirs();
 });
 
-describe('every Elasticsearch panel query returns data of the expected shape', () => {
-  it.each(PANELS.filter((p) => isEs(p.target)))('$name', async (panel) => {
-    expectPanelData(await runPanel(panel, backends()));
+describe('the seed', () => {
+  it('is stored whole, once', () => {
+    expect(records).toHaveLength(seededRecords);
   });
 });
+
+/** Each VictoriaLogs panel as a user opens it (All), and with the values picked that it is about. */
+function vlCases(): Array<[string, PanelCase, () => Picks]> {
+  return panelsOf('victorialogs').flatMap((panel) => {
+    const all = (): Picks => ({ trace_id: correlationId });
+    const cases: Array<[string, PanelCase, () => Picks]> = [[`${panel.name} (All)`, panel, all]];
+    if (panel.variables.some((v) => v.name === 'service'))
+      cases.push([
+        `${panel.name} (one service picked)`,
+        panel,
+        () => ({ ...all(), ...picksFor(panel, records) }),
+      ]);
+    return cases;
+  });
+}
+
+describe('every VictoriaLogs panel shows what the seeded records give', () => {
+  it.each(vlCases())('%s', async (_name, panel, picks) => {
+    const range = dashboardRange();
+    const data = await runVlPanel(panel, logs.url, picks(), range);
+    expectVlPanel(panel, data, records, picks(), range);
+  });
+});
+
+describe('every VictoriaLogs variable offers the values of the seeded records', () => {
+  it.each(variableQueries('victorialogs').map((v) => [v.name, v] as const))(
+    '$%s',
+    async (_name, variable) => {
+      const range = dashboardRange();
+      const { field } = variable.query as { field: string };
+      expect((await vlVariableValues(logs.url, variable, range)).sort()).toEqual(
+        fieldValuesOf(records, field, range),
+      );
+    },
+  );
+});
+
+describe('the correlation explorer’s trace (Jaeger)', () => {
+  it.each(TRACE_PANELS.map((p) => [`${p.store}: ${p.name}`, p] as const))(
+    '%s: the seeded trace, every span of it',
+    async (_name, panel) => {
+      // The trace id query of Grafana's Jaeger data source: GET /api/traces/<id>.
+      const query = (panel.target as { query: string }).query.replace('$trace_id', correlationId);
+      const spans = await traces.trace(query);
+      expect(new Map(spans.map((s) => [s.spanId, s.service]))).toEqual(seededTrace);
+      expect(spans.every((s) => s.traceId === correlationId)).toBe(true);
+    },
+  );
+});
+
+/** A panel of a server you run, with this run's environment selected. */
+const inRun: Picks = { environment };
+
+describe.skipIf(!esUrl)(
+  esTitle('every Elasticsearch panel query returns this run’s data, of its shape'),
+  () => {
+    const es = new Elasticsearch();
+    beforeAll(async () => {
+      await waitFor(
+        async () =>
+          (
+            await es.search('tracelog-logs', {
+              term: { [`Resource.${RESOURCE.DEPLOYMENT_ENVIRONMENT}`]: environment },
+            })
+          ).length >= seededHere,
+        60_000,
+        'seeded logs in Elasticsearch',
+      );
+    });
+
+    it.each(panelsOf('elasticsearch').map((p) => [p.name, p] as const))(
+      '%s',
+      async (_name, panel) => {
+        expectPanelData(await runPanel(panel, { esUrl }, { ...inRun, trace_id: correlationId }));
+      },
+    );
+
+    it.each(variableQueries('elasticsearch').map((v) => [v.name, v] as const))(
+      'variable $%s offers values',
+      async (_name, variable) => {
+        const values = await variableValues(variable, { esUrl });
+        expect(values.length).toBeGreaterThan(0);
+        if (variable.name === 'environment') expect(values).toContain(environment);
+      },
+    );
+  },
+);
 
 describe.skipIf(!lokiUrl)(
   lokiTitle('every Loki panel query parses and returns this run’s log lines'),
@@ -113,14 +282,14 @@ describe.skipIf(!lokiUrl)(
         async () =>
           (await loki.scalar(
             `sum(count_over_time({deployment_environment_name="${environment}"} [2h]))`,
-          )) >= seededRecords,
+          )) >= seededHere,
         60_000,
         'seeded logs in Loki',
       );
     });
 
-    it.each(PANELS.filter((p) => !isEs(p.target)))('$name', async (panel) => {
-      const data = await runPanel(inRun(panel), backends());
+    it.each(panelsOf('loki').map((p) => [p.name, p] as const))('%s', async (_name, panel) => {
+      const data = await runPanel(panel, { loki }, { ...inRun, trace_id: correlationId });
       expectPanelData(data);
       if (data.source !== 'loki') throw new Error(`unexpected ${data.source}`);
       if (data.query.includes(correlationId)) {
@@ -134,14 +303,15 @@ describe.skipIf(!lokiUrl)(
         );
       }
     });
+
+    it.each(variableQueries('loki').map((v) => [v.name, v] as const))(
+      'variable $%s offers values',
+      async (_name, variable) => {
+        expect((await variableValues(variable, { loki })).length).toBeGreaterThan(0);
+      },
+    );
   },
 );
-
-describe('every dashboard variable query returns values', () => {
-  it.each(VARIABLE_QUERIES)('$0', async (_name, query) => {
-    expect((await variableValues(es.url, query)).length).toBeGreaterThan(0);
-  });
-});
 
 interface RuleGroup {
   name: string;

@@ -2,22 +2,34 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ATTR, EVENT, RESOURCE } from '../../packages/core/src/schema.ts';
+import { vlAll, vlIs, vlRange } from '../../dashboards/src/logsql.ts';
+import { VL_FIELD } from '../../dashboards/src/names.ts';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.ts';
-import { isEs } from '../../dashboards/src/model.ts';
+import { Elasticsearch } from '../support/elasticsearch.ts';
+import { expectVlPanel, fieldValuesOf, picksFor } from '../support/panel-oracle.ts';
 import {
-  PANELS,
-  VARIABLE_QUERIES,
+  TRACE_PANELS,
+  dashboardRange,
   expectPanelData,
+  panelsOf,
   runPanel,
+  runVlPanel,
+  variableQueries,
   variableValues,
+  vlVariableValues,
 } from '../support/panels.ts';
 import type { PanelCase } from '../support/panels.ts';
+import type { Picks } from '../support/logsql.ts';
 import { startRedis } from '../support/redis.ts';
 import { startService, stopServices } from '../support/services.ts';
 import {
   Collector,
-  Elasticsearch,
+  Jaeger,
   Loki,
+  VictoriaLogs,
+  esTitle,
+  esUrl,
   freePort,
   lokiTitle,
   lokiUrl,
@@ -26,30 +38,36 @@ import {
   waitFor,
   workDir,
 } from '../support/stack.ts';
+import type { JaegerSpan, LogRow } from '../support/stack.ts';
 
 /**
  * Every dashboard panel on telemetry that only our SDKs produced: a trading API on Express and its
  * BullMQ settlement worker on @tracelog/node, and the trading page they serve on @tracelog/browser
- * in Chromium, all through our collector build into Elasticsearch, and into the Loki you run when
- * TRACELOG_LOKI_URL names one (else the Loki panels are skipped and say why). A panel that reads
- * an attribute or event no SDK emits comes back empty here, whatever the synthetic seed says.
+ * in Chromium, all through our collector build into VictoriaLogs and Jaeger, and into the
+ * Elasticsearch and Loki you run when TRACELOG_ES_URL / TRACELOG_LOKI_URL name them (else their
+ * panels are skipped and say why). A panel that reads an attribute or event no SDK emits comes
+ * back empty here, whatever the synthetic seed says; each VictoriaLogs panel's numbers must be
+ * what the stored records give (test/support/panel-oracle.ts).
  */
 
 const fixtures = new URL('./fixtures/', import.meta.url).pathname;
 const SERVICES = { web: 'trading-web', api: 'trading-api', worker: 'settlement-worker' };
 /**
- * The back-end services' environment, this run's own: a Loki you run keeps earlier runs'
- * records, so its panels are run with this environment selected, as a user would select one.
+ * The back-end services' environment, this run's own: an Elasticsearch or Loki you run keeps
+ * earlier runs' records, so its panels are run with this environment selected, as a user would.
  */
 const environment = runTag('test');
 const loki = new Loki();
-let es: Elasticsearch;
+let logs: VictoriaLogs;
+let traces: Jaeger;
 let collector: Collector;
 let redis: Awaited<ReturnType<typeof startRedis>>;
 let browser: Browser;
 let origin: string;
 /** The trace id of the page's order click: page → API → settlement job. */
 let clickTraceId = '';
+/** Every record of the run, as VictoriaLogs returns them. */
+let records: LogRow[] = [];
 
 /** Starts a fixture service; resolves with the first line it prints. */
 function service(script: string, name: string, env: Record<string, string>): Promise<string> {
@@ -114,15 +132,16 @@ async function pageTraffic(page: Page): Promise<string> {
   return traceId;
 }
 
-const logs = (query: string) => es.count('tracelog-logs', { query_string: { query } });
-const event = (name: string, service: string) =>
-  logs(`Attributes.event.name:"${name}" AND Resource.service.name:"${service}"`);
+const count = (...filters: string[]) => logs.count(vlAll(...filters));
+const of = (service: string) => vlIs(RESOURCE.SERVICE_NAME, service);
+const event = (name: string, service: string) => count(vlIs(VL_FIELD.event, name), of(service));
 
 /** The Web Vitals the page reported. */
 const vitals = async () => {
-  const query = `Attributes.event.name:"browser.web_vital" AND Resource.service.name:"${SERVICES.web}"`;
-  const names = await es.search('tracelog-logs', { query_string: { query } });
-  return [...new Set(names.map((d) => d['Attributes.web_vital.name']))].sort();
+  const rows = await logs.query(
+    vlAll(vlIs(VL_FIELD.event, EVENT.BROWSER_WEB_VITAL), of(SERVICES.web)),
+  );
+  return [...new Set(rows.map((r) => r[ATTR.WEB_VITAL_NAME]))].sort();
 };
 
 beforeAll(async () => {
@@ -130,10 +149,17 @@ beforeAll(async () => {
   const port = await freePort();
   origin = `http://127.0.0.1:${port}`;
   if (lokiUrl) await loki.ready();
-  [es, redis] = await Promise.all([new Elasticsearch().start(), startRedis()]);
+  if (esUrl) await new Elasticsearch().loadTemplates();
+  [logs, traces, redis] = await Promise.all([
+    new VictoriaLogs().start(),
+    new Jaeger().start(),
+    startRedis(),
+  ]);
   collector = await new Collector({
-    elasticsearch: es,
+    logs,
+    traces,
     lokiUrl,
+    esUrl,
     // The page posts straight to the collector, which allows its origin.
     env: { TRACELOG_CORS_ORIGIN: origin, TRACELOG_CORS_ORIGIN_2: origin },
   }).start();
@@ -152,36 +178,58 @@ beforeAll(async () => {
   await visit.goto(`${origin}/`);
   await visit.goto(`${origin}/health`);
 
-  // Everything the traffic above must have produced, in Elasticsearch.
+  // Everything the traffic above must have produced, in VictoriaLogs and Jaeger.
   const { web, api, worker } = SERVICES;
   const arrivals: Array<[what: string, probe: () => Promise<boolean>]> = [
     // 2 ok + 2 busy (settled on the retry) + the page's order; 2 down fail both attempts.
-    ['5 settled jobs', async () => (await event('job.succeeded', worker)) >= 5],
-    ['4 retries', async () => (await event('job.retrying', worker)) >= 4],
-    ['2 failed jobs', async () => (await event('job.failed', worker)) >= 2],
-    ['2 worker.stats reports', async () => (await event('worker.stats', worker)) >= 2],
-    ['a failed report task', async () => (await event('task.failure', api)) >= 1],
+    ['5 settled jobs', async () => (await event(EVENT.JOB_SUCCEEDED, worker)) >= 5],
+    ['4 retries', async () => (await event(EVENT.JOB_RETRYING, worker)) >= 4],
+    ['2 failed jobs', async () => (await event(EVENT.JOB_FAILED, worker)) >= 2],
+    ['2 worker.stats reports', async () => (await event(EVENT.WORKER_STATS, worker)) >= 2],
+    ['a failed report task', async () => (await event(EVENT.TASK_FAILURE, api)) >= 1],
     // The client's 16 calls, the page's 2, and the page and its script for 2 visitors.
-    ['22 http.request records', async () => (await event('http.request', api)) >= 22],
-    ['2 browser sessions', async () => (await event('session.start', web)) >= 2],
-    ['the thrown error and the rejection', async () => (await event('exception', web)) >= 2],
+    ['22 http.request records', async () => (await event(EVENT.HTTP_REQUEST, api)) >= 22],
+    ['2 browser sessions', async () => (await event(EVENT.SESSION_START, web)) >= 2],
+    ['the thrown error and the rejection', async () => (await event(EVENT.EXCEPTION, web)) >= 2],
     ['TTFB, LCP, CLS and INP', async () => (await vitals()).join() === 'CLS,INP,LCP,TTFB'],
     [
-      'the page’s fetch answered with 503',
+      'the page’s record of its fetch answered with 503',
       async () =>
-        (await es.count('tracelog-traces', {
-          query_string: {
-            query: `Resource.service.name:"${web}" AND Kind:SPAN_KIND_CLIENT AND Attributes.http.response.status_code:503`,
-          },
-        })) >= 1,
+        (await count(
+          vlIs(VL_FIELD.event, EVENT.HTTP_REQUEST),
+          of(web),
+          vlRange(ATTR.HTTP_RESPONSE_STATUS_CODE, 503, 503),
+        )) >= 1,
+    ],
+    [
+      'the page’s fetch span answered with 503',
+      async () =>
+        (await traces.traces(web)).some(
+          (s) => s.kind === 'client' && Number(s.tags[ATTR.HTTP_RESPONSE_STATUS_CODE]) === 503,
+        ),
     ],
     [
       'the click’s job in the worker',
-      async () =>
-        (await logs(`TraceId:"${clickTraceId}" AND Resource.service.name:"${worker}"`)) >= 1,
+      async () => (await count(vlIs(VL_FIELD.traceId, clickTraceId), of(worker))) >= 1,
     ],
   ];
-  for (const [what, probe] of arrivals) await waitFor(probe, 180_000, `${what} in Elasticsearch`);
+  for (const [what, probe] of arrivals) await waitFor(probe, 180_000, what);
+  // Stopped first, so nothing arrives after the records are read: the panels see what they do.
+  await browser.close();
+  await stopServices();
+  // What the services flushed on the way out may still be in the collector: read once the
+  // store's count has stopped moving.
+  let seen = -1;
+  let since = Date.now();
+  records = await waitFor(
+    async () => {
+      const stored = await logs.count('*');
+      if (stored !== seen) [seen, since] = [stored, Date.now()];
+      return Date.now() - since >= 3000 ? logs.query('*') : undefined;
+    },
+    60_000,
+    'every record in VictoriaLogs',
+  );
 });
 
 afterAll(async () => {
@@ -189,37 +237,85 @@ afterAll(async () => {
   await stopServices();
   await redis?.stop();
   await collector?.stop();
-  await es?.stop();
+  await Promise.all([logs?.stop(), traces?.stop()]);
   removeWorkDirs();
 });
 
-const backends = () => ({ esUrl: es.url, loki, traceId: clickTraceId });
+/** Each VictoriaLogs panel as a user opens it (All), and with the values picked that it is about. */
+function vlCases(): Array<[string, PanelCase, () => Picks]> {
+  return panelsOf('victorialogs').flatMap((panel) => {
+    const all = (): Picks => ({ trace_id: clickTraceId });
+    const cases: Array<[string, PanelCase, () => Picks]> = [[`${panel.name} (All)`, panel, all]];
+    if (panel.variables.some((v) => v.name === 'service'))
+      cases.push([
+        `${panel.name} (one service picked)`,
+        panel,
+        () => ({ ...all(), ...picksFor(panel, records) }),
+      ]);
+    return cases;
+  });
+}
 
-/** A panel as a user sees it with this run's environment selected. */
-const inRun = (panel: PanelCase): PanelCase => ({
-  ...panel,
-  variables: panel.variables.map((v) =>
-    v.name === 'environment' ? { ...v, current: { value: environment } } : v,
-  ),
-});
-
-describe('every Elasticsearch panel returns data of the expected shape from SDK traffic alone', () => {
-  it.each(PANELS.filter((p) => isEs(p.target)))('$name', async (panel) => {
-    expectPanelData(await runPanel(panel, backends()));
+describe('every VictoriaLogs panel shows what the SDKs’ records give', () => {
+  it.each(vlCases())('%s', async (_name, panel, picks) => {
+    const range = dashboardRange();
+    const data = await runVlPanel(panel, logs.url, picks(), range);
+    expectVlPanel(panel, data, records, picks(), range);
   });
 });
+
+describe('every VictoriaLogs variable offers the values of the SDKs’ records', () => {
+  it.each(variableQueries('victorialogs').map((v) => [v.name, v] as const))(
+    '$%s',
+    async (_name, variable) => {
+      const range = dashboardRange();
+      const { field } = variable.query as { field: string };
+      expect((await vlVariableValues(logs.url, variable, range)).sort()).toEqual(
+        fieldValuesOf(records, field, range),
+      );
+    },
+  );
+});
+
+/** A panel of a server you run, with this run's environment selected. */
+const inRun = (): Picks => ({ environment, trace_id: clickTraceId });
+
+describe.skipIf(!esUrl)(
+  esTitle(
+    'every Elasticsearch panel returns this run’s data, of its shape, from SDK traffic alone',
+  ),
+  () => {
+    it.each(panelsOf('elasticsearch').map((p) => [p.name, p] as const))(
+      '%s',
+      async (_name, panel) => {
+        // The page reports its own environment; the back end's is this run's.
+        const picks = panel.name.startsWith('front-end ›') ? { trace_id: clickTraceId } : inRun();
+        expectPanelData(await runPanel(panel, { esUrl }, picks));
+      },
+    );
+
+    it.each(variableQueries('elasticsearch').map((v) => [v.name, v] as const))(
+      'variable $%s offers values',
+      async (_name, variable) => {
+        expect((await variableValues(variable, { esUrl })).length).toBeGreaterThan(0);
+      },
+    );
+  },
+);
 
 describe.skipIf(!lokiUrl)(
   lokiTitle('every Loki panel returns this run’s records from SDK traffic alone'),
   () => {
     beforeAll(async () => {
       // The back end's records (in this run's environment) and the click's trace, as in
-      // Elasticsearch.
+      // VictoriaLogs.
       const { api, worker } = SERVICES;
-      const backEnd = `Resource.deployment.environment.name:"${environment}" AND Resource.service.name:("${api}" OR "${worker}")`;
       const expected = {
-        backEnd: await logs(backEnd),
-        click: await logs(`TraceId:"${clickTraceId}"`),
+        backEnd: await count(
+          vlIs(RESOURCE.DEPLOYMENT_ENVIRONMENT, environment),
+          `${RESOURCE.SERVICE_NAME}:in("${api}", "${worker}")`,
+        ),
+        click: await count(vlIs(VL_FIELD.traceId, clickTraceId)),
       };
       await waitFor(
         async () =>
@@ -234,8 +330,8 @@ describe.skipIf(!lokiUrl)(
       );
     });
 
-    it.each(PANELS.filter((p) => !isEs(p.target)))('$name', async (panel) => {
-      const data = await runPanel(inRun(panel), backends());
+    it.each(panelsOf('loki').map((p) => [p.name, p] as const))('%s', async (_name, panel) => {
+      const data = await runPanel(panel, { loki }, inRun());
       expectPanelData(data);
       if (data.source !== 'loki') throw new Error(`unexpected ${data.source}`);
       expect(
@@ -249,62 +345,67 @@ describe.skipIf(!lokiUrl)(
   },
 );
 
-describe('every dashboard variable offers values from SDK traffic alone', () => {
-  it.each(VARIABLE_QUERIES)('$0', async (_name, query) => {
-    expect((await variableValues(es.url, query)).length).toBeGreaterThan(0);
-  });
-});
-
 describe('the correlation explorer on one click of the page', () => {
   const panel = (title: string) =>
-    PANELS.find((p) => p.name === `correlation-explorer › ${title}`)!;
-  const services = (docs: Array<Record<string, unknown>>) =>
-    [...new Set(docs.map((d) => d['Resource.service.name']))].sort();
+    panelsOf('victorialogs').find((p) => p.name === `correlation-explorer › ${title}`)!;
+  const services = (rows: LogRow[]) =>
+    [...new Set(rows.map((r) => r[RESOURCE.SERVICE_NAME]))].sort();
   const all = [SERVICES.worker, SERVICES.api, SERVICES.web].sort();
 
-  it('Elasticsearch log records: the page, the API and the worker, under one trace id', async () => {
-    const data = await runPanel(
-      panel('Log records with this trace id (Elasticsearch)'),
-      backends(),
-    );
-    if (data.source !== 'elasticsearch') throw new Error(`unexpected ${data.source}`);
+  it('log records: the page, the API and the worker, under one trace id', async () => {
+    const data = await runVlPanel(panel('Log records with this trace id'), logs.url, {
+      trace_id: clickTraceId,
+    });
+    if (data.kind !== 'records') throw new Error(`unexpected ${data.kind}`);
     expect(clickTraceId).toMatch(/^[\da-f]{32}$/);
-    expect(data.hits.every((h) => h.TraceId === clickTraceId)).toBe(true);
-    expect(services(data.hits)).toEqual(all);
-    const events = data.hits.map((h) => h['Attributes.event.name']);
-    expect(events).toEqual(
-      expect.arrayContaining(['http.request', 'job.enqueued', 'job.succeeded']),
+    expect(data.rows.every((r) => r[VL_FIELD.traceId] === clickTraceId)).toBe(true);
+    expect(services(data.rows)).toEqual(all);
+    expect(data.rows.map((r) => r[VL_FIELD.event])).toEqual(
+      expect.arrayContaining([EVENT.HTTP_REQUEST, EVENT.JOB_ENQUEUED, EVENT.JOB_SUCCEEDED]),
     );
   });
 
   it('jobs started from the trace: the settlement job, by its conversation id', async () => {
-    const data = await runPanel(
+    const data = await runVlPanel(
       panel('Jobs started from this trace (conversation id)'),
-      backends(),
+      logs.url,
+      {
+        trace_id: clickTraceId,
+      },
     );
-    if (data.source !== 'elasticsearch') throw new Error(`unexpected ${data.source}`);
-    expect(services(data.hits)).toContain(SERVICES.worker);
+    if (data.kind !== 'records') throw new Error(`unexpected ${data.kind}`);
+    expect(services(data.rows)).toContain(SERVICES.worker);
   });
 
-  it('spans: the page’s click and fetch, the API’s request, the worker’s job', async () => {
-    const data = await runPanel(panel('Spans'), backends());
-    if (data.source !== 'elasticsearch') throw new Error(`unexpected ${data.source}`);
-    expect(services(data.hits)).toEqual(all);
-    const kinds = (service: string) =>
-      data.hits.filter((s) => s['Resource.service.name'] === service).map((s) => s.Kind);
-    expect(kinds(SERVICES.web)).toEqual(
-      expect.arrayContaining(['SPAN_KIND_INTERNAL', 'SPAN_KIND_CLIENT']),
-    );
-    expect(kinds(SERVICES.api)).toEqual(
-      expect.arrayContaining(['SPAN_KIND_SERVER', 'SPAN_KIND_PRODUCER']),
-    );
-    expect(kinds(SERVICES.worker)).toContain('SPAN_KIND_CONSUMER');
-  });
+  it.each(TRACE_PANELS.map((p) => [p.store, p] as const))(
+    'trace (%s dashboards, Jaeger): the page’s click and fetch, the API’s request, the worker’s job, every span',
+    async (_store, panel) => {
+      // The trace id query of Grafana's Jaeger data source: GET /api/traces/<id>.
+      const id = (panel.target as { query: string }).query.replace('$trace_id', clickTraceId);
+      const spans: JaegerSpan[] = await traces.trace(id);
+      expect(spans.every((s) => s.traceId === clickTraceId)).toBe(true);
+      expect([...new Set(spans.map((s) => s.service))].sort()).toEqual(all);
+      const kinds = (service: string) =>
+        spans.filter((s) => s.service === service).map((s) => s.kind);
+      expect(kinds(SERVICES.web)).toEqual(expect.arrayContaining(['internal', 'client']));
+      expect(kinds(SERVICES.api)).toEqual(expect.arrayContaining(['server', 'producer']));
+      expect(kinds(SERVICES.worker)).toContain('consumer');
+      // Whole: one root (the click), every other span's parent in the trace.
+      const ids = new Set(spans.map((s) => s.spanId));
+      expect(spans.filter((s) => !s.parentSpanId || !ids.has(s.parentSpanId))).toHaveLength(1);
+    },
+  );
 
   it.skipIf(!lokiUrl)(
     lokiTitle('Loki log records: the page, the API and the worker, under one trace id'),
     async () => {
-      const data = await runPanel(panel('Log records with this trace id (Loki)'), backends());
+      const data = await runPanel(
+        panelsOf('loki').find(
+          (p) => p.name === 'correlation-explorer › Log records with this trace id',
+        )!,
+        { loki },
+        inRun(),
+      );
       if (data.source !== 'loki') throw new Error(`unexpected ${data.source}`);
       expect(data.lines.every((l) => l.labels.trace_id === clickTraceId)).toBe(true);
       expect([...new Set(data.lines.map((l) => l.labels.service_name))].sort()).toEqual(all);

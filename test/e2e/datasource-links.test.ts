@@ -2,32 +2,56 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { Collector, Elasticsearch, removeWorkDirs, waitFor } from '../support/stack.js';
-import { LOKI_OTLP_FIELDS } from '../support/logql.js';
+import { STORES, dashboardUid } from '../../dashboards/src/model.ts';
+import type { Store } from '../../dashboards/src/model.ts';
+import { ES_FIELD, VL_FIELD } from '../../dashboards/src/names.ts';
+import { Elasticsearch } from '../support/elasticsearch.ts';
+import { LOKI_OTLP_FIELDS } from '../support/logql.ts';
+import {
+  Collector,
+  Jaeger,
+  Loki,
+  VictoriaLogs,
+  esTitle,
+  esUrl,
+  lokiTitle,
+  lokiUrl,
+  removeWorkDirs,
+  waitFor,
+} from '../support/stack.ts';
+import type { JaegerSpan, LogRow } from '../support/stack.ts';
 
-// The links Grafana's data sources draw from a stored record to the correlation explorer
-// (dashboards/provisioning/datasources/*.yaml: Loki `derivedFields`, Elasticsearch `dataLinks`),
-// applied as Grafana applies them to records stored by our collector build in Elasticsearch: the
-// provisioning file's `$$` becomes `$`, the field (or label, or regular expression match) gives
-// the value, `${__value.raw}` in the URL is replaced by it. The URL must open the correlation
-// explorer dashboard with its trace_id variable set to the record's trace id.
+// The links Grafana's data sources draw between a stored record and its trace
+// (dashboards/provisioning/datasources: VictoriaLogs and Loki `derivedFields`, Elasticsearch
+// `dataLinks`, Jaeger `tracesToLogsV2`), applied as Grafana applies them to a span and a record
+// our collector build stored in Jaeger and VictoriaLogs: the provisioning file's `$$` becomes
+// `$`, the field (or label) gives the value, `${__value.raw}` in the link is replaced by it, and a
+// link with a `datasourceUid` runs its text as that data source's query. From a record, the
+// links must open its trace in Jaeger (the span comes back) and its store's correlation
+// explorer; from the span, the trace-to-logs query must return the record. Loki's and
+// Elasticsearch's links run against the servers you name (TRACELOG_LOKI_URL, TRACELOG_ES_URL);
+// without them those cases are skipped and say why.
 const repo = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, repo), 'utf8');
 
-interface DataLink {
-  field: string;
-  url: string;
-}
-interface DerivedField {
-  name: string;
-  matcherType?: 'label' | 'regex';
-  matcherRegex: string;
-  url: string;
+interface Link {
+  datasourceUid?: string;
+  url?: string;
 }
 interface DataSource {
   uid: string;
   type: string;
-  jsonData?: { index?: string; dataLinks?: DataLink[]; derivedFields?: DerivedField[] };
+  jsonData?: {
+    derivedFields?: Array<Link & { name: string; matcherType?: string; matcherRegex: string }>;
+    dataLinks?: Array<Link & { field: string }>;
+    tracesToLogsV2?: {
+      datasourceUid: string;
+      customQuery: boolean;
+      query: string;
+      spanStartTimeShift: string;
+      spanEndTimeShift: string;
+    };
+  };
 }
 
 /**
@@ -51,17 +75,13 @@ const dataSources = (
     datasources: DataSource[];
   }
 ).datasources;
-
-const correlation = JSON.parse(read('dashboards/json/correlation-explorer.json')) as {
-  uid: string;
-  templating: { list: Array<{ name: string }> };
-};
+const byUid = (uid: string) => dataSources.find((d) => d.uid === uid)!;
 
 /** A data link's URL with the value substituted, as Grafana's template service does. */
 const linkFor = (url: string, value: string) =>
   url.replace(/\$\{__value\.(raw|text)\}/g, () => encodeURIComponent(value));
 
-/** Where a link leads: the dashboard uid and the variables it sets. */
+/** Where an external link leads: the dashboard uid and the variables it sets. */
 function target(url: string) {
   const parsed = new URL(url, 'http://grafana.invalid');
   const match = /^\/d\/([^/]+)(?:\/[^/]*)?$/.exec(parsed.pathname);
@@ -75,39 +95,33 @@ function target(url: string) {
   };
 }
 
-/** Field lookup in an Elasticsearch document: flattened keys as our index templates store them. */
-const fieldOf = (doc: Record<string, unknown>, field: string): string | undefined => {
-  const value =
-    doc[field] ??
-    field
-      .split('.')
-      .reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], doc);
-  return value === undefined || value === null ? undefined : String(value);
+/** A trace-to-logs query with the span's values, as Grafana interpolates it (`${__trace.traceId}`, …). */
+const spanQuery = (query: string, span: JaegerSpan) =>
+  query
+    .replaceAll('${__trace.traceId}', span.traceId)
+    .replaceAll('${__span.traceId}', span.traceId)
+    .replaceAll('${__span.spanId}', span.spanId);
+
+/** Grafana's interval (`-1h`, `30m`) in seconds. */
+const seconds = (interval: string) => {
+  const [, sign, n, unit] = /^(-?)(\d+)([smhd])$/.exec(interval)!;
+  return (sign ? -1 : 1) * Number(n) * { s: 1, m: 60, h: 3600, d: 86400 }[unit as 's']!;
 };
 
-/**
- * What Loki holds for the same OTLP record: its structured metadata `trace_id` and `span_id` are
- * the record's ids, as the collector sent them to both back ends (see test/support/logql.ts), and
- * the line is the body.
- */
-const lokiViewOf = (doc: Record<string, unknown>) => ({
-  line: String(doc.Body ?? ''),
-  labels: { trace_id: fieldOf(doc, 'TraceId'), span_id: fieldOf(doc, 'SpanId') } as Record<
-    string,
-    string | undefined
-  >,
-});
-
-let es: Elasticsearch;
+let logs: VictoriaLogs;
+let traces: Jaeger;
 let collector: Collector;
+const loki = new Loki();
 const traceId = randomBytes(16).toString('hex');
 const spanId = randomBytes(8).toString('hex');
 const service = `links-${randomBytes(4).toString('hex')}`;
-const docs: Record<string, Array<Record<string, unknown>>> = {};
+let record: LogRow;
+let span: JaegerSpan;
 
 beforeAll(async () => {
-  es = await new Elasticsearch().start();
-  collector = await new Collector({ elasticsearch: es }).start();
+  if (esUrl) await new Elasticsearch().loadTemplates();
+  [logs, traces] = await Promise.all([new VictoriaLogs().start(), new Jaeger().start()]);
+  collector = await new Collector({ logs, traces, lokiUrl, esUrl }).start();
   const resource = { attributes: [{ key: 'service.name', value: { stringValue: service } }] };
   const now = BigInt(Date.now()) * 1_000_000n;
   const post = async (signal: string, body: unknown) => {
@@ -162,75 +176,153 @@ beforeAll(async () => {
       },
     ],
   });
-  for (const index of ['tracelog-logs', 'tracelog-traces']) {
-    docs[index] = await waitFor(
+  record = (
+    await waitFor(
       async () => {
-        const found = await es.search(index, { term: { 'Resource.service.name': service } });
+        const found = await logs.trace(traceId);
         return found.length > 0 ? found : undefined;
       },
       60_000,
-      `${index} records of ${service}`,
-    );
-  }
+      `the record of ${service} in VictoriaLogs`,
+    )
+  )[0]!;
+  span = (
+    await waitFor(
+      async () => {
+        const found = await traces.trace(traceId);
+        return found.length > 0 ? found : undefined;
+      },
+      60_000,
+      `the span of ${service} in Jaeger`,
+    )
+  )[0]!;
 });
 
 afterAll(async () => {
   await collector?.stop();
-  await es?.stop();
+  await Promise.all([logs?.stop(), traces?.stop()]);
   removeWorkDirs();
 });
 
-describe('Grafana data-source links', () => {
-  it('the correlation explorer has the trace_id variable the links set', () => {
-    expect(correlation.templating.list.map((v) => v.name)).toContain('trace_id');
-  });
-
-  const elastic = dataSources.filter((d) => d.type === 'elasticsearch');
-  it('every Elasticsearch data source has a link', () => {
-    expect(elastic.length).toBeGreaterThanOrEqual(2);
-    for (const ds of elastic) expect(ds.jsonData?.dataLinks?.length, ds.uid).toBeGreaterThan(0);
-  });
-
-  for (const ds of elastic) {
-    it(`${ds.uid}: each data link on a stored record leads to that record's trace`, () => {
-      const stored = docs[ds.jsonData!.index!];
-      expect(stored, `records in ${ds.jsonData!.index}`).toBeDefined();
-      for (const link of ds.jsonData!.dataLinks!) {
-        for (const doc of stored!) {
-          const value = fieldOf(doc, link.field);
-          expect(value, `${ds.uid}: field ${link.field}`).toBe(traceId);
-          expect(target(linkFor(link.url, value!))).toEqual({
-            dashboard: correlation.uid,
-            vars: { trace_id: traceId },
-          });
-        }
-      }
+/**
+ * Follows one link of a record whose trace id is `value`: an internal link runs its query on its
+ * data source (a Jaeger entry: the trace by id, as Grafana's Jaeger data source asks for it), an
+ * external one must open the store's correlation explorer on that trace id.
+ */
+async function follow(link: Link, value: string, store: Store): Promise<void> {
+  if (link.datasourceUid) {
+    const ds = byUid(link.datasourceUid);
+    expect(ds.type).toBe('jaeger');
+    expect(ds.uid).toBe(STORES[store].jaeger.uid);
+    const spans = await traces.trace(link.url!.replaceAll('${__value.raw}', value));
+    expect(spans.map((s) => s.spanId)).toEqual([spanId]);
+  } else {
+    expect(target(linkFor(link.url!, value))).toEqual({
+      dashboard: dashboardUid('correlation-explorer', store),
+      vars: { trace_id: traceId },
     });
   }
+}
 
-  const loki = dataSources.filter((d) => d.type === 'loki');
-  for (const ds of loki) {
-    it(`${ds.uid}: each derived field on the same record leads to its trace`, () => {
-      const fields = ds.jsonData?.derivedFields ?? [];
-      expect(fields.length).toBeGreaterThan(0);
-      for (const field of fields) {
-        for (const doc of docs['tracelog-logs']!) {
-          const view = lokiViewOf(doc);
-          let value: string | undefined;
-          if (field.matcherType === 'label') {
-            // A label matcher names structured metadata Loki really stores for OTLP records.
-            expect(LOKI_OTLP_FIELDS).toContain(field.matcherRegex);
-            value = view.labels[field.matcherRegex];
-          } else {
-            value = new RegExp(field.matcherRegex).exec(view.line)?.[1];
-          }
-          expect(value, `${ds.uid}: ${field.name}`).toBe(traceId);
-          expect(target(linkFor(field.url, value!))).toEqual({
-            dashboard: correlation.uid,
-            vars: { trace_id: traceId },
-          });
-        }
+describe('VictoriaLogs ↔ Jaeger', () => {
+  const vl = byUid(STORES.victorialogs.logs.uid);
+  const jaeger = byUid(STORES.victorialogs.jaeger.uid);
+
+  it('a record’s trace id links to its trace in Jaeger and to the correlation explorer', async () => {
+    const fields = vl.jsonData?.derivedFields ?? [];
+    expect(fields.filter((f) => f.datasourceUid)).toHaveLength(1);
+    expect(fields.filter((f) => !f.datasourceUid)).toHaveLength(1);
+    for (const field of fields) {
+      // A label matcher takes the record's field of that name.
+      expect(field.matcherType).toBe('label');
+      const value = record[field.matcherRegex];
+      expect(value, field.matcherRegex).toBe(traceId);
+      await follow(field, value!, 'victorialogs');
+    }
+  });
+
+  it('a span’s “logs for this span” returns its trace’s records from VictoriaLogs', async () => {
+    const toLogs = jaeger.jsonData!.tracesToLogsV2!;
+    expect(toLogs.datasourceUid).toBe(vl.uid);
+    expect(toLogs.customQuery).toBe(true);
+    // The query runs over the span's time, shifted as configured.
+    const from = Math.floor(span.startUs / 1e6) + seconds(toLogs.spanStartTimeShift);
+    const to = Math.ceil((span.startUs + span.durationUs) / 1e6) + seconds(toLogs.spanEndTimeShift);
+    const found = await logs.query(`_time:[${from}, ${to}] ${spanQuery(toLogs.query, span)}`);
+    expect(found.map((r) => [r[VL_FIELD.traceId], r[VL_FIELD.body]])).toEqual([
+      [traceId, 'order accepted'],
+    ]);
+  });
+});
+
+describe('Loki ↔ Jaeger', () => {
+  const ds = byUid(STORES.loki.logs.uid);
+
+  it('a record’s trace_id links to its trace in Jaeger and to the Loki correlation explorer', async () => {
+    const fields = ds.jsonData?.derivedFields ?? [];
+    expect(fields.length).toBe(2);
+    for (const field of fields) {
+      // A label matcher names structured metadata Loki stores for OTLP records: the record's own
+      // trace id, as VictoriaLogs stores it too.
+      expect(field.matcherType).toBe('label');
+      expect(LOKI_OTLP_FIELDS).toContain(field.matcherRegex);
+      await follow(field, record[VL_FIELD.traceId]!, 'loki');
+    }
+  });
+
+  it.skipIf(!lokiUrl)(
+    lokiTitle('a span’s “logs for this span” returns the record from your Loki'),
+    async () => {
+      const toLogs = byUid(STORES.loki.jaeger.uid).jsonData!.tracesToLogsV2!;
+      expect(toLogs.datasourceUid).toBe(ds.uid);
+      const lines = await waitFor(
+        async () => {
+          const found = await loki.logs(spanQuery(toLogs.query, span));
+          return found.length > 0 ? found : undefined;
+        },
+        60_000,
+        'the record in Loki',
+      );
+      expect(lines.map((l) => [l.labels.trace_id, l.line])).toEqual([[traceId, 'order accepted']]);
+    },
+  );
+});
+
+describe('Elasticsearch ↔ Jaeger', () => {
+  const elastic = dataSources.filter((d) => d.type === STORES.elasticsearch.logs.type);
+
+  it('both Elasticsearch data sources link a document’s trace id to Jaeger and the correlation explorer', async () => {
+    expect(elastic.length).toBe(2);
+    for (const ds of elastic) {
+      const links = ds.jsonData?.dataLinks ?? [];
+      expect(links.map((l) => l.field)).toEqual([ES_FIELD.traceId, ES_FIELD.traceId]);
+      for (const link of links) await follow(link, traceId, 'elasticsearch');
+    }
+  });
+
+  it.skipIf(!esUrl)(
+    esTitle(
+      'the field the links read holds the trace id in your Elasticsearch, and a span opens the record',
+    ),
+    async () => {
+      const es = new Elasticsearch();
+      for (const index of ['tracelog-logs', 'tracelog-traces']) {
+        const docs = await waitFor(
+          async () => {
+            const found = await es.search(index, { term: { [ES_FIELD.traceId]: traceId } });
+            return found.length > 0 ? found : undefined;
+          },
+          60_000,
+          `${index} documents of ${service}`,
+        );
+        for (const doc of docs) expect(doc[ES_FIELD.traceId]).toBe(traceId);
       }
-    });
-  }
+      const toLogs = byUid(STORES.elasticsearch.jaeger.uid).jsonData!.tracesToLogsV2!;
+      expect(toLogs.datasourceUid).toBe(STORES.elasticsearch.logs.uid);
+      const found = await es.search('tracelog-logs', {
+        query_string: { query: spanQuery(toLogs.query, span) },
+      });
+      expect(found.map((d) => d[ES_FIELD.body])).toEqual(['order accepted']);
+    },
+  );
 });

@@ -1,5 +1,6 @@
 import { ATTR, RESOURCE } from '../../packages/core/src/schema.ts';
 import { describe, expect, it } from 'vitest';
+import { STORES } from '../../dashboards/src/model.ts';
 import {
   LOKI_OTLP_FIELDS,
   logqlProblems,
@@ -64,15 +65,33 @@ describe('LogQL we ship', () => {
   it('is found in every place that holds it', () => {
     const count = (prefix: string) =>
       shipped.filter((s) => s.where.startsWith(prefix) && s.expr).length;
-    expect(count('dashboards/json/')).toBeGreaterThanOrEqual(3);
-    expect(count('dashboards/src/dashboards.ts')).toBe(count('dashboards/json/'));
+    const panels = (prefix: string) =>
+      shipped.filter((s) => s.where.startsWith(prefix) && s.expr && !s.where.includes('› $'))
+        .length;
+    const loki = `dashboards/${STORES.loki.dir}/`;
+    expect(panels(loki)).toBeGreaterThanOrEqual(3);
+    expect(count('dashboards/src/dashboards.ts')).toBe(panels(loki));
+    // Only the Loki set holds LogQL: VictoriaLogs' and Elasticsearch's hold none.
+    expect(
+      count(`dashboards/${STORES.victorialogs.dir}/`) +
+        count(`dashboards/${STORES.elasticsearch.dir}/`),
+    ).toBe(0);
     expect(count('dashboards/src/alerts.ts')).toBe(7);
     expect(count('dashboards/provisioning/alerting/')).toBe(7);
     expect(count('dashboards/loki-rules/')).toBe(7);
     expect(count('dashboards/RUNBOOK.md')).toBeGreaterThanOrEqual(1);
+    // Loki's two trace id links (to Jaeger, to the correlation explorer), and the LogQL of the
+    // Jaeger entry whose spans open Loki.
     expect(
       shipped.filter((s) => s.where.startsWith('dashboards/provisioning/datasources/')),
-    ).toEqual([expect.objectContaining({ labels: ['trace_id'] })]);
+    ).toEqual([
+      expect.objectContaining({ labels: ['trace_id'] }),
+      expect.objectContaining({ labels: ['trace_id'] }),
+      expect.objectContaining({
+        where: expect.stringMatching(/tracesToLogsV2$/),
+        expr: expect.stringContaining('${__trace.traceId}'),
+      }),
+    ]);
   });
 
   it.each(shipped.map((s) => [s.where, s] as const))(

@@ -4,6 +4,7 @@ import { ATTR, RESOURCE } from '../../packages/core/src/schema.ts';
 import { parse } from 'yaml';
 import { ALERTS } from '../../dashboards/src/alerts.ts';
 import { DASHBOARDS } from '../../dashboards/src/dashboards.ts';
+import { STORES } from '../../dashboards/src/model.ts';
 import { closest as closestWithin } from '../../packages/node/src/config.ts';
 
 /**
@@ -107,14 +108,20 @@ function actionFor(name: string, configs: AttributesConfig[] = []): string | und
   return undefined;
 }
 
-/** Attributes the collector's logs/loki pipeline sets with `set(log|resource.attributes[…], …)`. */
+/**
+ * Attributes the collector's logs/loki pipeline (collector/destinations/loki.yaml, with the
+ * processors it names from collector/config.yaml) sets with `set(log|resource.attributes[…], …)`.
+ */
 function collectorSetAttributes(): { log: string[]; resource: string[] } {
-  const config = parse(read('collector/config.yaml')) as {
-    processors: Record<string, { log_statements?: Array<{ statements: string[] }> }>;
-    service: { pipelines: Record<string, { processors?: string[] }> };
+  type Config = {
+    processors?: Record<string, { log_statements?: Array<{ statements: string[] }> }>;
+    service?: { pipelines?: Record<string, { processors?: string[] }> };
   };
-  const statements = (config.service.pipelines['logs/loki']?.processors ?? []).flatMap((name) =>
-    (config.processors[name]?.log_statements ?? []).flatMap((group) => group.statements),
+  const base = parse(read('collector/config.yaml')) as Config;
+  const overlay = parse(read('collector/destinations/loki.yaml')) as Config;
+  const processors = { ...base.processors, ...overlay.processors };
+  const statements = (overlay.service?.pipelines?.['logs/loki']?.processors ?? []).flatMap((name) =>
+    (processors[name]?.log_statements ?? []).flatMap((group) => group.statements),
   );
   const targets = (kind: string) =>
     statements.flatMap((statement) =>
@@ -198,14 +205,19 @@ interface PanelJson {
   panels?: PanelJson[];
 }
 
-/** Uids of the Loki data sources Grafana is provisioned with. */
+/**
+ * Uids of the Loki data sources Grafana is provisioned with, their derived fields' labels, and the
+ * LogQL of the trace-to-logs links that open them (Jaeger's `tracesToLogsV2`).
+ */
 function lokiDatasources(): {
   uids: Set<string>;
   derived: Array<{ name: string; label: string }>;
+  tracesToLogs: Array<{ name: string; expr: string }>;
 } {
   const dir = 'dashboards/provisioning/datasources/';
   const uids = new Set<string>();
   const derived: Array<{ name: string; label: string }> = [];
+  const links: Array<{ name: string; target: string; expr: string }> = [];
   for (const file of readdirSync(new URL(dir, repo)).filter((f) => /\.ya?ml$/.test(f))) {
     const { datasources } = parse(read(dir + file)) as {
       datasources: Array<{
@@ -213,17 +225,28 @@ function lokiDatasources(): {
         type: string;
         jsonData?: {
           derivedFields?: Array<{ name: string; matcherType?: string; matcherRegex: string }>;
+          tracesToLogsV2?: { datasourceUid: string; customQuery?: boolean; query?: string };
         };
       }>;
     };
-    for (const ds of datasources.filter((d) => d.type === 'loki')) {
+    for (const ds of datasources) {
+      const toLogs = ds.jsonData?.tracesToLogsV2;
+      if (toLogs?.customQuery && toLogs.query)
+        links.push({
+          name: `${file} › ${ds.uid} › tracesToLogsV2`,
+          target: toLogs.datasourceUid,
+          // In a provisioning file `$$` stands for `$`.
+          expr: toLogs.query.replaceAll('$$', '$'),
+        });
+      if (ds.type !== 'loki') continue;
       uids.add(ds.uid);
       for (const field of ds.jsonData?.derivedFields ?? [])
         if (field.matcherType === 'label')
           derived.push({ name: `${file} › ${ds.uid} › ${field.name}`, label: field.matcherRegex });
     }
   }
-  return { uids, derived };
+  const tracesToLogs = links.filter((l) => uids.has(l.target));
+  return { uids, derived, tracesToLogs };
 }
 
 /** A Loki variable query: `label_values(<selector>, <label>)`, `label_values(<label>)` or the object form. */
@@ -255,29 +278,26 @@ export function rulerSources(path: string, label = path): LogqlSource[] {
 /** Every LogQL expression and Loki label name we ship, and where it is. */
 export function shippedLogql(): LogqlSource[] {
   const sources: LogqlSource[] = [];
-  const { uids, derived } = lokiDatasources();
+  const { uids, derived, tracesToLogs } = lokiDatasources();
   const isLoki = (ds?: { type?: string; uid?: string }) =>
     ds?.type === 'loki' || (ds?.uid !== undefined && uids.has(ds.uid));
 
-  for (const file of readdirSync(new URL('dashboards/json/', repo)).filter((f) =>
-    f.endsWith('.json'),
-  )) {
-    const dashboard = JSON.parse(read(`dashboards/json/${file}`)) as DashboardJson;
-    const walk = (panels: PanelJson[] = []) => {
-      for (const panel of panels) {
-        for (const target of panel.targets ?? [])
-          if (target.expr && isLoki(target.datasource ?? panel.datasource))
-            sources.push({ where: `dashboards/json/${file} › ${panel.title}`, expr: target.expr });
-        walk(panel.panels);
-      }
-    };
-    walk(dashboard.panels);
-    for (const variable of dashboard.templating?.list ?? [])
-      if (variable.type === 'query' && isLoki(variable.datasource))
-        sources.push(
-          lokiVariableSource(`dashboards/json/${file} › $${variable.name}`, variable.query),
-        );
-  }
+  for (const dir of Object.values(STORES).map((store) => `dashboards/${store.dir}/`))
+    for (const file of readdirSync(new URL(dir, repo)).filter((f) => f.endsWith('.json'))) {
+      const dashboard = JSON.parse(read(`${dir}${file}`)) as DashboardJson;
+      const walk = (panels: PanelJson[] = []) => {
+        for (const panel of panels) {
+          for (const target of panel.targets ?? [])
+            if (target.expr && isLoki(target.datasource ?? panel.datasource))
+              sources.push({ where: `${dir}${file} › ${panel.title}`, expr: target.expr });
+          walk(panel.panels);
+        }
+      };
+      walk(dashboard.panels);
+      for (const variable of dashboard.templating?.list ?? [])
+        if (variable.type === 'query' && isLoki(variable.datasource))
+          sources.push(lokiVariableSource(`${dir}${file} › $${variable.name}`, variable.query));
+    }
 
   for (const spec of DASHBOARDS)
     for (const panel of spec.panels)
@@ -319,6 +339,8 @@ export function shippedLogql(): LogqlSource[] {
 
   for (const { name, label } of derived)
     sources.push({ where: `dashboards/provisioning/datasources/${name}`, labels: [label] });
+  for (const { name, expr } of tracesToLogs)
+    sources.push({ where: `dashboards/provisioning/datasources/${name}`, expr });
 
   // LogQL quoted in the documentation, e.g. `{service_name="orders-api"} | trace_id="<id>"`.
   for (const doc of [
