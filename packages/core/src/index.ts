@@ -36,6 +36,7 @@ export type { Repeats } from './dedupe.js';
 export { RecordFilter } from './filter.js';
 export type { FilterVerdict, RecordFilterOptions } from './filter.js';
 export { TraceContextPropagator } from './tracecontext.js';
+export type { QueueInstrumentationOptions } from './queue-options.js';
 export { isRetryableStatus, nextBackoff, parseRetryAfter } from './retry.js';
 export {
   createLevelResolver,

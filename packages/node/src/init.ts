@@ -18,6 +18,7 @@ import { configureContext } from './context.js';
 import { createExporter } from './export/exporter.js';
 import { HistogramSeriesProducer } from './histogram-series.js';
 import { enableInstrumentations } from './instrumentations/registry.js';
+import { takenSdkSlots } from './internal/api-global.js';
 import { diagnostics } from './internal/diag.js';
 import { RecordProvider } from './log-provider.js';
 import { configureLoggers } from './logger.js';
@@ -46,7 +47,9 @@ export function init(options: InitOptions = {}): TracelogHandle {
   }
   const { config, warnings } = resolveConfig(options, process.env);
   for (const warning of warnings) diagnostics.warn(`config:${warning}`, warning);
-  current = config.disabled ? startDisabled(config) : start(config);
+  const taken = takenSdkSlots();
+  if (taken.length > 0) current = startRefused(taken);
+  else current = config.disabled ? startDisabled(config) : start(config);
   return current;
 }
 
@@ -284,6 +287,31 @@ function startDisabled(config: ResolvedConfig): TracelogHandle {
     },
     stats: () => ({ ...diagnostics.counters, memoryBytes: 0, spoolBytes: 0 }),
     destination: 'none (OTEL_SDK_DISABLED)',
+  };
+}
+
+/**
+ * Another OpenTelemetry SDK or APM agent registered global providers before init(). tracelog
+ * does not join it: its providers cannot take our processors, and registering what is left would
+ * leave the app half on one SDK and half on the other. So nothing is registered, patched or
+ * hooked, and the other SDK keeps working as it did. tracelog's loggers write through the
+ * OpenTelemetry API like any library, so their records go wherever that SDK sends logs.
+ */
+function startRefused(taken: string[]): TracelogHandle {
+  diagnostics.warn(
+    'refused',
+    `another OpenTelemetry SDK registered the global ${taken.join(', ')} before init(), so tracelog ` +
+      'did not start (no instrumentation, no export). Start tracelog first ' +
+      '(node --import @tracelog/node/register, or init() before the other SDK), or remove the other SDK.',
+  );
+  const done = () => Promise.resolve();
+  return {
+    flush: done,
+    shutdown: async () => {
+      current = undefined;
+    },
+    stats: () => ({ ...diagnostics.counters, memoryBytes: 0, spoolBytes: 0 }),
+    destination: `none (another OpenTelemetry SDK registered ${taken.join(', ')} first)`,
   };
 }
 

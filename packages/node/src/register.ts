@@ -6,6 +6,7 @@
  */
 import { register } from 'node:module';
 import { init } from './init.js';
+import { PATCHED_PACKAGES } from './instrumentations/registry.js';
 
 /**
  * What our instrumentations patch on import (node: forms are added by the hook). Global fetch and
@@ -15,12 +16,9 @@ import { init } from './init.js';
 const HOOKED_MODULES = [
   'http',
   'https',
-  'express',
-  'pg',
-  'pg-pool',
-  'ioredis',
-  'redis',
-  '@redis/client',
+  ...PATCHED_PACKAGES.express,
+  ...PATCHED_PACKAGES.pg,
+  ...PATCHED_PACKAGES.redis,
 ];
 
 try {

@@ -1,5 +1,4 @@
-import type { Level, RedactionOptions } from '@tracelog/core';
-import type { QueueInstrumentationOptions } from '@tracelog/queue-instrumentation';
+import type { Level, QueueInstrumentationOptions, RedactionOptions } from '@tracelog/core';
 import type { RuntimeOptions } from './instrumentations/runtime.js';
 import type { UndiciOptions } from './instrumentations/undici.js';
 import type { Counters } from './internal/diag.js';
@@ -109,7 +108,8 @@ export interface InitOptions {
 /**
  * The queue instrumentation's options that can be set from `init()`: those of
  * `@tracelog/queue-instrumentation` (an optional peer dependency), less the modules to patch,
- * which init() finds itself.
+ * which init() finds itself. The contract lives in `@tracelog/core`, so these types compile
+ * whether or not the queue package is installed.
  */
 export type BullMQOptions = Omit<QueueInstrumentationOptions, 'modules'>;
 

@@ -3,8 +3,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Span } from '@opentelemetry/api';
 import { expectTypeOf } from 'vitest';
+import type { QueueInstrumentationOptions } from '@tracelog/core';
 import { createRelay, getLogger, init, task, timed, withContext } from '@tracelog/node';
 import type {
+  BullMQOptions,
   ExportStats,
   InitOptions,
   Logger,
@@ -40,6 +42,14 @@ expectTypeOf<InitOptions>()
 expectTypeOf({ serviceName: 'orders-api', level: 'debug' as const }).toExtend<InitOptions>();
 // @ts-expect-error: only the known levels
 expectTypeOf({ level: 'verbose' }).toExtend<InitOptions>();
+
+// The queue options come from @tracelog/core, so these types compile without the optional
+// @tracelog/queue-instrumentation installed.
+expectTypeOf<BullMQOptions>().toEqualTypeOf<Omit<QueueInstrumentationOptions, 'modules'>>();
+expectTypeOf<InitOptions['instrumentations']>()
+  .exclude<undefined>()
+  .toHaveProperty('bullmq')
+  .toEqualTypeOf<boolean | BullMQOptions | undefined>();
 
 // The handle: flush and shutdown take a deadline and never reject; stats are read-only.
 expectTypeOf<TracelogHandle['flush']>().toEqualTypeOf<

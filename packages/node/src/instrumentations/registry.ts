@@ -1,9 +1,10 @@
-import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { dirname, join, resolve as resolvePath } from 'node:path';
+import { syncBuiltinESMExports } from 'node:module';
 import type { TracerProvider } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { requireFromApp } from '../internal/app-location.js';
+import { builtinRequire } from '../internal/bundle.js';
 import type { BullMQOptions } from '../types.js';
 import { createPgInstrumentation, createRedisInstrumentations } from './database.js';
 import { createExpressInstrumentation } from './express.js';
@@ -40,6 +41,19 @@ export const INSTRUMENTATION_NAMES = [
   'bullmq',
 ] as const satisfies ReadonlyArray<keyof InstrumentationSettings>;
 
+/**
+ * The packages each instrumentation patches when the application loads them from node_modules
+ * (through `require` and the ESM loader hook, or, for BullMQ, by resolving it as the app would).
+ * A copy inlined into a bundle is never loaded that way, so it is never patched. The rest work
+ * from Node's builtins (http) or from diagnostics channels (fetch, Fastify, runtime metrics).
+ */
+export const PATCHED_PACKAGES = {
+  express: ['express'],
+  pg: ['pg', 'pg-pool'],
+  redis: ['ioredis', 'redis', '@redis/client'],
+  bullmq: ['bullmq'],
+} as const satisfies Partial<Record<keyof InstrumentationSettings, readonly string[]>>;
+
 export interface EnabledInstrumentations {
   /** The names that were switched on. */
   readonly names: string[];
@@ -75,9 +89,8 @@ export function enableInstrumentations(
     disposers.push(instrumentHttpServer(settings.http, providers));
     // node:http may already be loaded (an ESM app, a test runner): requiring it again lets the
     // instrumentation patch the shared module object and Server.prototype now.
-    const require = createRequire(import.meta.url);
-    require('node:http');
-    require('node:https');
+    builtinRequire('node:http');
+    builtinRequire('node:https');
     // ESM named imports of builtins (`import { request } from 'node:http'`) see the patched
     // functions only after this.
     syncBuiltinESMExports();
@@ -106,21 +119,12 @@ export function enableInstrumentations(
  * as the application would resolve it.
  */
 function enableQueueInstrumentation(options: BullMQOptions): (() => void) | undefined {
-  for (const base of appResolutionBases()) {
-    try {
-      const queue = createRequire(join(base, 'index.js'))('@tracelog/queue-instrumentation') as {
-        instrumentBullMQ?: (options: BullMQOptions) => { disable(): void };
-      };
-      const handle = queue.instrumentBullMQ?.(options);
-      return handle ? () => handle.disable() : undefined;
-    } catch {
-      // not installed there
-    }
+  const queue = requireFromApp('@tracelog/queue-instrumentation') as
+    { instrumentBullMQ?: (options: BullMQOptions) => { disable(): void } } | undefined;
+  try {
+    const handle = queue?.instrumentBullMQ?.(options);
+    return handle ? () => handle.disable() : undefined;
+  } catch {
+    return undefined;
   }
-  return undefined;
-}
-
-function appResolutionBases(): string[] {
-  const entry = process.argv[1];
-  return entry ? [dirname(resolvePath(entry)), process.cwd()] : [process.cwd()];
 }
