@@ -14,6 +14,7 @@ import {
   lokiUrl,
   quote,
   removeWorkDirs,
+  useStack,
   waitFor,
   workDir,
 } from '../support/stack.js';
@@ -541,15 +542,7 @@ describe('faults', () => {
 
 describe('collector crash', () => {
   // Its own VictoriaLogs and collector: nothing left over from the other fault tests.
-  const own = {} as { logs: VictoriaLogs; collector: Collector };
-  beforeAll(async () => {
-    own.logs = await new VictoriaLogs().start();
-    own.collector = await new Collector({ logs: own.logs }).start();
-  });
-  afterAll(async () => {
-    await own.collector?.stop();
-    await own.logs?.stop();
-  });
+  const own = useStack({ traces: false });
 
   it('loses nothing the SDK emitted when the collector is killed with SIGKILL mid-stream, and reports the duplicates the replay stores', async () => {
     const run = `kill-${Date.now()}`;

@@ -7,11 +7,11 @@ import { parse } from 'yaml';
 import {
   Collector,
   Jaeger,
-  VictoriaLogs,
   esTitle,
   esUrl,
   quote,
   removeWorkDirs,
+  useStack,
   runTag,
   stackBinaries,
   waitFor,
@@ -85,15 +85,7 @@ const tracesOf = (spans: unknown[]) => ({
 afterAll(() => removeWorkDirs());
 
 describe('VictoriaLogs: 30 days (-retentionPeriod=30d)', () => {
-  const own = {} as { logs: VictoriaLogs; collector: Collector };
-  beforeAll(async () => {
-    own.logs = await new VictoriaLogs().start();
-    own.collector = await new Collector({ logs: own.logs }).start();
-  });
-  afterAll(async () => {
-    await own.collector?.stop();
-    await own.logs?.stop();
-  });
+  const own = useStack({ traces: false });
 
   /** Records VictoriaLogs refused at ingest as older than its retention period. */
   async function refusedAsTooOld(): Promise<number> {

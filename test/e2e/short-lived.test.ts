@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { quote, useStack, waitFor, workDir } from '../support/stack.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { quote, removeWorkDirs, useStack, waitFor, workDir } from '../support/stack.js';
 
 // A one-shot script (cron job, CLI, batch task) must deliver every record it emitted before its
 // process ends: when the event loop simply empties, and when it is stopped by SIGTERM. Delivered
@@ -13,6 +13,7 @@ const LOGS = 5; // import started, task.start, task.step, task.success, import f
 const SPANS = 1; // the task's span
 
 const stack = useStack();
+afterAll(() => removeWorkDirs());
 
 interface Run {
   code: number | null;

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.js';
 import { startService, stopService, stopServices } from '../support/services.js';
-import { quote, useStack, waitFor, workDir } from '../support/stack.js';
+import { quote, removeWorkDirs, useStack, waitFor, workDir } from '../support/stack.js';
 import type { LogRow } from '../support/stack.js';
 
 /**
@@ -19,6 +19,7 @@ import type { LogRow } from '../support/stack.js';
 const fixtures = new URL('./fixtures/', import.meta.url).pathname;
 const run = Date.now().toString(36);
 const stack = useStack();
+afterAll(() => removeWorkDirs());
 let browser: Browser;
 /** The searched trace and its records, as the LogsQL API returns them. */
 let traceId = '';

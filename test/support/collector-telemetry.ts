@@ -132,7 +132,8 @@ interface Field {
   fixed64?: Buffer;
 }
 
-function lengthDelimited(message: Buffer, wanted: number): Buffer[] {
+/** The length-delimited values (messages, strings, bytes) of one field number in a protobuf message. */
+export function lengthDelimited(message: Buffer, wanted: number): Buffer[] {
   const out: Buffer[] = [];
   for (const field of fields(message))
     if (field.number === wanted && field.bytes) out.push(field.bytes);

@@ -4,6 +4,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import { freeLoopbackPort } from '@tracelog/test-utils';
+import { lengthDelimited } from './collector-telemetry.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, inflateSync, zstdDecompressSync } from 'node:zlib';
@@ -628,60 +629,36 @@ function otlpLogRecordCount(raw: Buffer, encoding = '', type = ''): number {
   // ExportLogsServiceRequest: resource_logs = 1 → ResourceLogs.scope_logs = 2 →
   // ScopeLogs.log_records = 2 (opentelemetry-proto, logs/v1 and collector/logs/v1).
   let count = 0;
-  for (const resourceLogs of protoFields(body, 1))
-    for (const scopeLogs of protoFields(resourceLogs, 2))
-      count += [...protoFields(scopeLogs, 2)].length;
+  for (const resourceLogs of lengthDelimited(body, 1))
+    for (const scopeLogs of lengthDelimited(resourceLogs, 2))
+      count += lengthDelimited(scopeLogs, 2).length;
   return count;
 }
 
-/** The length-delimited values of one field number in a protobuf message. */
-function* protoFields(message: Buffer, wanted: number): Generator<Buffer> {
-  let at = 0;
-  const varint = (): number => {
-    let value = 0;
-    let factor = 1;
-    for (;;) {
-      const byte = message[at++]!;
-      value += (byte & 0x7f) * factor;
-      if (byte < 0x80) return value;
-      factor *= 128;
-    }
-  };
-  while (at < message.length) {
-    const key = varint();
-    const wire = key % 8;
-    if (wire === 0) varint();
-    else if (wire === 1) at += 8;
-    else if (wire === 5) at += 4;
-    else if (wire === 2) {
-      const length = varint();
-      if (Math.floor(key / 8) === wanted) yield message.subarray(at, at + length);
-      at += length;
-    } else throw new Error(`protobuf: unsupported wire type ${wire}`);
-  }
-}
-
 /**
- * VictoriaLogs, Jaeger and our collector for one test file: started before its tests, stopped
- * after them (work folders removed), also when a test failed. Read them inside tests.
+ * VictoriaLogs, Jaeger and our collector for one test file, or one `describe` block: started
+ * before its tests, stopped after them (their work folders removed), also when a test failed.
+ * Read them inside tests. `traces: false` leaves Jaeger out (a log-only stack).
  */
-export function useStack(): {
+export function useStack(options: { traces?: boolean } = {}): {
   readonly logs: VictoriaLogs;
   readonly traces: Jaeger;
   readonly collector: Collector;
 } {
   const stack = {} as { logs: VictoriaLogs; traces: Jaeger; collector: Collector };
   beforeAll(async () => {
-    [stack.logs, stack.traces] = await Promise.all([
+    [stack.logs, stack.traces] = (await Promise.all([
       new VictoriaLogs().start(),
-      new Jaeger().start(),
-    ]);
+      options.traces === false ? undefined : new Jaeger().start(),
+    ])) as [VictoriaLogs, Jaeger];
     stack.collector = await new Collector({ logs: stack.logs, traces: stack.traces }).start();
   });
   afterAll(async () => {
     await stack.collector?.stop();
     await Promise.all([stack.logs?.stop(), stack.traces?.stop()]);
-    removeWorkDirs();
+    // Only its own folders: another stack of the same file may still be running.
+    for (const part of [stack.collector, stack.logs, stack.traces])
+      if (part) rmSync(part.dir, { recursive: true, force: true });
   });
   return stack;
 }
