@@ -26,7 +26,16 @@ import type { Windows } from './prometheus-alerts.ts';
 import { L } from './metrics.ts';
 import type { DashboardSpec } from './dashboards.ts';
 import { buildDatasources } from './datasources.ts';
-import { ALL, DS, LOKI_ALL, STORES, dashboard, dashboardFile, severity } from './model.ts';
+import {
+  ALL,
+  DS,
+  LOKI_ALL,
+  STORES,
+  dashboard,
+  dashboardFile,
+  describePanel,
+  severity,
+} from './model.ts';
 import type { Panel, Store, Target } from './model.ts';
 import { ES_FIELD, LOKI_FIELD, VL_FIELD, esResource, lokiLabel } from './names.ts';
 
@@ -175,7 +184,8 @@ export function buildDashboard(
       gridPos: { x, y, w, h: 8 },
       targets: [target],
     };
-    if (p.description) panel.description = p.description;
+    const description = describePanel(p.description, p.needs);
+    if (description) panel.description = description;
     if ('queryType' in target && target.queryType === 'stats') panel.transformations = STATS_TABLE;
     x += w;
     return panel;

@@ -19,6 +19,7 @@ import { SPAN } from './metrics.ts';
 import {
   DS,
   ES_SCOPE,
+  NEEDS,
   LOKI_ALL,
   LOKI_SCOPE,
   esCount,
@@ -50,6 +51,8 @@ interface PanelSpec {
   title: string;
   type: Panel['type'];
   description?: string;
+  /** What it reads beyond OpenTelemetry's conventions (`NEEDS`), appended to the description. */
+  needs?: string;
   /** VictoriaLogs (LogsQL). */
   vl?: VlQuery;
   es?: Omit<EsTarget, 'refId' | 'datasource'>;
@@ -110,12 +113,14 @@ export const DASHBOARDS: DashboardSpec[] = [
       {
         title: 'Requests by route',
         type: 'timeseries',
+        needs: NEEDS.httpRecords,
         vl: vlCount(vlRequests, [ATTR.HTTP_ROUTE], 'requests'),
         es: esCount(httpRequests, [route]),
       },
       {
         title: 'Server errors (5xx) by route',
         type: 'timeseries',
+        needs: NEEDS.httpRecords,
         vl: vlCount(
           vlAll(vlRequests, vlRange(ATTR.HTTP_RESPONSE_STATUS_CODE, 500, 599)),
           [ATTR.HTTP_ROUTE],
@@ -128,6 +133,7 @@ export const DASHBOARDS: DashboardSpec[] = [
       {
         title: 'Latency p50 / p95 / p99 by route (ms)',
         type: 'timeseries',
+        needs: NEEDS.httpRecords,
         vl: vlSeries(vlRequests, [ATTR.HTTP_ROUTE], quantiles(ATTR.HTTP_DURATION_MS, [50, 95, 99])),
         es: esPercentiles(httpRequests, esAttr(ATTR.HTTP_DURATION_MS), [route]),
       },
@@ -154,6 +160,7 @@ export const DASHBOARDS: DashboardSpec[] = [
       {
         title: 'Outbound call failures',
         type: 'table',
+        needs: NEEDS.clientFailureRecords,
         description:
           'http.client.failure records: outbound fetch calls that got no answer (error.type is the network error code) or a 5xx (error.type is the status), by the host called. Each is also an ERROR record under Recent errors, with url.full and its trace id.',
         vl: vlTable(
@@ -188,6 +195,7 @@ export const DASHBOARDS: DashboardSpec[] = [
       {
         title: 'Jobs started from this trace (conversation id)',
         type: 'logs',
+        needs: NEEDS.conversation,
         vl: vlLogs(`${ATTR.MESSAGING_MESSAGE_CONVERSATION_ID}:="$trace_id"`),
         es: esLogs(`${esAttr(ATTR.MESSAGING_MESSAGE_CONVERSATION_ID)}:"$trace_id"`),
         width: 24,
@@ -219,24 +227,28 @@ export const DASHBOARDS: DashboardSpec[] = [
       {
         title: 'Jobs succeeded by queue',
         type: 'timeseries',
+        needs: NEEDS.jobRecords,
         vl: vlCount(vlJobs(EVENT.JOB_SUCCEEDED), [ATTR.MESSAGING_DESTINATION_NAME], 'jobs'),
         es: esCount(jobs(EVENT.JOB_SUCCEEDED), [queue]),
       },
       {
         title: 'Jobs failed by queue',
         type: 'timeseries',
+        needs: NEEDS.jobRecords,
         vl: vlCount(vlJobs(EVENT.JOB_FAILED), [ATTR.MESSAGING_DESTINATION_NAME], 'jobs'),
         es: esCount(jobs(EVENT.JOB_FAILED), [queue]),
       },
       {
         title: 'Retries by queue',
         type: 'timeseries',
+        needs: NEEDS.jobRecords,
         vl: vlCount(vlJobs(EVENT.JOB_RETRYING), [ATTR.MESSAGING_DESTINATION_NAME], 'retries'),
         es: esCount(jobs(EVENT.JOB_RETRYING), [queue]),
       },
       {
         title: 'Processing time p50 / p95 / p99 by queue (ms)',
         type: 'timeseries',
+        needs: NEEDS.jobRecords,
         vl: vlSeries(
           vlJobs(EVENT.JOB_SUCCEEDED),
           [ATTR.MESSAGING_DESTINATION_NAME],
@@ -247,6 +259,7 @@ export const DASHBOARDS: DashboardSpec[] = [
       {
         title: 'Wait time p50 / p95 / p99 by queue (ms)',
         type: 'timeseries',
+        needs: NEEDS.jobRecords,
         vl: vlSeries(
           vlJobs(EVENT.JOB_STARTED),
           [ATTR.MESSAGING_DESTINATION_NAME],
@@ -257,6 +270,7 @@ export const DASHBOARDS: DashboardSpec[] = [
       {
         title: 'Worker stats (latest report)',
         type: 'table',
+        needs: NEEDS.workerStats,
         description:
           'Each worker process reports cumulative counts: the largest is its latest report.',
         vl: vlTable(
@@ -281,6 +295,7 @@ export const DASHBOARDS: DashboardSpec[] = [
       {
         title: 'Task outcomes by category',
         type: 'barchart',
+        needs: NEEDS.taskRecords,
         vl: vlTable(vlTasksDone, [ATTR.TASK_CATEGORY, ATTR.TASK_OUTCOME], count('tasks')),
         es: esTable(`${ES_SCOPE} AND ${tasksDone}`, [
           terms('3', esAttr(ATTR.TASK_CATEGORY)),
@@ -290,6 +305,7 @@ export const DASHBOARDS: DashboardSpec[] = [
       {
         title: 'Task duration p95 by task (ms)',
         type: 'timeseries',
+        needs: NEEDS.taskRecords,
         vl: vlSeries(vlTasksDone, [ATTR.TASK_NAME], quantiles(ATTR.TASK_DURATION_MS, [95])),
         es: esPercentiles(
           `${ES_SCOPE} AND ${tasksDone}`,
@@ -309,24 +325,28 @@ export const DASHBOARDS: DashboardSpec[] = [
       {
         title: 'Errors by message',
         type: 'table',
+        needs: NEEDS.browser,
         vl: vlTable(vlFrontendErrors, [ATTR.EXCEPTION_MESSAGE], count('errors'), 20),
         es: esTable(frontendErrors, [terms('3', keyword(esAttr(ATTR.EXCEPTION_MESSAGE)), 20)]),
       },
       {
         title: 'Errors by page',
         type: 'table',
+        needs: NEEDS.browser,
         vl: vlTable(vlFrontendErrors, [ATTR.BROWSER_PAGE_URL], count('errors'), 20),
         es: esTable(frontendErrors, [terms('3', esAttr(ATTR.BROWSER_PAGE_URL), 20)]),
       },
       {
         title: 'Sessions started',
         type: 'timeseries',
+        needs: NEEDS.browser,
         vl: vlCount(vlAll(vlFrontend, vlEvent(EVENT.SESSION_START)), [], 'sessions'),
         es: esCount(`${frontend} AND ${esEvent(EVENT.SESSION_START)}`),
       },
       {
         title: 'Web Vitals p75 by metric',
         type: 'timeseries',
+        needs: NEEDS.browser,
         vl: vlSeries(
           vlAll(vlFrontend, vlEvent(EVENT.BROWSER_WEB_VITAL)),
           [ATTR.WEB_VITAL_NAME],
@@ -342,6 +362,7 @@ export const DASHBOARDS: DashboardSpec[] = [
       {
         title: 'Failed API calls (status ≥ 400)',
         type: 'table',
+        needs: NEEDS.browser,
         description:
           'By the URL called (url.full, redacted). VictoriaLogs: the http.request records @tracelog/browser logs for failed calls. Elasticsearch: the browser’s fetch spans.',
         // The browser SDK logs a failed call as an http.request record (logRequests: 'errors', its
@@ -381,6 +402,7 @@ export const DASHBOARDS: DashboardSpec[] = [
       {
         title: 'Task runs by outcome',
         type: 'table',
+        needs: NEEDS.taskRecords,
         vl: vlTable(
           vlAll(vlTasksDone, vlSearch),
           [ATTR.TASK_NAME, ATTR.TASK_OUTCOME],

@@ -100,12 +100,34 @@ export const COLLECTOR = {
   exportSent: SIGNALS.map((signal) => `otelcol_exporter_sent_${signal}_total`),
 } as const;
 
-/** Span kinds and status as the span_metrics connector writes them. */
+/**
+ * The metrics the collector makes of every service's spans and records (span_metrics, count), as
+ * one regular expression over `__name__`. The connectors keep exporting a service's series after
+ * the service is gone (span_metrics has no expiry configured), so they say nothing about whether
+ * it still sends: what a service's SDK exports itself does.
+ */
+export const COLLECTOR_MADE = [
+  COLLECTOR.spanCalls,
+  `${COLLECTOR.spanDuration}_.+`,
+  COLLECTOR.logRecords,
+  COLLECTOR.webVitals,
+].join('|');
+
+/**
+ * Span kinds and status as the span_metrics connector writes them. Any OpenTelemetry SDK's spans
+ * carry them: a FastAPI or Django request is a SERVER span, a Celery task run (`run/<task>`) and
+ * a BullMQ job attempt (`process <queue>`) CONSUMER spans, their enqueueing (`apply_async/<task>`,
+ * `send <queue>`) PRODUCER spans. INTERNAL spans can carry an HTTP status too (the ASGI
+ * instrumentation's `http send`), so request figures select SERVER spans.
+ */
 export const SPAN = {
   server: 'SPAN_KIND_SERVER',
   client: 'SPAN_KIND_CLIENT',
+  producer: 'SPAN_KIND_PRODUCER',
   consumer: 'SPAN_KIND_CONSUMER',
+  internal: 'SPAN_KIND_INTERNAL',
   error: 'STATUS_CODE_ERROR',
+  unset: 'STATUS_CODE_UNSET',
 } as const;
 
 /** The SDKs' own metrics (`@tracelog/node`, `@tracelog/queue-instrumentation`). */

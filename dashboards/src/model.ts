@@ -132,6 +132,36 @@ export interface Panel {
   transformations?: unknown[];
 }
 
+/**
+ * What a panel reads beyond OpenTelemetry's conventions, for its description. A panel without one
+ * shows any OpenTelemetry service, whatever its SDK: spans through the collector's span metrics,
+ * log records through its count connector, or the records every log store holds. The others read
+ * records or metrics only our SDKs make, and say so.
+ */
+export const NEEDS = {
+  httpRecords:
+    'the http.request records of @tracelog/node; the routes of any OpenTelemetry service (FastAPI, Django, …) are on tracelog / Service metrics',
+  clientFailureRecords:
+    'the http.client.failure records of @tracelog/node; the client spans of any OpenTelemetry service are on tracelog / Service metrics (Outbound HTTP calls by outcome)',
+  jobRecords:
+    'the job.* records of @tracelog/queue-instrumentation (BullMQ); Celery tasks and every other OpenTelemetry consumer are on tracelog / Job metrics',
+  conversation:
+    'the job records of @tracelog/queue-instrumentation, which carry the trace id that enqueued them; a Celery task continues the trace itself, so its records are in the panel above',
+  workerStats: 'the worker.stats records of @tracelog/queue-instrumentation',
+  taskRecords: "the task.* records of @tracelog/node's task()",
+  browser: '@tracelog/browser (its records carry telemetry.sdk.language webjs)',
+  queueWait:
+    "bullmq.job.wait.duration from @tracelog/queue-instrumentation; Celery's instrumentation reports no queue wait",
+  queueActive: 'bullmq.jobs.active from @tracelog/queue-instrumentation',
+  collector: "the collector's own telemetry: it shows the collectors, not the services",
+} as const;
+
+/** A panel's description followed by what it needs (`NEEDS`), or undefined when it has neither. */
+export function describePanel(description?: string, needs?: string): string | undefined {
+  const text = [description, needs && `Needs ${needs}.`].filter(Boolean).join(' ');
+  return text || undefined;
+}
+
 export const isEs = (target: Target): target is EsTarget => 'metrics' in target;
 export const isLoki = (target: Target): target is LokiTarget =>
   target.datasource.type === DS.loki.type;

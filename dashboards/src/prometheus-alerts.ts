@@ -1,12 +1,23 @@
 /**
  * The Prometheus alert rules (PromQL over what the collector sends: RED metrics from spans,
- * log-record counts, the SDKs' job metrics and the collector's own telemetry), each with the
- * synthetic series its promtool tests feed it: one case that must fire, one that must stay silent.
- * Thresholds come from `alerts.ts`; names from `metrics.ts` (which takes them from the schema).
+ * log-record counts, the SDKs' metrics and the collector's own telemetry), each with the synthetic
+ * series its promtool tests feed it: one case that must fire, one that must stay silent, and the
+ * series of a Python service (upstream OpenTelemetry: FastAPI, Django, Celery) where the rule
+ * reads OpenTelemetry's conventions rather than our SDKs'. Thresholds come from `alerts.ts`; names
+ * from `metrics.ts` (which takes them from the schema).
  */
-import { EVENT, SDK_LANGUAGE } from '../../packages/core/src/schema.ts';
+import { EVENT, METRIC, SDK_LANGUAGE } from '../../packages/core/src/schema.ts';
 import { THRESHOLDS } from './alerts.ts';
-import { BROWSER_SDK_LANGUAGE, COLLECTOR, L, SDK, SPAN, sumOver } from './metrics.ts';
+import {
+  BROWSER_SDK_LANGUAGE,
+  COLLECTOR,
+  COLLECTOR_MADE,
+  L,
+  SDK,
+  SPAN,
+  promName,
+  sumOver,
+} from './metrics.ts';
 
 /** Range windows of the rules; the end-to-end test shortens them (and every `for`). */
 export interface Windows {
@@ -57,10 +68,44 @@ const series = (metric: string, labels: Record<string, string>) => sel(metric, l
 
 const api = 'orders-api';
 const worker = 'orders-worker';
+/** Python services as upstream OpenTelemetry Python labels them (`telemetry.sdk.language`). */
+const fastapi = 'orders-fastapi';
+const django = 'reports-django';
+const celery = 'orders-celery';
+const python = { [L.sdkLanguage]: 'python' };
+const node = { [L.sdkLanguage]: SDK_LANGUAGE.NODE };
 const ui = 'trading-ui';
 const collector = 'tracelog-collector';
 const errorMatch = '=~"ERROR|FATAL"';
 const server = { [L.spanKind]: SPAN.server };
+const consumer = { [L.spanKind]: SPAN.consumer };
+const failed = { [L.spanStatus]: SPAN.error };
+/** A BullMQ job attempt on queue `orders` (@tracelog/queue-instrumentation). */
+const bullmqAttempt = {
+  [L.service]: worker,
+  ...consumer,
+  [L.spanName]: 'process orders',
+  [L.messagingSystem]: 'bullmq',
+  [L.queue]: 'orders',
+};
+/** A Celery task run (opentelemetry-instrumentation-celery): no messaging.destination.name. */
+const celeryRun = (task: string) => ({
+  [L.service]: celery,
+  ...python,
+  ...consumer,
+  [L.spanName]: `run/${task}`,
+});
+/**
+ * Any series a process exports itself: a service's OpenTelemetry SDK (a Node service's export
+ * counters, a Python service's HTTP and task metrics) or a collector (its own telemetry, pushed
+ * straight to Prometheus). Not the series the collector makes of a service's spans and records
+ * (`COLLECTOR_MADE`), nor Prometheus's own record of its alerts (which carry the service label).
+ * `last_over_time` keeps each series' name, so series that differ only in it (a histogram's
+ * `_count` and `_sum`) stay apart until grouped.
+ */
+const sdkSeries = `{${L.service}!="", __name__!~"${COLLECTOR_MADE}|ALERTS|ALERTS_FOR_STATE"}`;
+/** `http.server.request.duration` as upstream OpenTelemetry Python exports it (stable HTTP semconv). */
+const pyHttpServer = promName(METRIC.HTTP_SERVER_REQUEST_DURATION, 's', 'histogram');
 const client = { [L.spanKind]: SPAN.client, [L.method]: '!=""' };
 const browser = { [L.sdkLanguage]: BROWSER_SDK_LANGUAGE };
 const browserErrors = {
@@ -131,6 +176,31 @@ export const PROM_ALERTS: PromAlert[] = [
         ],
         at: '30m',
       },
+      {
+        name: 'a Python service logging ERROR and FATAL (CRITICAL) records',
+        series: [
+          [
+            series(COLLECTOR.logRecords, {
+              [L.service]: celery,
+              ...python,
+              [L.severity]: 'FATAL',
+              [L.event]: 'none',
+            }),
+            ramp(THRESHOLDS.errorsPer5m / 5),
+          ],
+          [
+            series(COLLECTOR.logRecords, {
+              [L.service]: celery,
+              ...python,
+              [L.severity]: 'ERROR',
+              [L.event]: 'none',
+            }),
+            ramp(THRESHOLDS.errorsPer5m / 5),
+          ],
+        ],
+        at: '30m',
+        fires: { [L.service]: celery },
+      },
     ],
   },
   {
@@ -176,6 +246,70 @@ export const PROM_ALERTS: PromAlert[] = [
         ],
         at: '30m',
       },
+      {
+        name: 'a FastAPI route answering 500 (SERVER spans)',
+        series: [
+          [
+            series(COLLECTOR.spanCalls, {
+              [L.service]: fastapi,
+              ...python,
+              ...server,
+              [L.spanName]: 'POST /orders/{order_id}',
+              [L.route]: '/orders/{order_id}',
+              [L.method]: 'POST',
+              [L.status]: '200',
+              [L.spanStatus]: SPAN.unset,
+            }),
+            ramp(100),
+          ],
+          [
+            series(COLLECTOR.spanCalls, {
+              [L.service]: fastapi,
+              ...python,
+              ...server,
+              [L.spanName]: 'GET /fail',
+              [L.route]: '/fail',
+              [L.method]: 'GET',
+              [L.status]: '500',
+              [L.errorType]: '500',
+              ...failed,
+            }),
+            ramp(100 * THRESHOLDS.http5xxRatio * 2),
+          ],
+        ],
+        at: '30m',
+        fires: { [L.service]: fastapi },
+      },
+      {
+        name: 'FastAPI: 500 only on INTERNAL http send spans, SERVER spans answering 200',
+        series: [
+          [
+            series(COLLECTOR.spanCalls, {
+              [L.service]: fastapi,
+              ...python,
+              ...server,
+              [L.spanName]: 'GET /quotes/{symbol}',
+              [L.route]: '/quotes/{symbol}',
+              [L.method]: 'GET',
+              [L.status]: '200',
+              [L.spanStatus]: SPAN.unset,
+            }),
+            ramp(100),
+          ],
+          [
+            series(COLLECTOR.spanCalls, {
+              [L.service]: fastapi,
+              ...python,
+              [L.spanKind]: SPAN.internal,
+              [L.spanName]: 'GET /quotes/{symbol} http send',
+              [L.status]: '500',
+              ...failed,
+            }),
+            ramp(100),
+          ],
+        ],
+        at: '30m',
+      },
     ],
   },
   {
@@ -209,6 +343,41 @@ export const PROM_ALERTS: PromAlert[] = [
         ),
         at: '30m',
       },
+      {
+        name: 'a Django view slower than the threshold',
+        series: buckets(
+          `${COLLECTOR.spanDuration}_bucket`,
+          {
+            [L.service]: django,
+            ...python,
+            ...server,
+            [L.spanName]: 'POST reports/<str:report_id>',
+            [L.route]: 'reports/<str:report_id>',
+          },
+          THRESHOLDS.slowP95Ms / 1000,
+          true,
+        ),
+        at: '30m',
+        fires: { [L.service]: django },
+      },
+      {
+        name: 'slow Celery task runs beside fast Django views',
+        series: [
+          ...buckets(
+            `${COLLECTOR.spanDuration}_bucket`,
+            { [L.service]: django, ...python, ...server, [L.route]: 'reports/<str:report_id>' },
+            THRESHOLDS.slowP95Ms / 1000,
+            false,
+          ),
+          ...buckets(
+            `${COLLECTOR.spanDuration}_bucket`,
+            { ...celeryRun('reports.build'), [L.service]: django },
+            THRESHOLDS.slowP95Ms / 1000,
+            true,
+          ),
+        ],
+        at: '30m',
+      },
     ],
   },
   {
@@ -216,40 +385,77 @@ export const PROM_ALERTS: PromAlert[] = [
     runbook: 'failing-jobs',
     severity: 'warning',
     for: '5m',
-    summary: `Jobs on queue {{ $labels.${L.queue} }} of {{ $labels.${L.service} }} keep failing`,
+    summary: `Jobs {{ $labels.${L.spanName} }} keep failing in {{ $labels.${L.service} }}`,
+    // Processing spans (CONSUMER) ending in ERROR, per queue and span name: a BullMQ attempt that
+    // threw (`process <queue>`), a Celery task that raised (`run/<task>`, no queue label).
     expr: (w) =>
-      `sum ${by(L.service, L.queue)} (increase(${sel(`${SDK.jobProcess}_count`, { [L.errorType]: '!=""' })}[${w.jobs}]))` +
+      `sum ${by(L.service, L.queue, L.spanName)} (increase(${sel(COLLECTOR.spanCalls, { ...consumer, ...failed })}[${w.jobs}]))` +
       ` > ${THRESHOLDS.failedJobsPer10m}`,
     cases: [
       {
-        name: 'failures above the threshold',
+        name: 'BullMQ attempts failing above the threshold',
         series: [
           [
-            series(`${SDK.jobProcess}_count`, {
-              [L.service]: worker,
-              [L.queue]: 'orders',
-              [L.errorType]: 'Error',
-            }),
+            series(COLLECTOR.spanCalls, { ...bullmqAttempt, ...failed, [L.errorType]: 'Error' }),
             ramp((THRESHOLDS.failedJobsPer10m / 10) * 2),
           ],
         ],
         at: '30m',
-        fires: { [L.service]: worker, [L.queue]: 'orders' },
+        fires: { [L.service]: worker, [L.queue]: 'orders', [L.spanName]: 'process orders' },
       },
       {
-        name: 'few failures among many successes',
+        name: 'few BullMQ failures among many successes',
         series: [
           [
-            series(`${SDK.jobProcess}_count`, {
-              [L.service]: worker,
-              [L.queue]: 'orders',
-              [L.errorType]: 'Error',
-            }),
+            series(COLLECTOR.spanCalls, { ...bullmqAttempt, ...failed, [L.errorType]: 'Error' }),
             ramp(THRESHOLDS.failedJobsPer10m / 10 / 2),
           ],
           [
-            series(`${SDK.jobProcess}_count`, { [L.service]: worker, [L.queue]: 'orders' }),
+            series(COLLECTOR.spanCalls, { ...bullmqAttempt, [L.spanStatus]: SPAN.unset }),
             ramp(100),
+          ],
+        ],
+        at: '30m',
+      },
+      {
+        name: 'a Celery task that raises (run/orders.settle, status ERROR)',
+        series: [
+          [
+            series(COLLECTOR.spanCalls, { ...celeryRun('orders.settle'), ...failed }),
+            ramp((THRESHOLDS.failedJobsPer10m / 10) * 2),
+          ],
+          [
+            series(COLLECTOR.spanCalls, {
+              ...celeryRun('orders.settle'),
+              [L.spanStatus]: SPAN.unset,
+            }),
+            ramp(10),
+          ],
+        ],
+        at: '30m',
+        fires: { [L.service]: celery, [L.spanName]: 'run/orders.settle' },
+      },
+      {
+        name: 'Celery: failing enqueues and two tasks each failing below the threshold',
+        series: [
+          // A failed apply_async is the caller's error, not a job's.
+          [
+            series(COLLECTOR.spanCalls, {
+              [L.service]: fastapi,
+              ...python,
+              [L.spanKind]: SPAN.producer,
+              [L.spanName]: 'apply_async/orders.settle',
+              ...failed,
+            }),
+            ramp(100),
+          ],
+          [
+            series(COLLECTOR.spanCalls, { ...celeryRun('orders.settle'), ...failed }),
+            ramp((THRESHOLDS.failedJobsPer10m / 10) * 0.8),
+          ],
+          [
+            series(COLLECTOR.spanCalls, { ...celeryRun('reports.build'), ...failed }),
+            ramp((THRESHOLDS.failedJobsPer10m / 10) * 0.8),
           ],
         ],
         at: '30m',
@@ -441,21 +647,63 @@ export const PROM_ALERTS: PromAlert[] = [
     severity: 'critical',
     for: '1m',
     summary: `{{ $labels.${L.service} }} sent telemetry before but nothing in the last ${THRESHOLDS.silentMinutes} minutes`,
-    // Every @tracelog/node process exports its export counters at each metrics interval, with or
-    // without traffic: their absence means the process is gone or cannot reach the collector.
+    // An OpenTelemetry SDK exports its metrics at every interval once it has any (cumulative
+    // temporality: @tracelog/node's export counters from the start, a Python service's HTTP or
+    // task metrics from its first request or task), a collector its own telemetry: their absence
+    // means the process is gone or cannot reach the collector (or Prometheus).
     expr: (w) =>
-      `group ${by(L.service)} (count_over_time(${SDK.exportDropped}[${w.silentBefore}] offset ${w.silent}))` +
-      ` unless group ${by(L.service)} (count_over_time(${SDK.exportDropped}[${w.silent}]))`,
+      `group ${by(L.service)} (last_over_time(${sdkSeries}[${w.silentBefore}] offset ${w.silent}))` +
+      ` unless group ${by(L.service)} (last_over_time(${sdkSeries}[${w.silent}]))`,
     cases: [
       {
-        name: 'reported for half an hour, then nothing',
-        series: [[series(SDK.exportDropped, { [L.service]: api }), '0x30 _x30']],
+        name: 'a Node service reported for half an hour, then nothing',
+        series: [[series(SDK.exportDropped, { [L.service]: api, ...node }), '0x30 _x30']],
         at: '55m',
         fires: { [L.service]: api },
       },
       {
-        name: 'reports all along',
-        series: [[series(SDK.exportDropped, { [L.service]: api }), '0x60']],
+        name: 'a Node service reports all along',
+        series: [[series(SDK.exportDropped, { [L.service]: api, ...node }), '0x60']],
+        at: '55m',
+      },
+      {
+        name: 'a Python service stops, while the collector goes on exporting its span metrics',
+        series: [
+          ...(['count', 'sum'] as const).map((part): [string, string] => [
+            series(`${pyHttpServer}_${part}`, { [L.service]: fastapi, ...python }),
+            '5x30 _x30',
+          ]),
+          [series(COLLECTOR.spanCalls, { [L.service]: fastapi, ...python, ...server }), '5x60'],
+          [
+            series(COLLECTOR.logRecords, { [L.service]: fastapi, ...python, [L.severity]: 'INFO' }),
+            '5x60',
+          ],
+        ],
+        at: '55m',
+        fires: { [L.service]: fastapi },
+      },
+      {
+        name: 'a collector stops pushing its own telemetry',
+        series: [
+          [
+            series(COLLECTOR.queueSize, {
+              [L.service]: collector,
+              [L.exporter]: 'otlp_http/jaeger',
+            }),
+            '0x30 _x30',
+          ],
+        ],
+        at: '55m',
+        fires: { [L.service]: collector },
+      },
+      {
+        name: 'a Python service reports its HTTP metrics all along',
+        series: [
+          ...(['count', 'sum'] as const).map((part): [string, string] => [
+            series(`${pyHttpServer}_${part}`, { [L.service]: django, ...python }),
+            '5x60',
+          ]),
+        ],
         at: '55m',
       },
     ],

@@ -5,13 +5,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROM_ALERTS } from '../../dashboards/src/prometheus-alerts.ts';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.ts';
-import {
-  Alertmanager,
-  Prometheus,
-  WebhookReceiver,
-  alertingEnv,
-  writeRules,
-} from '../support/metrics.ts';
+import { alertingEnv, startAlerting } from '../support/metrics.ts';
+import type { Alertmanager, Prometheus, WebhookReceiver } from '../support/metrics.ts';
 import { startRedis } from '../support/redis.ts';
 import { startService, stopService, stopServices } from '../support/services.ts';
 import { Collector, Jaeger, VictoriaLogs, freePort, removeWorkDirs } from '../support/stack.ts';
@@ -26,7 +21,6 @@ import { Collector, Jaeger, VictoriaLogs, freePort, removeWorkDirs } from '../su
  */
 
 const fixtures = new URL('./fixtures/', import.meta.url).pathname;
-const WINDOWS = { rate: '30s', jobs: '30s', silent: '20s', silentBefore: '5m' };
 
 const S = {
   normal: 'steady-api',
@@ -100,17 +94,7 @@ const collectorEnv = (extra: Record<string, string> = {}) => ({
 });
 
 beforeAll(async () => {
-  webhook = await new WebhookReceiver().start();
-  alertmanager = await new Alertmanager({
-    webhookUrl: webhook.url,
-    groupWait: '1s',
-    groupInterval: '1s',
-  }).start();
-  prometheus = await new Prometheus({
-    rulesDir: writeRules({ windows: WINDOWS, for: '1s', interval: '1s' }),
-    evaluationInterval: '1s',
-    alertmanager: alertmanager.target,
-  }).start();
+  ({ webhook, alertmanager, prometheus } = await startAlerting());
   [logStore, traceStore, redis] = await Promise.all([
     new VictoriaLogs().start(),
     new Jaeger().start(),

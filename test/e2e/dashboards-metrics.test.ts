@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { chromium } from 'playwright-core';
@@ -6,6 +6,12 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.ts';
+import {
+  METRICS_DASHBOARD_FILES,
+  METRICS_PANELS,
+  interpolatePromql,
+  rangeHasData,
+} from '../support/metrics-panels.ts';
 import { Prometheus, alertingEnv } from '../support/metrics.ts';
 import { startRedis } from '../support/redis.ts';
 import { startService, stopServices } from '../support/services.ts';
@@ -23,45 +29,6 @@ import type { Jaeger } from '../support/stack.ts';
 const dir = new URL('../../dashboards/', import.meta.url);
 const fixtures = new URL('./fixtures/', import.meta.url).pathname;
 
-interface Variable {
-  name: string;
-  type: string;
-  allValue?: string;
-  definition?: string;
-  datasource?: { uid: string };
-}
-interface Dashboard {
-  uid: string;
-  templating: { list: Variable[] };
-  panels: Array<{
-    title: string;
-    datasource: { uid: string };
-    targets: Array<{ datasource: { uid: string }; expr: string }>;
-  }>;
-}
-
-const dashboards = readdirSync(new URL('metrics-json/', dir)).map((file) => ({
-  file,
-  json: JSON.parse(readFileSync(new URL(`metrics-json/${file}`, dir), 'utf8')) as Dashboard,
-}));
-const panels = dashboards.flatMap(({ file, json }) =>
-  json.panels.map((panel) => ({
-    name: `${file} › ${panel.title}`,
-    expr: panel.targets[0]!.expr,
-    variables: json.templating.list,
-  })),
-);
-
-/** Grafana's interpolation: "All" inserts the variable's all value; one value is regex-escaped. */
-function interpolate(expr: string, variables: Variable[], values: Record<string, string>) {
-  return expr.replace(/\$\{?(\w+)\}?/g, (match, name: string) => {
-    const variable = variables.find((v) => v.name === name);
-    if (!variable) return match;
-    const value = values[name];
-    return value === undefined ? variable.allValue! : value.replace(/[\\^$*+?.()|[\]{}]/g, '\\$&');
-  });
-}
-
 const S = { api: 'desk-api', worker: 'desk-worker', web: 'desk-web', lonely: 'desk-lonely' };
 let logs: VictoriaLogs;
 let prometheus: Prometheus;
@@ -72,7 +39,7 @@ let browser: Browser | undefined;
 let upstream: Server | undefined;
 
 describe('dashboards on Prometheus', () => {
-  it.each(dashboards)('$file: uid, data source and variables', ({ file, json }) => {
+  it.each(METRICS_DASHBOARD_FILES)('$file: uid, data source and variables', ({ file, json }) => {
     const datasources = parse(
       readFileSync(new URL('provisioning/datasources/tracelog.yaml', dir), 'utf8'),
     ) as { datasources: Array<{ uid: string; type: string }> };
@@ -178,17 +145,12 @@ describe('dashboards on Prometheus', () => {
       removeWorkDirs();
     });
 
-    const hasData = (result: unknown[]) =>
-      (result as Array<{ values: Array<[number, string]> }>).some((series) =>
-        series.values.some(([, v]) => Number.isFinite(Number(v))),
-      );
-
-    it.each(panels)('$name (all services)', async ({ expr, variables }) => {
-      const query = interpolate(expr, variables, {});
-      expect(hasData(await prometheus.queryRange(query, 600)), query).toBe(true);
+    it.each(METRICS_PANELS)('$name (all services)', async ({ expr, variables }) => {
+      const query = interpolatePromql(expr, variables, {});
+      expect(rangeHasData(await prometheus.queryRange(query, 600)), query).toBe(true);
     });
 
-    it.each(panels)('$name (one service picked)', async ({ name, expr, variables }) => {
+    it.each(METRICS_PANELS)('$name (one service picked)', async ({ name, expr, variables }) => {
       // The service the panel is about, as a user picks it from the variable's values.
       const service = name.startsWith('collector-health')
         ? 'desk-collector-broken'
@@ -201,8 +163,8 @@ describe('dashboards on Prometheus', () => {
         await fetch(`${prometheus.url}/api/v1/label/service_name/values`)
       ).json()) as { data: string[] };
       expect(values.data).toContain(service);
-      const query = interpolate(expr, variables, { service, environment: 'test' });
-      expect(hasData(await prometheus.queryRange(query, 600)), query).toBe(true);
+      const query = interpolatePromql(expr, variables, { service, environment: 'test' });
+      expect(rangeHasData(await prometheus.queryRange(query, 600)), query).toBe(true);
     });
   });
 });

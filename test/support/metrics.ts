@@ -44,6 +44,12 @@ export interface Sample {
   value: [number, string];
 }
 
+/** One series of a range selector's result: its samples, oldest first. */
+export interface RangeSeries {
+  metric: Record<string, string>;
+  values: Array<[number, string]>;
+}
+
 /**
  * The environment of an alerting fixture service (`test/e2e/fixtures/alerting-*.mjs`): exporting
  * to `via`, metrics every second (the rules' and panels' windows are seconds long in tests), its
@@ -112,17 +118,26 @@ export class Prometheus extends Managed {
     return this;
   }
 
-  /** An instant query's samples (throws on a query error). */
-  async query(expr: string): Promise<Sample[]> {
+  /** An instant query's samples, now or at `at` (seconds); throws on a query error. */
+  query(expr: string, at?: number): Promise<Sample[]> {
+    return this.instant<Sample>(expr, at);
+  }
+
+  /** Every sample of a range selector (`metric{…}[5m]`), now or at `at` (seconds). */
+  samples(selector: string, at?: number): Promise<RangeSeries[]> {
+    return this.instant<RangeSeries>(selector, at);
+  }
+
+  private async instant<T>(expr: string, at?: number): Promise<T[]> {
     const response = await fetch(`${this.url}/api/v1/query`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ query: expr }),
+      body: new URLSearchParams({ query: expr, ...(at === undefined ? {} : { time: String(at) }) }),
     });
     const body = (await response.json()) as {
       status: string;
       error?: string;
-      data?: { resultType: string; result: Sample[] };
+      data?: { resultType: string; result: T[] };
     };
     if (body.status !== 'success') throw new Error(`${expr}: ${body.error}`);
     return body.data!.result;
@@ -299,4 +314,37 @@ export class WebhookReceiver {
   stop(): Promise<void> {
     return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
+}
+
+/**
+ * The rules as the alerting tests load them: generated from the committed source with the same
+ * expressions and thresholds, but windows of seconds, `for: 1s`, evaluated every second.
+ */
+export const TEST_RULES: PromRuleOptions = {
+  windows: { rate: '30s', jobs: '30s', silent: '20s', silentBefore: '5m' },
+  for: '1s',
+  interval: '1s',
+};
+
+/**
+ * A webhook receiver, an Alertmanager notifying it (group wait and interval 1 s) and a Prometheus
+ * evaluating `TEST_RULES` every second and sending its alerts to that Alertmanager.
+ */
+export async function startAlerting(): Promise<{
+  webhook: WebhookReceiver;
+  alertmanager: Alertmanager;
+  prometheus: Prometheus;
+}> {
+  const webhook = await new WebhookReceiver().start();
+  const alertmanager = await new Alertmanager({
+    webhookUrl: webhook.url,
+    groupWait: '1s',
+    groupInterval: '1s',
+  }).start();
+  const prometheus = await new Prometheus({
+    rulesDir: writeRules(TEST_RULES),
+    evaluationInterval: '1s',
+    alertmanager: alertmanager.target,
+  }).start();
+  return { webhook, alertmanager, prometheus };
 }
