@@ -12,8 +12,9 @@ const fixture = new URL('./fixtures/one-shot.mjs', import.meta.url).pathname;
 const LOGS = 5; // import started, task.start, task.step, task.success, import finished
 const SPANS = 1; // the task's span
 
-const stack = useStack();
+// Registered first, so it runs last (vitest runs afterAll hooks in reverse).
 afterAll(() => removeWorkDirs());
+const stack = useStack();
 
 interface Run {
   code: number | null;

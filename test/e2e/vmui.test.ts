@@ -18,8 +18,9 @@ import type { LogRow } from '../support/stack.js';
 
 const fixtures = new URL('./fixtures/', import.meta.url).pathname;
 const run = Date.now().toString(36);
-const stack = useStack();
+// Registered first, so it runs last (vitest runs afterAll hooks in reverse).
 afterAll(() => removeWorkDirs());
+const stack = useStack();
 let browser: Browser;
 /** The searched trace and its records, as the LogsQL API returns them. */
 let traceId = '';

@@ -1,12 +1,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import { freeLoopbackPort } from '@tracelog/test-utils';
 import { lengthDelimited } from './collector-telemetry.js';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gunzipSync, inflateSync, zstdDecompressSync } from 'node:zlib';
 import { afterAll, beforeAll } from 'vitest';
 
@@ -135,7 +135,8 @@ export abstract class Managed {
     child.stderr!.on('data', keep);
     this.exited = new Promise((resolve) =>
       child.once('exit', () => {
-        writeFileSync(log, lines.join(''));
+        // Kept for a failed run; a work folder already removed wants no log.
+        if (existsSync(dirname(log))) writeFileSync(log, lines.join(''));
         resolve();
       }),
     );
