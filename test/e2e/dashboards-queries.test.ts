@@ -3,19 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ATTR, EVENT, RESOURCE } from '../../packages/core/src/schema.ts';
 import { Elasticsearch } from '../support/elasticsearch.ts';
-import { expectVlPanel, fieldValuesOf, picksFor } from '../support/panel-oracle.ts';
+import { describeVlPanels } from '../support/panel-oracle.ts';
 import {
   TRACE_PANELS,
-  dashboardRange,
   expectPanelData,
   panelsOf,
   runPanel,
-  runVlPanel,
   variableQueries,
   variableValues,
-  vlVariableValues,
 } from '../support/panels.ts';
-import type { PanelCase } from '../support/panels.ts';
 import type { Picks } from '../support/logsql.ts';
 import { seedTraffic } from '../support/seed-traffic.ts';
 import {
@@ -187,41 +183,7 @@ describe('the seed', () => {
   });
 });
 
-/** Each VictoriaLogs panel as a user opens it (All), and with the values picked that it is about. */
-function vlCases(): Array<[string, PanelCase, () => Picks]> {
-  return panelsOf('victorialogs').flatMap((panel) => {
-    const all = (): Picks => ({ trace_id: correlationId });
-    const cases: Array<[string, PanelCase, () => Picks]> = [[`${panel.name} (All)`, panel, all]];
-    if (panel.variables.some((v) => v.name === 'service'))
-      cases.push([
-        `${panel.name} (one service picked)`,
-        panel,
-        () => ({ ...all(), ...picksFor(panel, records) }),
-      ]);
-    return cases;
-  });
-}
-
-describe('every VictoriaLogs panel shows what the seeded records give', () => {
-  it.each(vlCases())('%s', async (_name, panel, picks) => {
-    const range = dashboardRange();
-    const data = await runVlPanel(panel, logs.url, picks(), range);
-    expectVlPanel(panel, data, records, picks(), range);
-  });
-});
-
-describe('every VictoriaLogs variable offers the values of the seeded records', () => {
-  it.each(variableQueries('victorialogs').map((v) => [v.name, v] as const))(
-    '$%s',
-    async (_name, variable) => {
-      const range = dashboardRange();
-      const { field } = variable.query as { field: string };
-      expect((await vlVariableValues(logs.url, variable, range)).sort()).toEqual(
-        fieldValuesOf(records, field, range),
-      );
-    },
-  );
-});
+describeVlPanels('the seeded records', () => ({ url: logs.url, records, traceId: correlationId }));
 
 describe('the correlation explorer’s trace (Jaeger)', () => {
   it.each(TRACE_PANELS.map((p) => [`${p.store}: ${p.name}`, p] as const))(

@@ -7,19 +7,16 @@ import { vlAll, vlIs, vlRange } from '../../dashboards/src/logsql.ts';
 import { VL_FIELD } from '../../dashboards/src/names.ts';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.ts';
 import { Elasticsearch } from '../support/elasticsearch.ts';
-import { expectVlPanel, fieldValuesOf, picksFor } from '../support/panel-oracle.ts';
+import { describeVlPanels } from '../support/panel-oracle.ts';
 import {
   TRACE_PANELS,
-  dashboardRange,
   expectPanelData,
   panelsOf,
   runPanel,
   runVlPanel,
   variableQueries,
   variableValues,
-  vlVariableValues,
 } from '../support/panels.ts';
-import type { PanelCase } from '../support/panels.ts';
 import type { Picks } from '../support/logsql.ts';
 import { startRedis } from '../support/redis.ts';
 import { startService, stopServices } from '../support/services.ts';
@@ -241,41 +238,7 @@ afterAll(async () => {
   removeWorkDirs();
 });
 
-/** Each VictoriaLogs panel as a user opens it (All), and with the values picked that it is about. */
-function vlCases(): Array<[string, PanelCase, () => Picks]> {
-  return panelsOf('victorialogs').flatMap((panel) => {
-    const all = (): Picks => ({ trace_id: clickTraceId });
-    const cases: Array<[string, PanelCase, () => Picks]> = [[`${panel.name} (All)`, panel, all]];
-    if (panel.variables.some((v) => v.name === 'service'))
-      cases.push([
-        `${panel.name} (one service picked)`,
-        panel,
-        () => ({ ...all(), ...picksFor(panel, records) }),
-      ]);
-    return cases;
-  });
-}
-
-describe('every VictoriaLogs panel shows what the SDKs’ records give', () => {
-  it.each(vlCases())('%s', async (_name, panel, picks) => {
-    const range = dashboardRange();
-    const data = await runVlPanel(panel, logs.url, picks(), range);
-    expectVlPanel(panel, data, records, picks(), range);
-  });
-});
-
-describe('every VictoriaLogs variable offers the values of the SDKs’ records', () => {
-  it.each(variableQueries('victorialogs').map((v) => [v.name, v] as const))(
-    '$%s',
-    async (_name, variable) => {
-      const range = dashboardRange();
-      const { field } = variable.query as { field: string };
-      expect((await vlVariableValues(logs.url, variable, range)).sort()).toEqual(
-        fieldValuesOf(records, field, range),
-      );
-    },
-  );
-});
+describeVlPanels('the SDKs’ records', () => ({ url: logs.url, records, traceId: clickTraceId }));
 
 /** A panel of a server you run, with this run's environment selected. */
 const inRun = (): Picks => ({ environment, trace_id: clickTraceId });

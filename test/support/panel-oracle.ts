@@ -1,8 +1,15 @@
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ATTR, EVENT, RESOURCE } from '../../packages/core/src/schema.ts';
 import { severity } from '../../dashboards/src/model.ts';
 import { VL_FIELD } from '../../dashboards/src/names.ts';
 import type { Picks } from './logsql.ts';
+import {
+  dashboardRange,
+  panelsOf,
+  runVlPanel,
+  variableQueries,
+  vlVariableValues,
+} from './panels.ts';
 import type { PanelCase, VlPanelData, VlSeries } from './panels.ts';
 import type { LogRow } from './stack.ts';
 
@@ -394,4 +401,49 @@ export function picksFor(panel: PanelCase, records: LogRow[]): Picks {
     component: record[VL_FIELD.scope],
     search: word.toUpperCase(),
   };
+}
+
+/** What the VictoriaLogs panel suites read once their stack holds the test's records. */
+export interface VlPanelState {
+  url: string;
+  records: LogRow[];
+  traceId: string;
+}
+
+/**
+ * Every VictoriaLogs panel, as a user opens it (All) and with the values picked that it is
+ * about, compared with what `what` (the test's records) must give; and every variable's values.
+ * `state` is read when the tests run, after the file's beforeAll filled the store.
+ */
+export function describeVlPanels(what: string, state: () => VlPanelState): void {
+  const cases = panelsOf('victorialogs').flatMap((panel) => {
+    const all = (): Picks => ({ trace_id: state().traceId });
+    const out: Array<[string, PanelCase, () => Picks]> = [[`${panel.name} (All)`, panel, all]];
+    if (panel.variables.some((v) => v.name === 'service'))
+      out.push([
+        `${panel.name} (one service picked)`,
+        panel,
+        () => ({ ...all(), ...picksFor(panel, state().records) }),
+      ]);
+    return out;
+  });
+  describe(`every VictoriaLogs panel shows what ${what} give`, () => {
+    it.each(cases)('%s', async (_name, panel, picks) => {
+      const range = dashboardRange();
+      const data = await runVlPanel(panel, state().url, picks(), range);
+      expectVlPanel(panel, data, state().records, picks(), range);
+    });
+  });
+  describe(`every VictoriaLogs variable offers the values of ${what}`, () => {
+    it.each(variableQueries('victorialogs').map((v) => [v.name, v] as const))(
+      '$%s',
+      async (_name, variable) => {
+        const range = dashboardRange();
+        const { field } = variable.query as { field: string };
+        expect((await vlVariableValues(state().url, variable, range)).sort()).toEqual(
+          fieldValuesOf(state().records, field, range),
+        );
+      },
+    );
+  });
 }
