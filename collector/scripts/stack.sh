@@ -12,6 +12,8 @@
 #   stack.sh status   each part, running or not, with its URL
 #   stack.sh env      print binary paths and versions as shell assignments (used by the tests)
 #   stack.sh bench-env  the same, plus the OpenTelemetry load generator telemetrygen (the benchmarks)
+#   stack.sh cluster-env  the same, plus Helm, OpenSearch and kubernetes-validate (deploy/, the
+#                       cluster stack and its drills)
 #
 # Settings (environment): see collector/README.md.
 set -euo pipefail
@@ -146,6 +148,55 @@ build_telemetrygen() {
 build_jaeger() {
   [ -x "$(jaeger_dir)/jaeger" ] && return
   build_go_module github.com/jaegertracing/jaeger "$JAEGER_MODULE_VERSION" "$(jaeger_dir)" no_preparation cmd/jaeger
+}
+
+# --- Beyond one machine (deploy/): the tools and stores the cluster stack, the chart checks and
+# the failure drills use. Built or fetched on first use into the same cache, under the same lock.
+HELM_VERSION="4.3.2"
+OPENSEARCH_VERSION="2.19.6"
+KUBERNETES_VALIDATE_VERSION="1.37.0"
+helm_dir() { echo "$cache/helm/$HELM_VERSION"; }
+opensearch_dir() { echo "$cache/opensearch/$OPENSEARCH_VERSION"; }
+kubernetes_validate_dir() { echo "$cache/kubernetes-validate/$KUBERNETES_VALIDATE_VERSION"; }
+
+# Helm from its Go module (helm.sh/helm/v4), like Prometheus: renders and lints the chart offline.
+build_helm() {
+  [ -x "$(helm_dir)/helm" ] && return
+  build_go_module helm.sh/helm/v4 "v$HELM_VERSION" "$(helm_dir)" no_preparation cmd/helm
+}
+
+# OpenSearch's integ-test distribution (Apache-2.0; its modules/ hold only transport-netty4) from
+# Maven Central through Maven itself (which checks the artifact's checksum), as otlp-proto.ts
+# fetches the OTLP protos. It runs on Java 17.
+fetch_opensearch() {
+  local out; out="$(opensearch_dir)"
+  [ -x "$out/bin/opensearch" ] && return
+  command -v java >/dev/null 2>&1 || die "Java 17 or newer is needed for OpenSearch (e.g. apt-get install openjdk-17-jre-headless)"
+  command -v mvn >/dev/null 2>&1 || die "Maven (mvn) is needed to fetch OpenSearch from Maven Central; install the 'maven' package"
+  local tmp; tmp="$(mktemp -d)"
+  log "fetching OpenSearch $OPENSEARCH_VERSION from Maven Central (first time only; 56 MB)"
+  mvn -q -B dependency:copy \
+    "-Dartifact=org.opensearch.distribution.integ-test-zip:opensearch:$OPENSEARCH_VERSION:zip" \
+    "-DoutputDirectory=$tmp" >&2 || die "could not fetch OpenSearch $OPENSEARCH_VERSION with Maven"
+  (cd "$tmp" && unzip -q "opensearch-$OPENSEARCH_VERSION.zip")
+  grep -q 'Apache License' "$tmp/opensearch-$OPENSEARCH_VERSION/LICENSE.txt" || die "OpenSearch's LICENSE.txt is not the Apache License"
+  mkdir -p "$(dirname "$out")"
+  rm -rf "$out"
+  mv "$tmp/opensearch-$OPENSEARCH_VERSION" "$out"
+  rm -rf "$tmp"
+}
+
+# kubernetes-validate (Apache-2.0, PyPI) bundles the Kubernetes JSON schemas: the chart's rendered
+# objects are validated offline, in a virtualenv outside the repo.
+build_kubernetes_validate() {
+  local out; out="$(kubernetes_validate_dir)"
+  [ -x "$out/bin/kubernetes-validate" ] && return
+  command -v python3 >/dev/null 2>&1 || die "Python 3 is needed for kubernetes-validate"
+  log "installing kubernetes-validate $KUBERNETES_VALIDATE_VERSION into $out (first time only)"
+  rm -rf "$out"
+  python3 -m venv "$out" || die "python3 -m venv failed (apt-get install python3-venv)"
+  "$out/bin/pip" install --quiet --disable-pip-version-check "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" ||
+    die "kubernetes-validate install failed"
 }
 
 cmd_build() {
@@ -327,10 +378,19 @@ case "${1:-}" in
   stop) cmd_stop ;;
   status) cmd_status ;;
   env) cmd_env ;;
+  cluster-env)
+    cmd_env
+    (mkdir -p "$cache" && exec 9>"$cache/.build.lock" && flock 9 &&
+      build_telemetrygen && build_helm && fetch_opensearch && build_kubernetes_validate) >&2
+    printf 'TRACELOG_TELEMETRYGEN_BIN=%q\n' "$cache/telemetrygen/$COLLECTOR_VERSION/telemetrygen"
+    printf 'TRACELOG_HELM_BIN=%q\n' "$(helm_dir)/helm"
+    printf 'TRACELOG_OPENSEARCH_HOME=%q\n' "$(opensearch_dir)"
+    printf 'TRACELOG_KUBERNETES_VALIDATE_BIN=%q\n' "$(kubernetes_validate_dir)/bin/kubernetes-validate"
+    ;;
   bench-env)
     cmd_env
     (mkdir -p "$cache" && exec 9>"$cache/.build.lock" && flock 9 && build_telemetrygen) >&2
     printf 'TRACELOG_TELEMETRYGEN_BIN=%q\n' "$cache/telemetrygen/$COLLECTOR_VERSION/telemetrygen"
     ;;
-  *) echo "usage: $0 build|start|stop|status|env|bench-env" >&2; exit 2 ;;
+  *) echo "usage: $0 build|start|stop|status|env|bench-env|cluster-env" >&2; exit 2 ;;
 esac
