@@ -1,6 +1,6 @@
 // Child processes for the benchmark runners: each peer prints one JSON line when it is ready or
 // done, then runs until it exits or is stopped; and the Redis the queue peers share.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 
 const here = new URL('.', import.meta.url).pathname;
 
@@ -63,4 +63,57 @@ export function jsonLines(script) {
         : reject(new Error(`${script} exited with ${code}`)),
     );
   });
+}
+
+/**
+ * The stack's binaries and configuration files, as `collector/scripts/stack.sh <command>` prints
+ * them (building what is missing first): `bench-env` or `cluster-env`.
+ */
+export function stackEnv(command) {
+  const script = new URL('../collector/scripts/stack.sh', import.meta.url).pathname;
+  return Object.fromEntries(
+    execFileSync('bash', [script, command], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+      .split('\n')
+      .map((line) => /^([A-Z_]+)=(.*)$/.exec(line))
+      .filter(Boolean)
+      .map(([, key, value]) => [key, value.replace(/^'(.*)'$/, '$1')]),
+  );
+}
+
+/** Starts a binary with no output kept; `stop()` ends it (SIGTERM, then SIGKILL after 30 s). */
+export function launch(command, args, env = {}) {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    child,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(30_000)]);
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Polls `probe` until it gives a truthy value (returned), or fails after `timeoutMs`. */
+export async function until(probe, what, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** How many records a VictoriaLogs holds. */
+export async function storedRecords(url) {
+  const response = await fetch(`${url}/select/logsql/query`, {
+    method: 'POST',
+    body: new URLSearchParams({ query: '* | stats count() as n' }),
+  });
+  return Number(JSON.parse((await response.text()).trim() || '{"n":0}').n);
 }

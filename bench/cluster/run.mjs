@@ -9,12 +9,11 @@
 // against.
 //   node bench/cluster/run.mjs          [BENCH_QUICK=1: a quarter of the records]
 // Prints one JSON line per round, then a table.
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freeLoopbackPort, sleep } from '../processes.mjs';
+import { freeLoopbackPort, launch, sleep, stackEnv, storedRecords, until } from '../processes.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
 // Offered load: one telemetrygen per service, SERVICES × RATE records/s, for SECONDS.
@@ -23,16 +22,7 @@ const RATE = 625;
 const SECONDS = quick ? 10 : 40;
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = Object.fromEntries(
-  execFileSync('bash', [join(root, 'collector/scripts/stack.sh'), 'cluster-env'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-    .split('\n')
-    .map((line) => /^([A-Z_]+)=(.*)$/.exec(line))
-    .filter(Boolean)
-    .map(([, key, value]) => [key, value.replace(/^'(.*)'$/, '$1')]),
-);
+const bin = stackEnv('cluster-env');
 
 /** CPU seconds (user + system) of a process so far, and its resident memory in MiB. */
 function usage(pid) {
@@ -42,37 +32,8 @@ function usage(pid) {
   return { cpu: (Number(fields[11]) + Number(fields[12])) / 100, rss: Number(rss[1]) / 1024 };
 }
 
-function launch(tier, command, args, env = {}) {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  return {
-    tier,
-    child,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(30_000)]);
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
-
-async function until(probe, what, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
-
-const stored = async (url) => {
-  const response = await fetch(`${url}/select/logsql/query`, {
-    method: 'POST',
-    body: new URLSearchParams({ query: '* | stats count() as n' }),
-  });
-  return Number(JSON.parse((await response.text()).trim() || '{"n":0}').n);
-};
+/** A launched binary, named for the tier it stands for in the results. */
+const launchTier = (tier, command, args, env) => ({ tier, ...launch(command, args, env) });
 
 /** A collector of either tier, on free ports; no Prometheus here (its metrics go nowhere). */
 async function collector(tier, dir, configs, env) {
@@ -81,7 +42,7 @@ async function collector(tier, dir, configs, env) {
     await freeLoopbackPort(),
     await freeLoopbackPort(),
   ];
-  const process = launch(
+  const process = launchTier(
     tier,
     bin.TRACELOG_COLLECTOR_BIN,
     configs.flatMap((file) => ['--config', file]),
@@ -105,7 +66,7 @@ async function measure(gatewayCount) {
   const vlPort = await freeLoopbackPort();
   const vlUrl = `http://127.0.0.1:${vlPort}`;
   const parts = [
-    launch('store', bin.TRACELOG_VICTORIALOGS_BIN, [
+    launchTier('store', bin.TRACELOG_VICTORIALOGS_BIN, [
       `-storageDataPath=${join(dir, 'vl')}`,
       `-httpListenAddr=127.0.0.1:${vlPort}`,
       '-inmemoryDataFlushInterval=1s',
@@ -149,7 +110,7 @@ async function measure(gatewayCount) {
     const started = Date.now();
     // One generator per service: a record of the usual shape, a body with key=value pairs.
     const generators = Array.from({ length: SERVICES }, (_, i) =>
-      launch('load', bin.TRACELOG_TELEMETRYGEN_BIN, [
+      launchTier('load', bin.TRACELOG_TELEMETRYGEN_BIN, [
         'logs',
         '--otlp-http',
         '--otlp-insecure',
@@ -175,7 +136,7 @@ async function measure(gatewayCount) {
     let lastGain = Date.now();
     while (count < sent && Date.now() - lastGain < 30_000) {
       await sleep(500);
-      const now = await stored(vlUrl);
+      const now = await storedRecords(vlUrl);
       if (now > count) lastGain = Date.now();
       count = now;
     }

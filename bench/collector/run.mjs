@@ -12,13 +12,20 @@
 // span-metric connectors (their metrics go to `nop`: no Prometheus in this benchmark).
 // Usage (from the repo root): node bench/collector/run.mjs   [BENCH_QUICK=1 for a short run]
 // Prints one JSON line per configuration and signal with every round, and the medians.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeConfig } from './before.mjs';
-import { freeLoopbackPort, rotated, sleep } from '../processes.mjs';
+import {
+  freeLoopbackPort,
+  launch,
+  rotated,
+  sleep,
+  stackEnv,
+  storedRecords,
+  until,
+} from '../processes.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3));
@@ -29,47 +36,13 @@ const LOGS_PER_WORKER = quick ? 5_000 : 20_000;
 const TRACES_PER_WORKER = quick ? 2_500 : 10_000;
 const SPANS_PER_TRACE = 2;
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = Object.fromEntries(
-  execFileSync('bash', [join(root, 'collector/scripts/stack.sh'), 'bench-env'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-    .split('\n')
-    .map((line) => /^([A-Z_]+)=(.*)$/.exec(line))
-    .filter(Boolean)
-    .map(([, key, value]) => [key, value.replace(/^'(.*)'$/, '$1')]),
-);
+const bin = stackEnv('bench-env');
 
 /** User + system CPU milliseconds of a process so far (Linux: 100 clock ticks per second). */
 const cpuMs = (pid) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 };
-
-function launch(command, args, env = {}) {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  return {
-    child,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(30_000)]);
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
-
-async function until(probe, what, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 /** VictoriaLogs, Jaeger and a collector in the given configuration, each with its own data. */
 async function startStack(variant, dir) {
@@ -138,14 +111,6 @@ async function startStack(variant, dir) {
   return { vl, jaeger, collector, vlUrl, jaegerUrl, otlp: `127.0.0.1:${port.http}` };
 }
 
-const vlCount = async (url) => {
-  const response = await fetch(`${url}/select/logsql/query`, {
-    method: 'POST',
-    body: new URLSearchParams({ query: '* | stats count() as n' }),
-  });
-  return Number(JSON.parse((await response.text()).trim() || '{"n":0}').n);
-};
-
 const jaegerSpans = async (url) => {
   const search = new URLSearchParams({ service: 'telemetrygen', limit: '100000', lookback: '1h' });
   const body = await (await fetch(`${url}/api/traces?${search}`)).json();
@@ -195,7 +160,7 @@ async function measure(variant, signal) {
     const sent =
       signal === 'logs' ? WORKERS * LOGS_PER_WORKER : WORKERS * TRACES_PER_WORKER * SPANS_PER_TRACE;
     const count =
-      signal === 'logs' ? () => vlCount(stack.vlUrl) : () => jaegerSpans(stack.jaegerUrl);
+      signal === 'logs' ? () => storedRecords(stack.vlUrl) : () => jaegerSpans(stack.jaegerUrl);
     await sleep(1000);
     const collectorBefore = cpuMs(stack.collector.child.pid);
     const storeBefore = cpuMs(store.child.pid);
