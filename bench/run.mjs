@@ -272,9 +272,10 @@ the rules.
 | --- | --- | ---: | ---: | ---: | ---: | ---: |
 ${collector.map((c) => `| ${c.signal} | ${c.variant} | ${c.collectorUs.toFixed(1)} | ${c.storeUs.toFixed(1)} | ${c.perSecond.toLocaleString('en')} | ${c.lost} of ${c.sent.toLocaleString('en')} | ${ratio(c.collectorUs, collector.find((b) => b.signal === c.signal && b.variant === 'before').collectorUs)} |`).join('\n')}
 
-\`before\` is the pipeline shape we shipped until December 2026 (bench/collector/before.mjs rebuilds
-it from today's processors): every pipeline received from the receiver and redacted its own copy,
-and a Loki pipeline that ended in \`nop\` redacted too. \`after\` is collector/config.yaml with the
+\`before\` is the configuration we shipped until December 2026, kept verbatim as
+bench/collector/config.before.yaml with only its store exporter swapped (bench/collector/before.mjs):
+every pipeline received from the receiver and redacted its own copy, bodies a second time, and a
+Loki pipeline that ended in \`nop\` did so too. \`after\` is collector/config.yaml with the
 VictoriaLogs and Jaeger overlays: one shared pipeline per signal redacts once, then forward
 connectors fan out. Both run redaction, persistent queues and the count and span-metric
 connectors. CPU time from /proc over the whole load; every record is counted in the store.
