@@ -155,18 +155,8 @@ describe('Jaeger: 30 days (Badger span TTL)', () => {
   });
 
   it('a Jaeger given a TTL of seconds serves a span, then no longer does', async () => {
-    /** Jaeger with TRACELOG_JAEGER_SPAN_TTL set, as stack.sh sets it. */
-    class ShortTtlJaeger extends Jaeger {
-      protected override launch(
-        command: string,
-        args: string[],
-        env: Record<string, string>,
-        log: string,
-      ): void {
-        super.launch(command, args, { ...env, TRACELOG_JAEGER_SPAN_TTL: '5s' }, log);
-      }
-    }
-    const jaeger = await new ShortTtlJaeger().start();
+    // TRACELOG_JAEGER_SPAN_TTL, as stack.sh sets it from the retention in days.
+    const jaeger = await new Jaeger({ TRACELOG_JAEGER_SPAN_TTL: '5s' }).start();
     try {
       const expiring = span(Date.now(), 'today', 0);
       const response = await fetch(`${jaeger.otlpUrl}/v1/traces`, {

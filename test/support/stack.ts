@@ -314,6 +314,11 @@ export class Jaeger extends Managed {
   otlpPort = 0;
   private ports: Record<string, number> = {};
 
+  /** `env`: settings of collector/jaeger/config.yaml to override (e.g. TRACELOG_JAEGER_SPAN_TTL). */
+  constructor(private readonly env: Record<string, string> = {}) {
+    super();
+  }
+
   /** The query API (Grafana's Jaeger data source URL). */
   get url(): string {
     return `http://127.0.0.1:${this.queryPort}`;
@@ -344,6 +349,7 @@ export class Jaeger extends Managed {
         TRACELOG_JAEGER_QUERY_PORT: String(this.queryPort),
         TRACELOG_JAEGER_OTLP_HTTP_PORT: String(this.otlpPort),
         ...Object.fromEntries(Object.entries(this.ports).map(([k, v]) => [k, String(v)])),
+        ...this.env,
       },
       join(this.dir, 'jaeger.log'),
     );
