@@ -7,7 +7,7 @@ import { PROM_ALERTS } from '../../dashboards/src/prometheus-alerts.ts';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.ts';
 import { alertingEnv, startAlerting } from '../support/metrics.ts';
 import type { Alertmanager, Prometheus, WebhookReceiver } from '../support/metrics.ts';
-import { startRedis } from '../support/redis.ts';
+import { startRedis } from '@tracelog/test-utils';
 import { startService, stopService, stopServices } from '../support/services.ts';
 import { Collector, Jaeger, VictoriaLogs, freePort, removeWorkDirs } from '../support/stack.ts';
 

@@ -3,7 +3,7 @@ import express from 'express';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTR, RESOURCE } from '@tracelog/core';
-import { createRelay } from '../../packages/node/src/relay/relay.js';
+import { createRelay } from '@tracelog/node';
 import { startOtlpReceiver } from '@tracelog/test-utils';
 import type { OtlpReceiver } from '@tracelog/test-utils';
 

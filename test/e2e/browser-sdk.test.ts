@@ -6,7 +6,7 @@ import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ATTR, EVENT, RESOURCE } from '@tracelog/core';
-import { createRelay } from '../../packages/node/src/relay/relay.js';
+import { createRelay } from '@tracelog/node';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.js';
 import { startOtlpReceiver } from '@tracelog/test-utils';
 import type { OtlpReceiver } from '@tracelog/test-utils';

@@ -13,7 +13,7 @@ import {
   rangeHasData,
 } from '../support/metrics-panels.ts';
 import { Prometheus, alertingEnv } from '../support/metrics.ts';
-import { startRedis } from '../support/redis.ts';
+import { startRedis } from '@tracelog/test-utils';
 import { startService, stopServices } from '../support/services.ts';
 import { Collector, VictoriaLogs, freePort, removeWorkDirs, waitFor } from '../support/stack.ts';
 import type { Jaeger } from '../support/stack.ts';

@@ -18,7 +18,7 @@ import {
   variableValues,
 } from '../support/panels.ts';
 import type { Picks } from '../support/logsql.ts';
-import { startRedis } from '../support/redis.ts';
+import { startRedis } from '@tracelog/test-utils';
 import { startService, stopServices } from '../support/services.ts';
 import {
   Collector,

@@ -1,4 +1,4 @@
-import { ATTR, RESOURCE } from '../../packages/core/src/schema.ts';
+import { ATTR, RESOURCE } from '@tracelog/core';
 import { describe, expect, it } from 'vitest';
 import { STORES } from '../../dashboards/src/model.ts';
 import {

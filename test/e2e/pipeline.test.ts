@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECRET_CORPUS, findLeaks } from '@tracelog/test-utils';
-import { startRedis } from '../support/redis.js';
+import { startRedis } from '@tracelog/test-utils';
 import { startService, stopService, stopServices } from '../support/services.js';
 import {
   Collector,

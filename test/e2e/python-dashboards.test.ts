@@ -10,7 +10,7 @@ import { METRICS_PANELS, interpolatePromql, rangeHasData } from '../support/metr
 import { startAlerting } from '../support/metrics.ts';
 import type { Alertmanager, Prometheus, RangeSeries, WebhookReceiver } from '../support/metrics.ts';
 import { PYTHON_EXAMPLES, PythonService, loopbackAddress, pythonVenv } from '../support/python.ts';
-import { startRedis } from '../support/redis.ts';
+import { startRedis } from '@tracelog/test-utils';
 import {
   Collector,
   Jaeger,

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.js';
 import { Prometheus } from '../support/metrics.js';
 import { PYTHON_EXAMPLES, PythonService, loopbackAddress, pythonVenv } from '../support/python.js';
-import { startRedis } from '../support/redis.js';
+import { startRedis } from '@tracelog/test-utils';
 import { startService, stopServices } from '../support/services.js';
 import {
   Collector,

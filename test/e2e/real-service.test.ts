@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres } from '../support/postgres.js';
 import type { Postgres } from '../support/postgres.js';
-import { startRedis } from '../support/redis.js';
+import { startRedis } from '@tracelog/test-utils';
 import { startService, stopService, stopServices } from '../support/services.js';
 import {
   Collector,

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTR, EVENT, METRIC } from '@tracelog/core';
-import { fromKeyValues, startOtlpReceiver } from '../support/otlp-receiver.js';
-import type { Attrs, OtlpReceiver, ReceivedSpan } from '../support/otlp-receiver.js';
+import { fromKeyValues, startOtlpReceiver } from '@tracelog/test-utils';
+import type { Attrs, OtlpReceiver, ReceivedSpan } from '@tracelog/test-utils';
 import { startPostgres } from '../support/postgres.js';
 import type { Postgres } from '../support/postgres.js';
-import { startRedis } from '../support/redis.js';
+import { startRedis } from '@tracelog/test-utils';
 import { freePort } from '../support/stack.js';
 
 // The instrumentations init() enables, on the real libraries, in real child processes started as

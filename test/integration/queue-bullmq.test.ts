@@ -8,7 +8,7 @@ import { getLogger, withContext } from '@tracelog/node';
 import type { TracelogHandle } from '@tracelog/node';
 import { instrumentBullMQ } from '@tracelog/queue-instrumentation';
 import { OtlpReceiver } from '@tracelog/test-utils';
-import { startRedis } from '../support/redis.js';
+import { startRedis } from '@tracelog/test-utils';
 import { startTestTelemetry } from '../support/telemetry.js';
 import type { TestTelemetry } from '../support/telemetry.js';
 

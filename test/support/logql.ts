@@ -1,11 +1,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { parser } from '@grafana/lezer-logql';
-import { ATTR, RESOURCE } from '../../packages/core/src/schema.ts';
+import { ATTR, RESOURCE } from '@tracelog/core';
 import { parse } from 'yaml';
 import { ALERTS } from '../../dashboards/src/alerts.ts';
 import { DASHBOARDS } from '../../dashboards/src/dashboards.ts';
 import { STORES } from '../../dashboards/src/model.ts';
-import { closest as closestWithin } from '../../packages/node/src/config.ts';
+import { closest as closestWithin } from '@tracelog/core';
 
 /**
  * LogQL checked offline (Loki is AGPL-3.0 and never runs here): every expression we ship must

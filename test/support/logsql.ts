@@ -1,5 +1,5 @@
-import { ATTR, RESOURCE } from '../../packages/core/src/schema.ts';
-import { closest } from '../../packages/node/src/config.ts';
+import { ATTR, RESOURCE } from '@tracelog/core';
+import { closest } from '@tracelog/core';
 import { VL_FIELD } from '../../dashboards/src/names.ts';
 
 /**

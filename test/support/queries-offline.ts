@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { parse } from 'yaml';
-import { ATTR, COLLECTOR_ATTR, RESOURCE } from '../../packages/core/src/schema.ts';
-import { closest } from '../../packages/node/src/config.ts';
+import { ATTR, COLLECTOR_ATTR, RESOURCE } from '@tracelog/core';
+import { closest } from '@tracelog/core';
 import { DS, STORES } from '../../dashboards/src/model.ts';
 
 /**

@@ -1,5 +1,6 @@
 import { metrics } from '@opentelemetry/api';
 import type { Attributes, MeterProvider } from '@opentelemetry/api';
+import { HISTOGRAM_SERIES_SLOT } from './globals.js';
 
 /** One series of a histogram (one attribute set): `record` adds a value to it. */
 export interface HistogramSeries {
@@ -27,8 +28,9 @@ export interface HistogramSeriesSource {
   ): HistogramSeries;
 }
 
-const SLOT = Symbol.for('tracelog.histogram-series');
-type Slot = { [SLOT]?: { provider: MeterProvider; source: HistogramSeriesSource } };
+type Slot = {
+  [HISTOGRAM_SERIES_SLOT]?: { provider: MeterProvider; source: HistogramSeriesSource };
+};
 
 /**
  * Installs the source `histogramSeries` uses for `provider` (the meter provider whose export
@@ -38,7 +40,8 @@ export function setHistogramSeriesSource(
   provider?: MeterProvider,
   source?: HistogramSeriesSource,
 ): void {
-  (globalThis as Slot)[SLOT] = provider && source ? { provider, source } : undefined;
+  (globalThis as Slot)[HISTOGRAM_SERIES_SLOT] =
+    provider && source ? { provider, source } : undefined;
 }
 
 /**
@@ -53,7 +56,7 @@ export function histogramSeries(
   attributes: Attributes,
   provider: MeterProvider = metrics.getMeterProvider(),
 ): HistogramSeries {
-  const installed = (globalThis as Slot)[SLOT];
+  const installed = (globalThis as Slot)[HISTOGRAM_SERIES_SLOT];
   if (installed?.provider === provider)
     return installed.source.series(scope, name, options, attributes);
   const histogram = provider.getMeter(scope.name, scope.version).createHistogram(name, {

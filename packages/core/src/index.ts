@@ -1,5 +1,6 @@
 export {
   ATTR,
+  COLLECTOR_ATTR,
   DEFAULT_BAGGAGE_KEYS,
   DEFAULT_QUIET_PATHS,
   EVENT,
@@ -20,12 +21,14 @@ export type {
   HistogramSeriesSource,
 } from './histograms.js';
 export {
+  BULLMQ_PATCHED,
+  HTTP_SERVER_PATCHED,
+  OTEL_API_GLOBAL,
   OWN_RECORD,
   REDACTED_BY,
-  ownRecord,
-  pipelineRedactor,
-  setPipelineRedactor,
-} from './own-record.js';
+  WINSTON_SPLAT,
+} from './globals.js';
+export { ownRecord, pipelineRedactor, setPipelineRedactor } from './own-record.js';
 export type { OwnRecord } from './own-record.js';
 export { BUILTIN_PATTERN_NAMES, createRedactor, luhn } from './redact.js';
 export { createCompactRedactor } from './redaction/compact.js';
@@ -39,6 +42,7 @@ export { TraceContextPropagator } from './tracecontext.js';
 export type { QueueInstrumentationOptions } from './queue-options.js';
 export { isRetryableStatus, nextBackoff, parseRetryAfter } from './retry.js';
 export {
+  closest,
   createLevelResolver,
   parseBoolean,
   parseComponentLevels,

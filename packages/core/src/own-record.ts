@@ -1,15 +1,7 @@
 import type { LogRecord, SpanContext } from '@opentelemetry/api';
+import type { OWN_RECORD } from './globals.js';
+import { PIPELINE_REDACTOR_SLOT } from './globals.js';
 import type { Redactor } from './redact.js';
-
-/**
- * Marks a log record built by tracelog's own code (its loggers and instrumentations): the
- * attributes object is fresh, holds only valid attribute values and is handed over, so the Node
- * SDK's logs provider adopts it as it is instead of checking and copying each attribute. A
- * registered symbol, so packages agree on it without importing each other; any other provider
- * ignores it. It goes last in a literal: a computed key first makes V8 build the whole literal a
- * property at a time.
- */
-export const OWN_RECORD: unique symbol = Symbol.for('tracelog.own-record');
 
 /**
  * A record tracelog's own code built; see `OWN_RECORD`. `spanContext` names the span the record
@@ -29,21 +21,11 @@ export function ownRecord(record: OwnRecord): OwnRecord {
   return record;
 }
 
-/**
- * A span option (`startSpan(name, { attributes, [REDACTED_BY]: redactor })`): the attributes
- * given were already redacted with that redactor. An instrumentation whose span and records share
- * one attribute set (a job's span and its `job.started` and `job.succeeded`) redacts the set once
- * with `pipelineRedactor()` instead of the pipeline redacting each copy; the pipeline takes the
- * word only from its own redactor, and still redacts whatever is set later.
- */
-export const REDACTED_BY: unique symbol = Symbol.for('tracelog.redacted-by');
-
-const SLOT = Symbol.for('tracelog.pipeline-redactor');
-type Slot = { [SLOT]?: Redactor | null };
+type Slot = { [PIPELINE_REDACTOR_SLOT]?: Redactor | null };
 
 /** Installs the redactor of the SDK's pipeline (`null`: redaction is off); none removes it. */
 export function setPipelineRedactor(redactor?: Redactor | null): void {
-  (globalThis as Slot)[SLOT] = redactor;
+  (globalThis as Slot)[PIPELINE_REDACTOR_SLOT] = redactor;
 }
 
 /**
@@ -52,5 +34,5 @@ export function setPipelineRedactor(redactor?: Redactor | null): void {
  * no tracelog SDK is installed.
  */
 export function pipelineRedactor(): Redactor | null | undefined {
-  return (globalThis as Slot)[SLOT];
+  return (globalThis as Slot)[PIPELINE_REDACTOR_SLOT];
 }

@@ -165,8 +165,8 @@ export const METRIC = {
 // ---------------------------------------------------------------------------------------------
 // Names the SDKs do not emit but dashboards and alert rules depend on: made by our collector build
 // (`collector/config.yaml`) or by OpenTelemetry itself. They are part of the contract like the
-// names above (rename one here and `dashboards/src` follows or fails to build), but nothing a user
-// writes carries them, so the package's public surface (`src/index.ts`) does not export them.
+// names above (rename one here and `dashboards/src` follows or fails to build). Nothing a user
+// writes carries them; the package exports the attribute names for queries of your own.
 
 /** Log record attributes the collector's transforms set. */
 export const COLLECTOR_ATTR = {

@@ -5,6 +5,7 @@ import * as core from '@tracelog/core';
 const PUBLIC = [
   'ATTR',
   'BUILTIN_PATTERN_NAMES',
+  'COLLECTOR_ATTR',
   'EVENT',
   'LEVELS',
   'METRIC',
@@ -32,15 +33,22 @@ const PUBLIC = [
  * one retry rule of the Node export, the relay and the browser transport, and the mark on records
  * the instrumentations build themselves, the bound histogram series node offers the
  * instrumentations, the pipeline's redactor with the mark of attributes redacted with it, the
- * layered context the instrumentations set their spans in, and their memo of interned keys.
- * `luhn` is imported by the redaction tests.
+ * layered context the instrumentations set their spans in, their memo of interned keys, and the
+ * "did you mean" match node's configuration and the query checks use.
+ * The process-wide keys of `globals.ts` are exported with them. `luhn` is imported by the
+ * redaction tests.
  */
 const FOR_TRACELOG_PACKAGES = [
+  'BULLMQ_PATCHED',
   'DEFAULT_BAGGAGE_KEYS',
   'DEFAULT_QUIET_PATHS',
+  'HTTP_SERVER_PATCHED',
+  'OTEL_API_GLOBAL',
   'OWN_RECORD',
   'REDACTED_BY',
   'TASK_OUTCOME',
+  'WINSTON_SPLAT',
+  'closest',
   'createCompactRedactor',
   'getScopedAttributes',
   'histogramSeries',

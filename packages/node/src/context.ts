@@ -1,7 +1,7 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import { setScopedAttributes } from '@tracelog/core';
-import { addFlattened } from './internal/attributes.js';
+import { addFlattened } from './logs/attributes.js';
 import { diagnostics } from './internal/diag.js';
 
 let baggageKeys: ReadonlySet<string> = new Set();

@@ -1,11 +1,11 @@
 export { init } from './init.js';
-export { getLogger } from './logger.js';
-export type { Logger } from './logger.js';
+export { getLogger } from './logs/logger.js';
+export type { Logger } from './logs/logger.js';
 export { withContext } from './context.js';
-export { task, timed } from './task.js';
-export type { TaskContext, TaskOptions, TimedOptions } from './task.js';
-export { OpenTelemetryTransport } from './transport.js';
-export type { OpenTelemetryTransportOptions } from './transport.js';
+export { task, timed } from './traces/task.js';
+export type { TaskContext, TaskOptions, TimedOptions } from './traces/task.js';
+export { OpenTelemetryTransport } from './logs/winston-transport.js';
+export type { OpenTelemetryTransportOptions } from './logs/winston-transport.js';
 export type { UndiciOptions } from './instrumentations/undici.js';
 export type { RuntimeOptions } from './instrumentations/runtime.js';
 export type {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DiagLogLevel, context, diag, logs, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
@@ -12,22 +13,26 @@ import {
   setHistogramSeriesSource,
   setPipelineRedactor,
 } from '@tracelog/core';
-import { resolveConfig } from './config.js';
-import type { ResolvedConfig } from './config.js';
+import type { Redactor } from '@tracelog/core';
+import { resolveConfig } from './config/resolve.js';
+import type { ResolvedConfig } from './config/resolve.js';
 import { configureContext } from './context.js';
 import { createExporter } from './export/exporter.js';
-import { HistogramSeriesProducer } from './histogram-series.js';
+import type { Exporter } from './export/exporter.js';
+import { HistogramSeriesProducer } from './metrics/histogram-series.js';
 import { enableInstrumentations } from './instrumentations/registry.js';
+import type { EnabledInstrumentations } from './instrumentations/registry.js';
 import { takenSdkSlots } from './internal/api-global.js';
 import { diagnostics } from './internal/diag.js';
-import { RecordProvider } from './log-provider.js';
-import { configureLoggers } from './logger.js';
-import { LogPipeline, SpanPipeline } from './pipeline.js';
-import { createPropagator } from './propagation.js';
-import { createSampler } from './sampler.js';
-import { runSelfCheck } from './selfcheck.js';
-import { SpanProvider } from './span-provider.js';
-import { ConsoleSink } from './sinks/console.js';
+import { RecordProvider } from './logs/log-provider.js';
+import { configureLoggers } from './logs/logger.js';
+import { LogPipeline } from './logs/pipeline.js';
+import { SpanPipeline } from './traces/span-pipeline.js';
+import { createPropagator } from './traces/propagation.js';
+import { createSampler } from './traces/sampler.js';
+import { runSelfCheck } from './internal/selfcheck.js';
+import { SpanProvider } from './traces/span-provider.js';
+import { ConsoleSink } from './logs/console.js';
 import type { InitOptions, ShutdownOptions, TracelogHandle } from './types.js';
 import { VERSION } from './version.js';
 
@@ -39,6 +44,14 @@ let current: TracelogHandle | undefined;
  * instrumentation, BullMQ when installed, redaction, and flushing on exit. Call it before the
  * app loads its HTTP framework, or start with `node --import @tracelog/node/register`.
  * Calling it again returns the running handle.
+ *
+ * The process-wide state it sets, all released by `shutdown()`:
+ * - `@opentelemetry/api`'s globals (`OTEL_API_GLOBAL` in core's `globals.ts`): the context
+ *   manager, propagator, tracer, logger and meter providers, and the diagnostic logger;
+ * - core's two slots, `HISTOGRAM_SERIES_SLOT` and `PIPELINE_REDACTOR_SLOT`;
+ * - the instrumentations' patches (`HTTP_SERVER_PATCHED` marks the HTTP server's);
+ * - `process` listeners for SIGTERM, SIGINT, beforeExit and exit (unless `handleSignals: false`);
+ * - this module's `current` handle, which makes a second `init()` return the first.
  */
 export function init(options: InitOptions = {}): TracelogHandle {
   if (current) {
@@ -63,17 +76,64 @@ const DIAG_LEVEL: Record<ResolvedConfig['diagLevel'], DiagLogLevel> = {
   all: DiagLogLevel.ALL,
 };
 
+/**
+ * The process-wide state `init()` sets, all of it released by `shutdown()`:
+ * - `@opentelemetry/api`'s globals (`OTEL_API_GLOBAL` in core `globals.ts`): the context manager,
+ *   propagator, tracer, logger and meter providers, and the diagnostic logger;
+ * - core's two slots, `HISTOGRAM_SERIES_SLOT` (through `setHistogramSeriesSource`) and
+ *   `PIPELINE_REDACTOR_SLOT` (through `setPipelineRedactor`);
+ * - the patches the instrumentations install (`HTTP_SERVER_PATCHED` marks the HTTP server's);
+ * - `process` listeners for SIGTERM, SIGINT, beforeExit and exit (unless `handleSignals: false`);
+ * - this module's `current` handle, which makes a second `init()` return the first.
+ */
 function start(config: ResolvedConfig): TracelogHandle {
-  // OpenTelemetry's own diagnostics: errors and warnings rate-limited like ours; the chattier
-  // levels, when asked for with OTEL_LOG_LEVEL, as they come.
+  installDiagLogger(config);
+  const resource = serviceResource(config);
+  const histograms = new HistogramSeriesProducer(resource);
+  const exporter = createExporter(config, diagnostics, [histograms]);
+  const redactor = config.redaction.enabled ? createRedactor(config.redaction) : undefined;
+  const providers: Providers = {
+    loggerProvider: new RecordProvider(
+      resource,
+      logPipeline(config, redactor, [...consoleSink(config), exporter.logProcessor]),
+    ),
+    tracerProvider: new SpanProvider(
+      resource,
+      createSampler(config.sampler),
+      new SpanPipeline(redactor, [exporter.spanProcessor]),
+    ),
+    meterProvider: new MeterProvider({ resource, readers: [exporter.metricReader] }),
+  };
+  exporter.observe(providers.meterProvider.getMeter('tracelog', VERSION));
+  registerGlobals(config, providers, histograms, redactor);
+  const instrumentations = enableInstrumentations(config.instrumentations, providers);
+  const handle = lifecycle(config, providers, exporter, instrumentations);
+  runSelfCheck(config, diagnostics);
+  return handle;
+}
+
+interface Providers {
+  loggerProvider: RecordProvider;
+  tracerProvider: SpanProvider;
+  meterProvider: MeterProvider;
+}
+
+/**
+ * OpenTelemetry's own diagnostics: errors and warnings rate-limited like ours; the chattier
+ * levels, when asked for with OTEL_LOG_LEVEL, as they come.
+ */
+function installDiagLogger(config: ResolvedConfig): void {
   const say = (message: string) => diagnostics.warn(`otel:${message}`, `OpenTelemetry: ${message}`);
   const tell = (message: string) => process.stderr.write(`tracelog: OpenTelemetry: ${message}\n`);
   diag.setLogger(
     { error: say, warn: say, info: tell, debug: tell, verbose: tell },
     { logLevel: DIAG_LEVEL[config.diagLevel], suppressOverrideMessage: true },
   );
+}
 
-  const resource = resourceFromAttributes({
+/** Who is sending, on every record, span and metric. */
+function serviceResource(config: ResolvedConfig): Resource {
+  return resourceFromAttributes({
     [RESOURCE.SERVICE_NAME]: config.serviceName,
     ...(config.serviceVersion && { [RESOURCE.SERVICE_VERSION]: config.serviceVersion }),
     ...(config.serviceNamespace && { [RESOURCE.SERVICE_NAMESPACE]: config.serviceNamespace }),
@@ -87,41 +147,45 @@ function start(config: ResolvedConfig): TracelogHandle {
     [RESOURCE.TELEMETRY_DISTRO_VERSION]: VERSION,
     ...config.resourceAttributes,
   });
+}
 
-  const contextManager = new AsyncLocalStorageContextManager().enable();
-  context.setGlobalContextManager(contextManager);
+/** Sets the process-wide state listed above `init()`, except the instrumentations' patches. */
+function registerGlobals(
+  config: ResolvedConfig,
+  providers: Providers,
+  histograms: HistogramSeriesProducer,
+  redactor: Redactor | undefined,
+): void {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(createPropagator(config.propagators));
-
-  const histograms = new HistogramSeriesProducer(resource);
-  const exporter = createExporter(config, diagnostics, [histograms]);
-  const redactor = config.redaction.enabled ? createRedactor(config.redaction) : undefined;
-  const loggerProvider = new RecordProvider(
-    resource,
-    logPipeline(config, redactor, [...consoleSink(config), exporter.logProcessor]),
-  );
-
-  const tracerProvider = new SpanProvider(
-    resource,
-    createSampler(config.sampler),
-    new SpanPipeline(redactor, [exporter.spanProcessor]),
-  );
-
-  const meterProvider = new MeterProvider({ resource, readers: [exporter.metricReader] });
-  exporter.observe(meterProvider.getMeter('tracelog', VERSION));
-
-  trace.setGlobalTracerProvider(tracerProvider);
-  logs.setGlobalLoggerProvider(loggerProvider);
-  metrics.setGlobalMeterProvider(meterProvider);
-  setHistogramSeriesSource(meterProvider, histograms);
+  trace.setGlobalTracerProvider(providers.tracerProvider);
+  logs.setGlobalLoggerProvider(providers.loggerProvider);
+  metrics.setGlobalMeterProvider(providers.meterProvider);
+  setHistogramSeriesSource(providers.meterProvider, histograms);
   setPipelineRedactor(redactor ?? null);
   configureLoggers(createLevelResolver(config.level, config.levels));
   configureContext(config.baggageKeys);
+}
 
-  const instrumentations = enableInstrumentations(config.instrumentations, {
-    tracerProvider,
-    meterProvider,
-  });
+/** Releases what `registerGlobals` set, so a later init() in the same process starts clean. */
+function releaseGlobals(): void {
+  trace.disable();
+  logs.disable();
+  metrics.disable();
+  setHistogramSeriesSource();
+  setPipelineRedactor();
+  propagation.disable();
+  context.disable();
+}
 
+/** The handle's flush and shutdown (one deadline for both), and the exit hooks that call them. */
+function lifecycle(
+  config: ResolvedConfig,
+  providers: Providers,
+  exporter: Exporter,
+  instrumentations: EnabledInstrumentations,
+): TracelogHandle {
+  const { tracerProvider, meterProvider, loggerProvider } = providers;
   // The one flush: providers hand over what they buffer (the meter its current readings), then
   // the exporter delivers everything within the same deadline.
   const flushAll = async (deadline: number, providers: 'flush' | 'shutdown') => {
@@ -146,14 +210,7 @@ function start(config: ResolvedConfig): TracelogHandle {
       await flushAll(Date.now() + (opts.deadlineMs ?? config.shutdownDeadlineMs), 'shutdown');
       // Whatever the deadline left undelivered goes to the file or spool now.
       exporter.close();
-      // Release the globals so a later init() in the same process starts clean.
-      trace.disable();
-      logs.disable();
-      metrics.disable();
-      setHistogramSeriesSource();
-      setPipelineRedactor();
-      propagation.disable();
-      context.disable();
+      releaseGlobals();
       current = undefined;
     })();
     return shuttingDown;
@@ -167,8 +224,6 @@ function start(config: ResolvedConfig): TracelogHandle {
         idle: () => exporter.idle,
       })
     : () => undefined;
-
-  runSelfCheck(config, diagnostics);
 
   return {
     flush,

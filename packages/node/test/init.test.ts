@@ -7,7 +7,7 @@ import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTR, EVENT } from '@tracelog/core';
 import { getLogger, init, task, timed, withContext } from '@tracelog/node';
-import { DEFAULT_HTTP_HEADERS } from '../src/config.js';
+import { DEFAULT_HTTP_HEADERS } from '../src/config/defaults.js';
 import type { TracelogHandle } from '@tracelog/node';
 import { OtlpReceiver } from '@tracelog/test-utils';
 
@@ -364,7 +364,7 @@ describe('task and timed', () => {
 
 describe('configuration', () => {
   it('refuses an endpoint that is not a URL, and only that, with a clear error', async () => {
-    const { resolveConfig } = await import('../src/config.js');
+    const { resolveConfig } = await import('../src/config/resolve.js');
     expect(() => resolveConfig({ endpoint: 'collector:4318' }, {})).toThrow(
       /must be an http\(s\) URL/,
     );

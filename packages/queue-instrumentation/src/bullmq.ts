@@ -2,7 +2,14 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT_CONTEXT, context, diag } from '@opentelemetry/api';
-import { ATTR, EVENT, OWN_RECORD, SEVERITY_NUMBER, ownRecord } from '@tracelog/core';
+import {
+  ATTR,
+  BULLMQ_PATCHED,
+  EVENT,
+  OWN_RECORD,
+  SEVERITY_NUMBER,
+  ownRecord,
+} from '@tracelog/core';
 import { parseCarrier } from './carrier.js';
 import { instruments } from './instruments.js';
 import { runAttempt } from './job.js';
@@ -33,7 +40,6 @@ interface FlowNode {
   children?: FlowNode[];
 }
 
-const PATCHED = Symbol.for('tracelog.bullmq.patched');
 const CONTROL_FLOW = new Set([
   'DelayedError',
   'WaitingError',
@@ -99,12 +105,12 @@ function patchModule(
     if (
       !proto ||
       typeof proto[method] !== 'function' ||
-      (proto[method] as { [PATCHED]?: boolean })[PATCHED]
+      (proto[method] as { [BULLMQ_PATCHED]?: boolean })[BULLMQ_PATCHED]
     )
       return;
     const original = proto[method] as Fn;
-    const wrapped = make(original) as Fn & { [PATCHED]?: boolean };
-    wrapped[PATCHED] = true;
+    const wrapped = make(original) as Fn & { [BULLMQ_PATCHED]?: boolean };
+    wrapped[BULLMQ_PATCHED] = true;
     proto[method] = wrapped;
     undo.push(() => {
       proto[method] = original;

@@ -13,3 +13,4 @@ export { freeLoopbackPort, startRedis } from './redis.js';
 export type { RedisServer } from './redis.js';
 export { bundleSize } from './bundle-size.js';
 export type { BundleSize } from './bundle-size.js';
+export { OTLP_PROTO_VERSION, decodeRequest, loadOtlpProtos } from './otlp-proto.js';

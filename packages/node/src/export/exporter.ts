@@ -11,7 +11,7 @@ import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { MetricProducer, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { METRIC } from '@tracelog/core';
-import type { ResolvedConfig } from '../config.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 import type { Diagnostics } from '../internal/diag.js';
 import { Batcher } from './batcher.js';
 import { Channel } from './channel.js';

@@ -23,6 +23,7 @@ import type { RPCMetadata } from '@opentelemetry/core';
 import {
   ATTR,
   EVENT,
+  HTTP_SERVER_PATCHED,
   METRIC,
   OWN_RECORD,
   SEVERITY_NUMBER,
@@ -32,7 +33,7 @@ import {
 } from '@tracelog/core';
 import type { HistogramSeries, OwnRecord } from '@tracelog/core';
 import { scopedAttributesOf } from '../context.js';
-import { SEVERITY_TEXT } from '../internal/record.js';
+import { SEVERITY_TEXT } from '../logs/record.js';
 import { VERSION } from '../version.js';
 
 export interface HttpOptions {
@@ -184,18 +185,24 @@ function durationSeries(meterProvider: MeterProvider): DurationSeries {
   };
 }
 
-const PATCHED = Symbol.for('tracelog.http.server.patched');
-
 /** Whether `emit` is this instrumentation's (for the start-up self-check). */
 export function isHttpServerPatched(emit: unknown): boolean {
-  return typeof emit === 'function' && (emit as { [PATCHED]?: boolean })[PATCHED] === true;
+  return (
+    typeof emit === 'function' &&
+    (emit as { [HTTP_SERVER_PATCHED]?: boolean })[HTTP_SERVER_PATCHED] === true
+  );
 }
 
 function patchEmit(proto: { emit: Emit }, scheme: string, ends: Ends, tracer: Tracer): () => void {
   const opts = ends.opts;
   const original = proto.emit;
-  if ((original as { [PATCHED]?: boolean })[PATCHED]) return () => undefined;
-  const emit: Emit & { [PATCHED]?: boolean } = function (this: EventEmitter, event, ...args) {
+  if ((original as { [HTTP_SERVER_PATCHED]?: boolean })[HTTP_SERVER_PATCHED])
+    return () => undefined;
+  const emit: Emit & { [HTTP_SERVER_PATCHED]?: boolean } = function (
+    this: EventEmitter,
+    event,
+    ...args
+  ) {
     if (event !== 'request') return original.apply(this, [event, ...args]);
     const req = args[0] as IncomingMessage;
     const res = args[1] as ServerResponse;
@@ -225,7 +232,7 @@ function patchEmit(proto: { emit: Emit }, scheme: string, ends: Ends, tracer: Tr
       throw error;
     }
   };
-  emit[PATCHED] = true;
+  emit[HTTP_SERVER_PATCHED] = true;
   proto.emit = emit;
   return () => {
     if (proto.emit === emit) proto.emit = original;
@@ -397,15 +404,16 @@ function bindListeners(
   before?: (emitter: Bound, event: string | symbol) => void,
 ): () => void {
   const original = proto.emit;
-  if ((original as { [PATCHED]?: boolean })[PATCHED]) return () => undefined;
-  const emit: Emit & { [PATCHED]?: boolean } = function (this: Bound, event, ...args) {
+  if ((original as { [HTTP_SERVER_PATCHED]?: boolean })[HTTP_SERVER_PATCHED])
+    return () => undefined;
+  const emit: Emit & { [HTTP_SERVER_PATCHED]?: boolean } = function (this: Bound, event, ...args) {
     const ctx = this[CONTEXT];
     if (ctx === undefined) return original.apply(this, [event, ...args]);
     if (before) before(this, event);
     if (this.listenerCount(event) === 0) return original.apply(this, [event, ...args]);
     return context.with(ctx, () => original.apply(this, [event, ...args]));
   };
-  emit[PATCHED] = true;
+  emit[HTTP_SERVER_PATCHED] = true;
   proto.emit = emit;
   return () => {
     if (proto.emit === emit) proto.emit = original;

@@ -4,7 +4,7 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import type { UndiciRequest } from '@opentelemetry/instrumentation-undici';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { ATTR, EVENT, SEVERITY_NUMBER } from '@tracelog/core';
-import { exceptionAttributes } from '../internal/attributes.js';
+import { exceptionAttributes } from '../logs/attributes.js';
 
 /** Options of the global fetch (undici) instrumentation. */
 export interface UndiciOptions {

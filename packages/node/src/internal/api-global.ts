@@ -1,10 +1,11 @@
+import { OTEL_API_GLOBAL } from '@tracelog/core';
+
 /**
  * The process-wide object `@opentelemetry/api` keeps its registrations in. Every copy of the API
  * with major version 1 writes and reads the same slot: `registerGlobal()` stores each provider
  * under its name, next to the `version` of the copy that created the object. tracelog reads it,
  * never writes it: to see whether another SDK registered first, and which API version owns it.
  */
-const API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
 
 /** The registrations an SDK makes; `diag` is left out, as any library may set a diagnostic logger. */
 const SDK_SLOTS = ['trace', 'context', 'propagation', 'logs', 'metrics'] as const;
@@ -15,7 +16,7 @@ interface ApiGlobal {
 }
 
 function apiGlobal(): ApiGlobal | undefined {
-  return (globalThis as Record<symbol, ApiGlobal | undefined>)[API_GLOBAL];
+  return (globalThis as Record<symbol, ApiGlobal | undefined>)[OTEL_API_GLOBAL];
 }
 
 /** The version of the `@opentelemetry/api` copy that created the registrations, if any. */
