@@ -133,3 +133,21 @@ describe("the app's package.json", () => {
     }
   });
 });
+
+describe('settings nothing sensible can be made of', () => {
+  it('refuses an endpoint that is not a URL, and only that, with a clear error', () => {
+    expect(() => resolveConfig({ endpoint: 'collector:4318' }, {})).toThrow(
+      /must be an http\(s\) URL/,
+    );
+    const { config, warnings } = resolveConfig(
+      {},
+      { TRACELOG_SPOOL_MAX_BYTES: 'huge', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+    );
+    expect(config.spool && config.spool.maxBytes).toBe(64 * 1024 * 1024);
+    expect(config.protocol).toBe('http/protobuf');
+    expect(warnings).toEqual([
+      expect.stringContaining('OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported'),
+      'TRACELOG_SPOOL_MAX_BYTES is not valid; using 67108864',
+    ]);
+  });
+});

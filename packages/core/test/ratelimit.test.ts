@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { TokenBucket } from '@tracelog/core';
+
+function clock(start = 0) {
+  let now = start;
+  return { now: () => now, advance: (ms: number) => (now += ms) };
+}
+
+
+describe('TokenBucket', () => {
+  it('allows a burst, then the refill rate', () => {
+    const c = clock();
+    const bucket = new TokenBucket({ ratePerSecond: 10, burst: 3, now: c.now });
+    expect([bucket.tryTake(), bucket.tryTake(), bucket.tryTake(), bucket.tryTake()]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
+    c.advance(100);
+    expect(bucket.tryTake()).toBe(true);
+    expect(bucket.tryTake()).toBe(false);
+    c.advance(10_000);
+    expect([1, 2, 3, 4].map(() => bucket.tryTake())).toEqual([true, true, true, false]);
+  });
+});
