@@ -1,14 +1,22 @@
 // The collector's share of the rules (collector/config.yaml: the redaction processor's
-// blocked_values, whose matches it masks in attribute values and, since v0.15x, in string log
-// bodies too, so no second set of body statements is needed). gitleaks' expressions are Go (RE2) already, as the
-// collector wants them. The collector cannot check entropy or allowlists, and every expression
-// costs every record, so it carries a subset: token formats with a distinctive prefix, no
-// allowlist, no false positive in the corpus, and a measured Go regexp cost within budget
-// (scripts/redaction/collector-bench.mjs writes collector-cost.json; the generator only reads it,
-// so the drift check needs no Go toolchain).
+// blocked_key_patterns, from the SDK's sensitive words, and blocked_values, whose matches it masks
+// in attribute values and, since v0.15x, in string log bodies too, so no second set of body
+// statements is needed). gitleaks' expressions are Go (RE2) already, as the collector wants them.
+// The collector cannot check entropy or allowlists, and every expression costs every record, so it
+// carries a subset: token formats with a distinctive prefix, no allowlist, no false positive in
+// the corpus, and a measured Go regexp cost within budget (scripts/redaction/collector-bench.mjs
+// writes collector-cost.json; the generator only reads it, so the drift check needs no Go
+// toolchain).
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  KEY_ONLY_WORDS,
+  SENSITIVE_PAIRS,
+  SENSITIVE_WORDS,
+  TOKEN_MIN_LENGTH,
+  TOKEN_PREFIXES,
+} from '../../packages/core/src/redaction/sensitive.ts';
 import { GITLEAKS_VERSION } from './source.mjs';
 import { translate } from './translate.mjs';
 
@@ -48,37 +56,98 @@ export const LOG_MIX = [
  * Our own expressions, before gitleaks'. Go's regexp finds an expression that opens with a
  * literal by a substring search (tens of ns per line of LOG_MIX) and runs its machine over every
  * byte otherwise (about 1 µs per line for each of these): so none opens with `\b`, and the
- * well-known token prefixes are one expression each rather than one alternation. Dropping the
- * leading `\b` can only mask more (`xeyJ…` too), never less. The key=value, scheme and card
- * expressions have no literal to open with and stay as they are: together about 6 µs per value.
+ * well-known token prefixes are one expression per leading literal rather than one alternation.
+ * Dropping the leading `\b` can only mask more (`xeyJ…`, `task_test_…` too), never less. The
+ * key=value, scheme and card expressions have no literal to open with and stay as they are.
  */
-const OWN_VALUES = [
+/** How many of the SDK's sensitive words (the commonest in free text come first) key=value takes. */
+const TEXT_WORDS = 5;
+
+export const OWN_VALUES = [
   '(?i)(?:bearer|basic)\\s+[a-z0-9._~+/-]{6,}=*',
   'eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*',
   'AKIA[0-9A-Z]{16}',
   'ASIA[0-9A-Z]{16}',
   '\\b(?:4\\d{3}|5[1-5]\\d{2}|3[47]\\d{2}|6011)[ -]?\\d{4}[ -]?\\d{4}[ -]?\\d{1,4}\\b',
-  'gh[pousr]_[A-Za-z0-9]{30,}',
-  'github_pat_[A-Za-z0-9_]{20,}',
-  'glpat-[A-Za-z0-9_-]{20,}',
-  'xox[abposr]-[A-Za-z0-9-]{10,}',
-  'sk_(?:live|test)_[A-Za-z0-9]{10,}',
-  'rk_(?:live|test)_[A-Za-z0-9]{10,}',
-  'pk_(?:live|test)_[A-Za-z0-9]{10,}',
-  'sk-[A-Za-z0-9_-]{20,}',
+  ...TOKEN_PREFIXES.flatMap(([, prefixes]) => prefixedTokens(prefixes)),
   'AIza[0-9A-Za-z_-]{35}',
   '(?s)-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)',
   // A value is masked whole when this matches anywhere: a leading `[a-z0-9_-]*` would change no
   // verdict and cost a third more in Go's regexp (3.4 against 2.5 µs per line of the log mix).
-  '(?i)(password|passwd|pwd|secret|token|api[_-]?key)[a-z0-9_-]*["\']?\\s*[=:]\\s*["\']?[^\\s&"\',;]+',
+  // Each word costs every line: the first words and pair only (all 19 names: 2.5 times the cost).
+  `(?i)(${keyNames('[_-]?', SENSITIVE_WORDS.slice(0, TEXT_WORDS), SENSITIVE_PAIRS.slice(0, 1))})[a-z0-9_-]*["']?\\s*[=:]\\s*["']?[^\\s&"',;]+`,
   '://[^:/@\\s]+:[^@/\\s]+@',
 ];
 
-/** gitleaks rules the collector could carry, before cost and false positives decide. */
+/**
+ * The SDK's prefixed-token rule in RE2, which cannot look ahead: one expression per first two
+ * characters of the prefixes (each opens with a literal), then at least TOKEN_MIN_LENGTH token
+ * characters of which one is a digit, written out by where the first digit falls.
+ */
+function prefixedTokens(prefixes) {
+  const groups = new Map();
+  for (const p of prefixes) groups.set(p.slice(0, 2), [...(groups.get(p.slice(0, 2)) ?? []), p]);
+  const n = TOKEN_MIN_LENGTH;
+  const count = (k, open) => (open ? `{${k},}` : k === 1 ? '' : `{${k}}`);
+  const runs = [];
+  for (let k = 0; k <= n; k++) {
+    const letters = k === 0 ? '' : `[A-Za-z_-]${count(k, k === n)}`;
+    runs.push(`${letters}[0-9][\\w-]${k >= n - 1 ? '*' : count(n - 1 - k, true)}`);
+  }
+  const run = `(?:${runs.join('|')})`;
+  return [...groups.values()].map((group) =>
+    group.length === 1 ? `${group[0]}${run}` : `(?:${group.join('|')})${run}`,
+  );
+}
+
+/** Sensitive words and pairs (`api` + `sep` + `key`) as one alternation. */
+function keyNames(sep, words, pairs = SENSITIVE_PAIRS) {
+  return [...words, ...pairs.map((p) => p.replace(' ', sep))].join('|');
+}
+
+/**
+ * Keys whose values are masked whatever they hold: every sensitive word or pair as a whole part
+ * of the key (`db.password`, `x-api-key`, `user.ssn`). The collector cannot split camelCase.
+ */
+export const KEY_PATTERN = `(?i)(^|[._-])(${keyNames('[._-]?', [...SENSITIVE_WORDS, ...KEY_ONLY_WORDS])})([._-]|$)`;
+
+/**
+ * The gitleaks rules whose tokens our prefixed-token rules take: every secret of every example
+ * begins with one of the prefixes (so not Twilio's `SK…`, whose keyword is `sk`). `lookahead`:
+ * the SDK leaves what an entry's third element names to other rules (`sk-ant-`); the collector
+ * cannot.
+ */
+export function coveredRuleIds(gitleaks, { lookahead }) {
+  const takes = (secret) =>
+    TOKEN_PREFIXES.some(([, prefixes, not]) =>
+      prefixes.some(
+        (p) =>
+          secret.startsWith(p) &&
+          !(lookahead && not !== undefined && secret.slice(p.length).startsWith(not)),
+      ),
+    );
+  return new Set(
+    gitleaks.corpus
+      .filter((rule) => {
+        const secrets = rule.tps.flatMap((tp) => tp.secrets);
+        return secrets.length > 0 && secrets.every(takes);
+      })
+      .map((rule) => rule.id),
+  );
+}
+
+/**
+ * gitleaks rules the collector could carry, before cost and false positives decide. Rules our
+ * prefixed-token expressions cover are left out: the processor runs its expressions in no fixed
+ * order, and an exact one that ran first would mask a token's first characters and leave the
+ * rest (`gldt-<20 characters>` of a longer token).
+ */
 export function collectorCandidates(gitleaks) {
+  const covered = coveredRuleIds(gitleaks, { lookahead: false });
   return gitleaks.rules.filter(
     (rule) =>
       rule.regex &&
+      !covered.has(rule.id) &&
       !(rule.allowlists?.length > 0) &&
       !/^(?:\(\?i\))?\[\\w\.-\]/.test(rule.regex) &&
       (rule.keywords ?? []).length > 0 &&
@@ -127,6 +196,10 @@ export function collectorSection(gitleaks) {
   const values = [...OWN_VALUES.map((v) => [v]), ...chosen.map((c) => [c.regex, c.id])];
   return {
     ids: chosen.map((c) => c.id),
+    blockedKeyPatterns: [
+      "# The SDK's sensitive words (packages/core/src/redaction/sensitive.ts).",
+      `- ${yaml(KEY_PATTERN)}`,
+    ],
     blockedValues: [
       `# Ours, then ${chosen.length} of gitleaks' rules (${GITLEAKS_VERSION}).`,
       ...values.map(([v, id]) => `- ${yaml(v)}${tag(id)}`),
@@ -158,5 +231,6 @@ function replaceList(config, anchor, lines) {
 
 export function replaceCollectorSection(config, section) {
   if (section === undefined) return config;
-  return replaceList(config, /^ {4}blocked_values:$/m, section.blockedValues);
+  const keys = replaceList(config, /^ {4}blocked_key_patterns:$/m, section.blockedKeyPatterns);
+  return replaceList(keys, /^ {4}blocked_values:$/m, section.blockedValues);
 }

@@ -1,21 +1,25 @@
 #!/usr/bin/env node
-// Turns gitleaks' default rules (pinned in source.mjs) into tracelog's redaction rules:
+// Turns gitleaks' default rules (pinned in source.mjs) and our sensitive words and token prefixes
+// (packages/core/src/redaction/sensitive.ts) into tracelog's redaction rules:
 //   packages/core/src/redaction/gitleaks.generated.ts  every rule, for the Node redactor
 //   packages/core/src/redaction/compact.generated.ts   the browser subset
 //   packages/core/src/redaction/LICENSE-gitleaks.txt   gitleaks' MIT licence
 //   collector/config.yaml                               the lines between the "generated" markers
-// Usage: node scripts/redaction/generate.mjs [--check]
-//   --check: write nothing; exit 1 when a committed file differs from what would be generated.
+//                                                       (blocked_key_patterns, blocked_values)
+// Usage: node scripts/redaction/generate.mjs [--check]   (Node >= 23.6: it imports a .ts file)
+//   --check: write nothing; exit 1, naming the files, when a committed file differs from what
+//   would be generated; exit 0 when all are current.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
-import { collectorSection, replaceCollectorSection } from './collector.mjs';
+import { collectorSection, coveredRuleIds, replaceCollectorSection } from './collector.mjs';
 import { GITLEAKS_MODULE, GITLEAKS_VERSION, loadGitleaks } from './source.mjs';
 import { translate } from './translate.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const SENSITIVE_SOURCE = 'packages/core/src/redaction/sensitive.ts';
 const out = (path) => join(root, path);
 
 /** Rules whose translation the browser can carry: distinctive prefix, short, ES2020 syntax. */
@@ -106,20 +110,27 @@ const COMPACT_FIRST = [
   'doppler-api-token',
   'postman-api-token',
 ];
-/** gzip bytes the browser subset may add to the bundle (the SDK's budget is 15 KB in all). */
-const COMPACT_GZIP_BUDGET = 330;
+/**
+ * gzip bytes the browser subset may add to the bundle (the SDK's budget is 15 KB in all): 330
+ * until our prefixed-token rules, which the browser carries too, took over the subset's GitHub,
+ * GitLab, npm, Slack and Stripe rules and the bytes they need.
+ */
+const COMPACT_GZIP_BUDGET = 280;
 const TOKEN_END = '(?:[\\x60\'"\\s;]|\\\\[nr]|$)';
 
 /**
  * The browser subset: token formats with a distinctive prefix and a short ES2020 expression,
  * folded into one case-insensitive expression that masks the whole token (its end boundary
  * becomes a lookahead; entropy checks are left to the relay; rules that need an allowlist, such as
- * Google's public API keys, are left out), within a gzip budget.
+ * Google's public API keys, are left out), within a gzip budget. Rules our prefixed-token rules
+ * (which the browser carries too) already cover are left out as well (their bytes would buy
+ * nothing), and so are rules that touch one of the corpus's clean false positives.
  */
-export function compactSubset(specs) {
+export function compactSubset(specs, cleanFps = [], covered = new Set()) {
   const candidates = specs
     .filter(
       ({ spec, needsModifiers, semiGeneric }) =>
+        !covered.has(spec.id) &&
         !needsModifiers &&
         !semiGeneric &&
         (spec.flags === '' || spec.flags === 'i') &&
@@ -143,6 +154,8 @@ export function compactSubset(specs) {
   candidates.sort((a, b) => rank(a.id) - rank(b.id) || a.source.length - b.source.length);
   const chosen = [];
   for (const c of candidates) {
+    const re = new RegExp(c.source, 'i');
+    if (cleanFps.some((text) => re.test(text))) continue;
     const next = [...chosen, c];
     if (gzipSync(JSON.stringify(combine(next))).length > COMPACT_GZIP_BUDGET) continue;
     new RegExp(combine(next).source, 'gi');
@@ -168,7 +181,10 @@ function header(what) {
 export function render(gitleaks) {
   const { specs, global } = buildSpecs(gitleaks);
   const all = specs.map((s) => s.spec);
-  const compact = compactSubset(specs);
+  const cleanFps = gitleaks.corpus.flatMap((r) =>
+    r.fps.filter((f) => f.flaggedBy.length === 0).map((f) => f.text),
+  );
+  const compact = compactSubset(specs, cleanFps, coveredRuleIds(gitleaks, { lookahead: true }));
   const files = new Map();
   files.set(
     'packages/core/src/redaction/gitleaks.generated.ts',
@@ -231,8 +247,9 @@ async function main() {
   }
   if (check && drift.length > 0) {
     process.stderr.write(
-      `redaction: out of date with ${GITLEAKS_MODULE}@${GITLEAKS_VERSION}: ${drift.join(', ')}\n` +
-        'run: node scripts/redaction/generate.mjs\n',
+      `redaction: generated from ${GITLEAKS_MODULE}@${GITLEAKS_VERSION} and ${SENSITIVE_SOURCE}, ` +
+        `these differ from what the generator writes now: ${drift.join(', ')}\n` +
+        'run: bash scripts/tools.sh node scripts/redaction/generate.mjs\n',
     );
     process.exit(1);
   }

@@ -7,6 +7,7 @@ import {
 import { GITLEAKS_ALLOW, GITLEAKS_RULES } from './redaction/gitleaks.generated.js';
 import { createScanner, specRule } from './redaction/scanner.js';
 import type { ScanRule } from './redaction/scanner.js';
+import { KEY_ONLY_WORDS, SENSITIVE_PAIRS, SENSITIVE_WORDS } from './redaction/sensitive.js';
 
 export { BUILTIN_PATTERN_NAMES, luhn } from './redaction/builtin.js';
 
@@ -54,41 +55,9 @@ export interface Redactor {
   ): Record<string, string>;
 }
 
-/** Words that make a key sensitive when they appear as one of its parts. */
-const SENSITIVE_WORDS = new Set([
-  'password',
-  'passwd',
-  'pwd',
-  'passphrase',
-  'secret',
-  'token',
-  'authorization',
-  'cookie',
-  'apikey',
-  'credential',
-  'credentials',
-  'privatekey',
-  'cvv',
-  'cvc',
-  'ssn',
-  'creditcard',
-  'cardnumber',
-  'jwt',
-  'bearer',
-  'signature',
-  'otp',
-]);
-/** Adjacent parts that together make a key sensitive (`api_key`, `privateKey`, `card-number`). */
-const SENSITIVE_PAIRS = new Set([
-  'api key',
-  'private key',
-  'secret key',
-  'access key',
-  'credit card',
-  'card number',
-  'session token',
-  'client secret',
-]);
+/** Sensitive words and pairs as sets, for one lookup per part of a key. */
+const WORDS: ReadonlySet<string> = new Set([...SENSITIVE_WORDS, ...KEY_ONLY_WORDS]);
+const PAIRS: ReadonlySet<string> = new Set(SENSITIVE_PAIRS);
 
 /**
  * The redactor Node services use: our own rules plus every rule of gitleaks' default
@@ -116,11 +85,47 @@ export function buildRedactor(
   more: (mask: string, disabled: ReadonlySet<string>) => ScanRule[],
   scanner: (rules: readonly ScanRule[]) => (text: string) => string,
 ): Redactor {
+  if (options.enabled === false) return passthrough();
   const mask = options.replacement ?? '[REDACTED]';
-  const maxDepth = options.maxDepth ?? 8;
-  const maxString = options.maxStringLength ?? 65_536;
   const disabled = new Set(options.disablePatterns ?? []);
-  const rules: ScanRule[] = [
+  // Keywords first: most strings hold none, and then only the keyword scan runs.
+  const runRules = scanner(valueRules(options, mask, disabled, more));
+  const redactString = memoizedScan(runRules, options.maxStringLength ?? 65_536);
+  const keyKind = keyKinds(sensitiveKeyTest(options));
+  const isSensitiveKey = (key: string): boolean => keyKind(key) === 'secret';
+  const redactUrl = urlRedactor(redactString, isSensitiveKey, mask);
+  const redactValue = valueWalker({
+    mask,
+    maxDepth: options.maxDepth ?? 8,
+    keyKind,
+    redactString,
+    redactUrl,
+  });
+  return {
+    isSensitiveKey,
+    redactString,
+    redactValue: (v, k) => redactValue(v, k),
+    redactAttributes(attributes) {
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(attributes)) out[key] = redactValue(attributes[key], key);
+      return out;
+    },
+    redactUrl,
+    redactHeaders: (headers, allow) =>
+      keepHeaders(headers, allow, (name, text) =>
+        isSensitiveKey(name) ? mask : redactString(text),
+      ),
+  };
+}
+
+/** Our own value rules, then `more`'s, then the user's patterns. */
+function valueRules(
+  options: RedactionOptions,
+  mask: string,
+  disabled: ReadonlySet<string>,
+  more: (mask: string, disabled: ReadonlySet<string>) => ScanRule[],
+): ScanRule[] {
+  return [
     ...builtinRules(mask, disabled),
     ...more(mask, disabled),
     // User patterns have no keywords: they run on every string.
@@ -128,8 +133,13 @@ export function buildRedactor(
       patternRule(name, [], pattern, () => mask),
     ),
   ];
-  // Keywords first: most strings hold none, and then only the keyword scan runs.
-  const runRules = scanner(rules);
+}
+
+/**
+ * Whether a key makes its value a secret: the user's allow list first, then the user's keys,
+ * then the sensitive words and pairs among the key's parts.
+ */
+function sensitiveKeyTest(options: RedactionOptions): (key: string) => boolean {
   const extraWords = new Set<string>();
   const extraRegexes: RegExp[] = [];
   for (const key of options.keys ?? []) {
@@ -137,61 +147,64 @@ export function buildRedactor(
     else extraRegexes.push(key);
   }
   const allowed = new Set((options.allowKeys ?? []).map(normalize));
-  // What a key says about its value, decided once per key: a secret (masked whatever it holds),
-  // a query string, a URL, or text. One lookup per attribute, whatever its type.
-  const kindCache = new Map<string, KeyKind>();
-
-  if (options.enabled === false) return passthrough();
-
-  function keyKind(key: string): KeyKind {
-    let kind = kindCache.get(key);
-    if (kind === undefined) {
-      kind = decideKey(key)
-        ? 'secret'
-        : QUERY_KEY.test(key)
-          ? 'query'
-          : URL_KEY.test(key)
-            ? 'url'
-            : 'text';
-      if (kindCache.size >= 4096) kindCache.clear();
-      kindCache.set(key, kind);
-    }
-    return kind;
-  }
-
-  function isSensitiveKey(key: string): boolean {
-    return keyKind(key) === 'secret';
-  }
-
-  function decideKey(key: string): boolean {
+  return (key) => {
     const whole = normalize(key);
     if (allowed.has(whole)) return false;
     if (extraWords.has(whole) || extraRegexes.some((re) => re.test(key))) return true;
     const parts = splitKey(key);
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i]!;
-      if (SENSITIVE_WORDS.has(part) || extraWords.has(part)) return true;
+      if (WORDS.has(part) || extraWords.has(part)) return true;
       const next = parts[i + 1];
-      if (
-        next !== undefined &&
-        (SENSITIVE_PAIRS.has(`${part} ${next}`) || SENSITIVE_WORDS.has(part + next))
-      ) {
+      if (next !== undefined && (PAIRS.has(`${part} ${next}`) || WORDS.has(part + next))) {
         return true;
       }
     }
     return false;
-  }
+  };
+}
 
-  // Short strings repeat: messages, enum values, queue and job names, and a request's or job's
-  // own ids, which come again on each of its records and its span. The last verdicts are kept in
-  // a direct-mapped memo of 1,024 slots for strings of up to 64 characters, one slot per hash of
-  // the length and two characters: a string seen for the first time costs a hash and a store,
-  // with none of a Map's upkeep (a unique 30-character job message cost 140 ns in a Map-based
-  // cache, most of it the cache's own).
+/**
+ * What a key says about its value, decided once per key: a secret (masked whatever it holds),
+ * a query string, a URL, or text. One lookup per attribute, whatever its type.
+ */
+function keyKinds(isSecret: (key: string) => boolean): (key: string) => KeyKind {
+  const cache = new Map<string, KeyKind>();
+  return (key) => {
+    let kind = cache.get(key);
+    if (kind === undefined) {
+      kind = isSecret(key)
+        ? 'secret'
+        : QUERY_KEY.test(key)
+          ? 'query'
+          : URL_KEY.test(key)
+            ? 'url'
+            : 'text';
+      if (cache.size >= 4096) cache.clear();
+      cache.set(key, kind);
+    }
+    return kind;
+  };
+}
+
+/**
+ * `runRules` over texts cut to `maxString`, with a memo for short ones. Short strings repeat:
+ * messages, enum values, queue and job names, and a request's or job's own ids, which come again
+ * on each of its records and its span. The last verdicts are kept in a direct-mapped memo of
+ * 1,024 slots for strings of up to 64 characters, one slot per hash of the length and two
+ * characters: a string seen for the first time costs a hash and a store, with none of a Map's
+ * upkeep (a unique 30-character job message cost 140 ns in a Map-based cache, most of it the
+ * cache's own).
+ */
+function memoizedScan(
+  runRules: (text: string) => string,
+  maxString: number,
+): (text: string) => string {
   const memoText = new Array<string>(1024);
   const memoResult = new Array<string>(1024);
-
-  function redactString(text: string): string {
+  const scan = (text: string): string =>
+    runRules(text.length > maxString ? `${text.slice(0, maxString)}…[truncated]` : text);
+  return (text) => {
     const n = text.length;
     if (n > 64) return scan(text);
     const slot = (n * 31 + text.charCodeAt(n - 1) * 37 + text.charCodeAt(n >> 1) * 131) & 1023;
@@ -200,156 +213,177 @@ export function buildRedactor(
     memoText[slot] = text;
     memoResult[slot] = result;
     return result;
-  }
+  };
+}
 
-  function scan(text: string): string {
-    const value = text.length > maxString ? `${text.slice(0, maxString)}…[truncated]` : text;
-    return runRules(value);
+/** Masks `user:pass@` and sensitive query parameters, or drops the query string. */
+function urlRedactor(
+  redactString: (text: string) => string,
+  isSensitiveKey: (key: string) => boolean,
+  mask: string,
+): Redactor['redactUrl'] {
+  function redactParameter(pair: string): string {
+    const eq = pair.indexOf('=');
+    if (eq < 0) return redactString(pair);
+    const name = pair.slice(0, eq);
+    if (isSensitiveKey(decodeOr(name, name))) return `${name}=${mask}`;
+    const value = decodeOr(pair.slice(eq + 1).replace(/\+/g, ' '), pair.slice(eq + 1));
+    const redacted = redactString(value);
+    return redacted === value ? pair : `${name}=${encodeURIComponent(redacted)}`;
   }
+  return (url, opts = {}) => {
+    const hash = url.indexOf('#');
+    const withoutHash = hash >= 0 ? url.slice(0, hash) : url;
+    const q = withoutHash.indexOf('?');
+    const base = redactString(q >= 0 ? withoutHash.slice(0, q) : withoutHash);
+    if (q < 0 || opts.dropQuery) return base;
+    return `${base}?${withoutHash
+      .slice(q + 1)
+      .split('&')
+      .map(redactParameter)
+      .join('&')}`;
+  };
+}
 
+/** `text` percent-decoded, or `fallback` when it is not valid percent-encoding. */
+function decodeOr(text: string, fallback: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return fallback;
+  }
+}
+
+interface WalkParts {
+  mask: string;
+  maxDepth: number;
+  keyKind: (key: string) => KeyKind;
+  redactString: (text: string) => string;
+  redactUrl: Redactor['redactUrl'];
+}
+
+type Walk = (value: unknown, key?: string, depth?: number, seen?: Set<object>) => unknown;
+
+/** Deep redaction of any value: scalars by their key's kind, objects part by part. */
+function valueWalker(parts: WalkParts): Walk {
+  const { mask, maxDepth, keyKind } = parts;
+  const redactText = textRedactor(parts);
   // The objects one walk has met: one met again is marked, so a cycle ends and a value shared
   // many times is walked once. One set, emptied after each walk, instead of a WeakSet per walk
   // (its allocation and the collector's upkeep showed per job); a walk that starts while it is
   // in use (a getter that logs) gets its own.
   const walked = new Set<object>();
+  const redactObject = objectRedactor(parts, (v, k, d, s) => redactValue(v, k, d, s));
 
   function redactValue(value: unknown, key?: string, depth = 0, seen?: Set<object>): unknown {
     if (value === null || value === undefined) return value;
     const kind = key === undefined ? 'text' : keyKind(key);
     if (kind === 'secret') return mask;
-    switch (typeof value) {
-      case 'string':
-        return redactText(value, kind);
-      case 'number':
-        return Number.isInteger(value) &&
-          Math.abs(value) >= 1e12 &&
-          isCardNumber(String(Math.abs(value)))
-          ? `${mask}:card`
-          : value;
-      case 'bigint':
-        return isCardNumber(value.toString().replace('-', '')) ? `${mask}:card` : value;
-      case 'object':
-        break;
-      default:
-        return value;
-    }
+    if (typeof value === 'string') return redactText(value, kind);
+    if (typeof value !== 'object') return redactScalar(value, mask);
     if (depth >= maxDepth) return '[Too deep]';
-    const object = value as object;
     const owner = !seen && walked.size === 0;
     const visited = seen ?? (owner ? walked : new Set<object>());
-    if (visited.has(object)) return '[Circular]';
-    visited.add(object);
+    if (visited.has(value)) return '[Circular]';
+    visited.add(value);
     try {
-      if (Array.isArray(object)) {
-        let changed = false;
-        const out = object.map((item: unknown) => {
-          const redacted = redactValue(item, undefined, depth + 1, visited);
-          if (redacted !== item) changed = true;
-          return redacted;
-        });
-        return changed ? out : object;
-      }
-      if (object instanceof Error) {
-        return {
-          name: object.name,
-          message: redactString(String(object.message)),
-          stack: object.stack === undefined ? undefined : redactString(object.stack),
-        };
-      }
-      if (object instanceof Date || ArrayBuffer.isView(object) || object instanceof ArrayBuffer)
-        return object;
-      if (object instanceof Map) {
-        const out: Record<string, unknown> = {};
-        for (const [k, v] of object) out[String(k)] = redactValue(v, String(k), depth + 1, visited);
-        return out;
-      }
-      if (object instanceof Set) {
-        return [...object].map((v: unknown) => redactValue(v, undefined, depth + 1, visited));
-      }
-      let changed = false;
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(object)) {
-        let v: unknown;
-        try {
-          v = (object as Record<string, unknown>)[k];
-        } catch {
-          v = '[Unreadable]';
-          changed = true;
-        }
-        const redacted = redactValue(v, k, depth + 1, visited);
-        if (redacted !== v) changed = true;
-        out[k] = redacted;
-      }
-      return changed ? out : object;
+      return redactObject(value, depth, visited);
     } catch {
       return '[Unreadable]';
     } finally {
       if (owner) walked.clear();
     }
   }
+  return redactValue;
+}
 
-  /**
-   * URLs and query strings need more than a scan: parameter names decide (`?token=…`) and
-   * values are percent-encoded, so they go through redactUrl.
-   */
-  function redactText(value: string, kind: KeyKind): string {
+/** Numbers and bigints that are card numbers are masked; other scalars go as they are. */
+function redactScalar(value: unknown, mask: string): unknown {
+  if (typeof value === 'number') {
+    return Number.isInteger(value) &&
+      Math.abs(value) >= 1e12 &&
+      isCardNumber(String(Math.abs(value)))
+      ? `${mask}:card`
+      : value;
+  }
+  if (typeof value === 'bigint')
+    return isCardNumber(value.toString().replace('-', '')) ? `${mask}:card` : value;
+  return value;
+}
+
+/**
+ * URLs and query strings need more than a scan: parameter names decide (`?token=…`) and
+ * values are percent-encoded, so they go through redactUrl.
+ */
+function textRedactor(parts: WalkParts): (value: string, kind: KeyKind) => string {
+  const { redactString, redactUrl } = parts;
+  return (value, kind) => {
     if (kind === 'query') return redactUrl(`?${value}`).slice(1);
     // `includes` first: it is native and nearly every value has no `://`.
     if (kind === 'url' || (value.includes('://') && SCHEME.test(value))) return redactUrl(value);
     return redactString(value);
-  }
-
-  function redactAttributes(attributes: Record<string, unknown>): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(attributes)) out[key] = redactValue(attributes[key], key);
-    return out;
-  }
-
-  function redactUrl(url: string, opts: { dropQuery?: boolean } = {}): string {
-    const hash = url.indexOf('#');
-    const withoutHash = hash >= 0 ? url.slice(0, hash) : url;
-    const q = withoutHash.indexOf('?');
-    const base = redactString(q >= 0 ? withoutHash.slice(0, q) : withoutHash);
-    if (q < 0) return base;
-    if (opts.dropQuery) return base;
-    const query = withoutHash
-      .slice(q + 1)
-      .split('&')
-      .map((pair) => {
-        const eq = pair.indexOf('=');
-        if (eq < 0) return redactString(pair);
-        const name = pair.slice(0, eq);
-        let decoded = name;
-        try {
-          decoded = decodeURIComponent(name);
-        } catch {
-          // keep it as it is
-        }
-        if (isSensitiveKey(decoded)) return `${name}=${mask}`;
-        let value = pair.slice(eq + 1);
-        try {
-          value = decodeURIComponent(value.replace(/\+/g, ' '));
-        } catch {
-          // keep it as it is
-        }
-        const redacted = redactString(value);
-        return redacted === value ? pair : `${name}=${encodeURIComponent(redacted)}`;
-      })
-      .join('&');
-    return `${base}?${query}`;
-  }
-
-  return {
-    isSensitiveKey,
-    redactString,
-    redactValue: (v, k) => redactValue(v, k),
-    redactAttributes,
-    redactUrl,
-    redactHeaders: (headers, allow) =>
-      keepHeaders(headers, allow, (name, text) =>
-        isSensitiveKey(name) ? mask : redactString(text),
-      ),
   };
+}
+
+/**
+ * One object of a walk, by its type: arrays, errors, maps and sets, plain objects; dates and
+ * binary data as they are. Returns the object itself when nothing in it changed.
+ */
+function objectRedactor(
+  parts: WalkParts,
+  walk: Walk,
+): (object: object, depth: number, visited: Set<object>) => unknown {
+  const { redactString } = parts;
+  return (object, depth, visited) => {
+    const inner = (v: unknown, k?: string) => walk(v, k, depth + 1, visited);
+    if (Array.isArray(object)) {
+      let changed = false;
+      const out = object.map((item: unknown) => {
+        const redacted = inner(item);
+        if (redacted !== item) changed = true;
+        return redacted;
+      });
+      return changed ? out : object;
+    }
+    if (object instanceof Error) {
+      return {
+        name: object.name,
+        message: redactString(String(object.message)),
+        stack: object.stack === undefined ? undefined : redactString(object.stack),
+      };
+    }
+    if (object instanceof Date || ArrayBuffer.isView(object) || object instanceof ArrayBuffer)
+      return object;
+    if (object instanceof Map) {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of object) out[String(k)] = inner(v, String(k));
+      return out;
+    }
+    if (object instanceof Set) return [...object].map((v: unknown) => inner(v));
+    return redactFields(object as Record<string, unknown>, inner);
+  };
+}
+
+/** A plain object's own fields, each by its key; a getter that throws reads as `[Unreadable]`. */
+function redactFields(
+  object: Record<string, unknown>,
+  inner: (value: unknown, key: string) => unknown,
+): unknown {
+  let changed = false;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(object)) {
+    let v: unknown;
+    try {
+      v = object[k];
+    } catch {
+      v = '[Unreadable]';
+      changed = true;
+    }
+    const redacted = inner(v, k);
+    if (redacted !== v) changed = true;
+    out[k] = redacted;
+  }
+  return changed ? out : object;
 }
 
 type KeyKind = 'secret' | 'query' | 'url' | 'text';

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, luhn } from '@tracelog/core';
+import { createRedactor } from '@tracelog/core';
 import { SECRET_CORPUS, findLeaks } from '@tracelog/test-utils';
-import { minMatchLength, requiredChars } from '../src/redaction/scanner.js';
 
 const r = createRedactor();
 
@@ -64,94 +63,9 @@ describe('sensitive values', () => {
     }
   });
 
-  it('keeps the scheme of an Authorization value and the user of a URL', () => {
-    const header = r.redactString('Authorization: Bearer abc.def-ghi_123');
-    expect(header).toBe('Authorization: Bearer [REDACTED]');
-    expect(header).not.toContain('abc.def');
-    expect(r.redactString('sent Bearer abcdef123456')).toBe('sent Bearer [REDACTED]');
-    expect(r.redactString('postgres://orders:s3cret@db:5432/x')).toBe(
-      'postgres://orders:[REDACTED]@db:5432/x',
-    );
-  });
-
-  it('masks card numbers only when they pass the Luhn check', () => {
-    expect(r.redactString('card 4111 1111 1111 1111 ok')).toBe('card [REDACTED]:card ok');
-    expect(r.redactString('order 4111111111111112')).toBe('order 4111111111111112');
-    // Digits elsewhere in the text (ids, amounts) do not hide or make a run.
-    expect(r.redactString('req 7f3a9 paid 12.50 with 5555-5555-5555-4444')).toBe(
-      'req 7f3a9 paid 12.50 with [REDACTED]:card',
-    );
-    expect(r.redactString('4111 1111 1111 ab 1111')).toBe('4111 1111 1111 ab 1111');
-    expect(luhn('378282246310005')).toBe(true);
-    expect(luhn('1234567890123')).toBe(false);
-  });
-
-  it('masks numbers that start as cards do, not epoch timestamps that happen to pass Luhn', () => {
-    // Each of these passes the Luhn check.
-    expect(r.redactString('run kill-1795574460055')).toBe('run kill-1795574460055'); // ms
-    expect(r.redactString('at 1795574460050124')).toBe('at 1795574460050124'); // µs
-    expect(r.redactValue(1795574460055)).toBe(1795574460055);
-    expect(r.redactString('uatp 135410014004955')).toBe('uatp [REDACTED]:card');
-    for (const card of [
-      '378282246310005',
-      '6011111111111117',
-      '3530111333300000',
-      '2221000000000009',
-    ])
-      expect(r.redactString(`pay ${card}`), card).toBe('pay [REDACTED]:card');
-  });
-
   it('leaves ordinary text untouched and returns the same string', () => {
     const text = 'order accepted for ACME at 12.5';
     expect(r.redactString(text)).toBe(text);
-  });
-});
-
-describe('the keyword pass', () => {
-  it('finds keywords in any case, at either end of the text and beside non-ASCII text', () => {
-    const npm = 'npm_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
-    const token = npm.slice(0, 40);
-    for (const text of [
-      token,
-      `NPM_${token.slice(4)}`,
-      `é ${token}`,
-      `${token} ü`,
-      `«${token} »`,
-    ]) {
-      expect(r.redactString(text), text).not.toContain(token.slice(4));
-    }
-    expect(r.redactString('Password: hunter2-trading')).toBe('Password: [REDACTED]');
-    expect(r.redactString('x PASSWORD=hunter2-trading')).toBe('x PASSWORD=[REDACTED]');
-  });
-
-  it('tests the card trigger only with enough digits, and still finds cards split by spaces', () => {
-    expect(r.redactString('card 4111 1111 1111 1111 on file')).toBe('card [REDACTED]:card on file');
-    expect(r.redactString('order 4111-1111-1111')).toBe('order 4111-1111-1111');
-  });
-
-  it('returns short values as they are', () => {
-    for (const value of ['GET', 'POST', '200', 'ok', 'ord-1', '/', 'pwd=ab']) {
-      expect(r.redactString(value)).toBe(value);
-    }
-    expect(r.redactString('pwd=abc')).toBe('pwd=[REDACTED]');
-  });
-
-  it('knows the shortest match of an expression', () => {
-    expect(minMatchLength('abc')).toBe(3);
-    expect(minMatchLength('a{3,5}b?c*[xy]+d+?')).toBe(5);
-    expect(minMatchLength('(?:ab|c)(?=zzzz)\\bq$')).toBe(2);
-    expect(minMatchLength('(?<n>ab)\\k<n>\\x41\\u0041[\\]a]')).toBe(5);
-    expect(minMatchLength('(?i:ab)(?<!x)(?-i:c){2}|[^)]{3}')).toBe(3);
-    expect(minMatchLength('')).toBe(0);
-  });
-
-  it('knows which characters every match of an expression holds one of', () => {
-    expect(requiredChars('api[ \\w]{0,5}(?:=|:{1,3}=|\\?=|,)\\S+')).toBe('=:?,');
-    expect(requiredChars('a(?:x|y)\\.b-c')).toBe('.');
-    expect(requiredChars('a(?:=|b)')).toBeUndefined();
-    expect(requiredChars('a(?:-)?b:{0,2}c')).toBeUndefined();
-    expect(requiredChars('x|y:')).toBeUndefined();
-    expect(requiredChars('(?=:)abc')).toBeUndefined();
   });
 });
 

@@ -90,3 +90,122 @@ function needles(secret: Secret): string[] {
   found.push(JSON.stringify(secret.value).slice(1, -1), encodeURIComponent(secret.value));
   return found;
 }
+
+/**
+ * A token as its provider documents it, split into the prefix the redactors key on and the
+ * random part after it. The random parts are fake; each holds a digit in its first 8 characters,
+ * as the redactors ask of a run after a prefix.
+ */
+export interface PrefixedToken {
+  /** The rule that masks it in the SDK (`[REDACTED]:<rule>`). */
+  rule: string;
+  prefix: string;
+  body: string;
+}
+
+const classicGithub = 'F4k3T0k3nF0rT3st1ngOnlyAbCdEf0123456'; // 36 of [A-Za-z0-9]
+const gitlab = 'Fa1kE7okenForTests-_2'; // 20 of [A-Za-z0-9_-]
+const slackIds = '000000000000-111111111111'; // team and user ids: digits
+const stripe = '4eC39HqLyjWDarjtT1zdp7dc'; // the shape of Stripe's documented test key
+
+/** One token per prefix the redactors mask whatever its length (sensitive.ts, TOKEN_PREFIXES). */
+export const PREFIXED_TOKENS: readonly PrefixedToken[] = [
+  ...['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'].map((prefix) => ({
+    rule: 'github-token',
+    prefix,
+    body: classicGithub,
+  })),
+  {
+    rule: 'github-token',
+    prefix: 'github_pat_',
+    body: '11AAAAAAA0FakeTokenForTests_0123456789abcdefABCDEF0123456789abcdefABCDEF0123456',
+  },
+  ...['glpat-', 'gldt-', 'glrt-', 'glft-', 'glffct-', 'glsoat-'].map((prefix) => ({
+    rule: 'gitlab-token',
+    prefix,
+    body: gitlab,
+  })),
+  { rule: 'gitlab-token', prefix: 'glimt-', body: `${gitlab}Ab3Cd` },
+  { rule: 'gitlab-token', prefix: 'glptt-', body: 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0' },
+  { rule: 'gitlab-token', prefix: 'glcbt-', body: `64_${gitlab}` },
+  { rule: 'gitlab-token', prefix: 'glagent-', body: gitlab.repeat(2) + 'Ab3Cd5Ef7G' },
+  { rule: 'gitlab-token', prefix: 'gloas-', body: gitlab.repeat(3) + 'Ab3C' },
+  ...['xoxb-', 'xoxp-', 'xoxa-', 'xoxr-', 'xoxe-', 'xoxo-', 'xoxs-'].map((prefix) => ({
+    rule: 'slack-token',
+    prefix,
+    body: `${slackIds}-FakeTokenForTests0123456`,
+  })),
+  { rule: 'npm-token', prefix: 'npm_', body: 'a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8' },
+  ...['sk_live_', 'sk_test_', 'sk_prod_', 'rk_live_', 'rk_test_', 'rk_prod_'].map((prefix) => ({
+    rule: 'stripe-key',
+    prefix,
+    body: stripe,
+  })),
+  { rule: 'openai-key', prefix: 'sk-', body: 'proj-F4keKeyForTestsOnly0123456789abcdefT3BlbkFJ' },
+];
+
+/** Characters appended to make longer variants: letters and digits, as a provider would. */
+const MORE = 'Q7w9E2r4T6y8U1i3O5p0';
+
+/**
+ * Variants of a documented token a redactor must mask as well: longer by 1 to 20 characters,
+ * shorter by 1 to 4 (never below `min` after the prefix), cut to exactly `min`, regrouped (a `-`
+ * or `_` put in, every `-` and `_` taken out, one swapped for the other), and its random part in
+ * upper and in lower case (every provider here draws from both cases, or ignores case).
+ */
+export function tokenVariants(token: PrefixedToken, min = 8): string[] {
+  const { prefix, body } = token;
+  const bodies: string[] = [body];
+  for (let n = 1; n <= MORE.length; n++) bodies.push(body + MORE.slice(0, n));
+  for (let n = 1; n <= 4 && body.length - n >= min; n++) bodies.push(body.slice(0, -n));
+  bodies.push(body.slice(0, min));
+  const third = Math.floor(body.length / 3);
+  bodies.push(
+    `${body.slice(0, third)}-${body.slice(third)}`,
+    `${body.slice(0, 2 * third)}_${body.slice(2 * third)}`,
+    body.replace(/[-_]/g, ''),
+    body.replace(/[-_]/g, (c) => (c === '-' ? '_' : '-')),
+    body.toUpperCase(),
+    body.toLowerCase(),
+  );
+  return [...new Set(bodies.filter((b) => b.length >= min).map((b) => prefix + b))];
+}
+
+/**
+ * Text that holds a token prefix but no token: names of words, filler, too short, prose.
+ * `sdkOnly`: spared by the SDK, which looks at what comes before the prefix, but masked by the
+ * collector, whose expressions (Go's regexp, no lookbehind, literal first for speed) cannot.
+ */
+export interface NearMiss {
+  text: string;
+  sdkOnly?: boolean;
+}
+
+export const PREFIX_NEAR_MISSES: readonly NearMiss[] = [
+  // Names of lower-case words.
+  { text: 'skip_live_tests' },
+  { text: 'npm_config_registry' },
+  { text: 'npm_package_version=1.4.2' },
+  { text: 'sk_test_helpers_enabled' },
+  { text: 'rk_live_reload_server' },
+  { text: 'github_pat_rotation_days' },
+  { text: 'glpat-rotation-policy' },
+  { text: 'xoxb-Slack_BOT_TOKEN' },
+  { text: 'sk-learn-pipeline-config' },
+  // Filler.
+  { text: 'ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' },
+  { text: 'glpat-XXXXXXXXXXX-XXXXXXXX' },
+  // Too short after the prefix (7 characters).
+  { text: 'ghp_1234567' },
+  { text: 'npm_a1b2c3d' },
+  { text: 'sk-1a2b3c4' },
+  // Prose about the prefixes.
+  { text: 'classic tokens start with ghp_ and fine-grained ones with github_pat_' },
+  { text: 'set npm_ and glpat- tokens in the CI settings' },
+  // A prefix inside a longer name or word.
+  { text: 'task_test_f5uiraslaav78ip1rwqcp4hrmmj7d9', sdkOnly: true },
+  { text: 'desk_live_4eC39HqLyjWDarjt', sdkOnly: true },
+  { text: 'xoxe.xoxp-1-initial', sdkOnly: true },
+  { text: '/images/2018-250-xoxo-indieweb-1.jpg', sdkOnly: true },
+  { text: 'disk-usage-7d9a3f1e2b', sdkOnly: true },
+];

@@ -1,13 +1,15 @@
 import { escapeRegExp } from './scanner.js';
 import type { ScanRule } from './scanner.js';
+import { SENSITIVE_PAIRS, SENSITIVE_WORDS, TOKEN_MIN_LENGTH, TOKEN_PREFIXES } from './sensitive.js';
 
 /**
  * Our own value rules: formats gitleaks has no rule for (connection-string keys, SAS signatures,
- * `password=` / `secret:` pairs in free text, JSON secrets, URL credentials, card numbers) and
- * the ones we masked before gitleaks' rules came in, kept for their readable masks
+ * `password=` / `secret:` pairs in free text, JSON secrets, URL credentials, card numbers), token
+ * prefixes masked whatever the length that follows (gitleaks wants each provider's exact format)
+ * and the ones we masked before gitleaks' rules came in, kept for their readable masks
  * (`Bearer [REDACTED]`, `postgres://orders:[REDACTED]@db`). Each names the keywords that must
- * appear for it to run. Token formats with a rule in gitleaks that matches them exactly
- * (AWS, GitLab, Stripe, Google keys) are left to those rules and their allowlists.
+ * appear for it to run. Token formats with a rule in gitleaks that matches them exactly and no
+ * well-known prefix (AWS, Google keys) are left to those rules and their allowlists.
  */
 
 /**
@@ -24,26 +26,15 @@ const FILL = /x{5}|X{5}|\*{5}|#{5}/;
 const placeholder = (value: string): boolean => PLACEHOLDER.test(value) || FILLER.test(value);
 const AUTH_SCHEME_VALUE = /^(?:bearer|basic|token|digest)$/i;
 
-const KEY_VALUE_NAMES =
-  'password|passwd|pwd|passphrase|secret|token|api[_-]?key|apikey|authorization|private[_-]?key|access[_-]?key|signature|cookie|credit[_-]?card|card[_-]?number|cvv';
+/** The sensitive words and pairs as an expression source, for keys in free text. */
+const KEY_VALUE_NAMES = [
+  ...SENSITIVE_WORDS,
+  ...SENSITIVE_PAIRS.map((p) => p.replace(' ', '[_-]?')),
+].join('|');
+/** What a text holds when it holds a sensitive key: the words, and each pair written three ways. */
 const KEY_VALUE_KEYWORDS = [
-  'password',
-  'passwd',
-  'pwd',
-  'passphrase',
-  'secret',
-  'token',
-  'api_key',
-  'api-key',
-  'apikey',
-  'authorization',
-  'private',
-  'access',
-  'signature',
-  'cookie',
-  'credit',
-  'card',
-  'cvv',
+  ...SENSITIVE_WORDS,
+  ...SENSITIVE_PAIRS.flatMap((p) => ['_', '-', ''].map((sep) => p.replace(' ', sep))),
 ];
 
 interface Builtin {
@@ -55,7 +46,6 @@ interface Builtin {
 }
 
 function builtins(mask: string): Builtin[] {
-  const notMask = escapeRegExp(mask);
   return [
     {
       name: 'private-key',
@@ -114,7 +104,7 @@ function builtins(mask: string): Builtin[] {
       name: 'key-value',
       keywords: KEY_VALUE_KEYWORDS,
       pattern: new RegExp(
-        `\\b([A-Za-z0-9_-]*?(?:${KEY_VALUE_NAMES}))(["']?[ \\t]*(?:=>|[:?]{0,3}=|:)[ \\t]*)(?:(["'\x60])(?!${notMask})((?:[^"'\x60\\\\\\n]|\\\\.){3,512})\\3|(?!\\s|["'\x60=:>]|${notMask})([^\\s&"'\x60,;]{3,}))`,
+        `\\b([A-Za-z0-9_-]*?(?:${KEY_VALUE_NAMES}))(["']?[ \\t]*(?:=>|[:?]{0,3}=|:)[ \\t]*)(?:(["'\x60])(?!${escapeRegExp(mask)})((?:[^"'\x60\\\\\\n]|\\\\.){3,512})\\3|(?!\\s|["'\x60=:>]|${escapeRegExp(mask)})([^\\s&"'\x60,;]{3,}))`,
         'gi',
       ),
       replace: (m, key = '', sep = '', quote?: string, quoted?: string, bare?: string) => {
@@ -125,27 +115,7 @@ function builtins(mask: string): Builtin[] {
         return quote ? `${key}${sep}${quote}${mask}${quote}` : `${key}${sep}${mask}`;
       },
     },
-    {
-      // Kept beside gitleaks' GitHub rules, which want the exact lengths: tokens cut short in a
-      // log line, or of a length GitHub may use next, are still masked.
-      name: 'github-token',
-      keywords: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
-      pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{20,})\b/g,
-      replace: (m) => (FILL.test(m) ? m : `${mask}:github-token`),
-    },
-    {
-      name: 'slack-token',
-      keywords: ['xoxa-', 'xoxb-', 'xoxp-', 'xoxo-', 'xoxs-', 'xoxr-'],
-      pattern: /\bxox[abposr]-\d{8,}-[A-Za-z0-9-]{10,}/g,
-      replace: (m) => (FILL.test(m) ? m : `${mask}:slack-token`),
-    },
-    {
-      // OpenAI-style keys (`sk-…`, `sk-proj-…`); gitleaks' rule wants the exact current shape.
-      name: 'openai-key',
-      keywords: ['sk-'],
-      pattern: /\bsk-(?!ant-)[A-Za-z0-9_-]{20,}/g,
-      replace: (m) => (placeholder(m.slice(3)) ? m : `${mask}:api-key`),
-    },
+    ...TOKEN_PREFIXES.map((entry) => prefixedToken(entry, mask)),
     {
       name: 'card-number',
       keywords: [],
@@ -154,6 +124,30 @@ function builtins(mask: string): Builtin[] {
       replace: (match) => (isCardNumber(match.replace(/\D/g, '')) ? `${mask}:card` : match),
     },
   ];
+}
+
+/**
+ * A provider's prefix followed by a run of token characters, masked whole whatever its length and
+ * grouping, unless the run holds no digit (a name: `npm_config_cache`) or is filler
+ * (`ghp_xxxx…`). The prefix must open the text or follow a character that cannot be part of a
+ * name (`task_test_…`, `xoxe.xoxp-…`, `2018-xoxo-party` are not tokens of ours); kept in a group
+ * rather than a lookbehind, which older Safari cannot compile.
+ */
+function prefixedToken(
+  [name, prefixes, notFollowedBy]: (typeof TOKEN_PREFIXES)[number],
+  mask: string,
+): Builtin {
+  const not = notFollowedBy === undefined ? '' : `(?!${notFollowedBy})`;
+  return {
+    name,
+    keywords: prefixes,
+    pattern: new RegExp(
+      `(^|[^\\w.-])(?:${prefixes.join('|')})${not}([\\w-]{${TOKEN_MIN_LENGTH},})`,
+      'g',
+    ),
+    replace: (m, lead = '', run = '') =>
+      /\d/.test(run) && !FILL.test(run) ? `${lead}${mask}:${name}` : m,
+  };
 }
 
 /**

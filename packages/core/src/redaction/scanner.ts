@@ -39,31 +39,102 @@ export interface ScanRule {
  * skipped for a text shorter than its own.
  */
 export function createScanner(rules: readonly ScanRule[]): (text: string) => string {
-  const always: number[] = [];
-  const byKeyword = new Map<string, number[]>();
-  const triggered: number[] = [];
-  const triggerSources: string[] = [];
-  let triggerDigits = Infinity;
-  rules.forEach((rule, index) => {
+  const index = indexRules(rules);
+  const table = keywordTable(index.byKeyword);
+  const gates = ruleGates(rules);
+  // Triggers (card numbers: a run of digits) are tested once per text, and only when it holds
+  // enough digits: counting them in the pass costs less than the regular expression's own search.
+  const trigger =
+    index.triggerSources.length > 0 ? new RegExp(index.triggerSources.join('|')) : undefined;
+  const hit = new Uint8Array(rules.length);
+  const due: number[] = [];
+
+  function mark(list: readonly number[]): void {
+    for (const i of list) {
+      if (hit[i] === 0) {
+        hit[i] = 1;
+        due.push(i);
+      }
+    }
+  }
+
+  return function scan(text: string): string {
+    if (text.length < gates.shortest) return text;
+    if (index.always.length > 0) mark(index.always);
+    const longest = markKeywords(table, text, mark);
+    if (longest >= index.triggerDigits && trigger!.test(text)) mark(index.triggered);
+    if (due.length === 0) return text;
+    // In rule order: our own rules (readable masks) before gitleaks'.
+    if (due.length > 1) due.sort((a, b) => a - b);
+    let value = text;
+    for (const i of due) {
+      hit[i] = 0;
+      if (gates.admits(i, value)) value = rules[i]!.apply(value);
+    }
+    due.length = 0;
+    return value;
+  };
+}
+
+interface RuleIndex {
+  /** Rules that run on every text. */
+  always: number[];
+  byKeyword: Map<string, number[]>;
+  /** Rules run when a trigger matches, and the triggers' sources. */
+  triggered: number[];
+  triggerSources: string[];
+  /** The fewest digits in one run a text holds when any trigger matches it. */
+  triggerDigits: number;
+}
+
+/** Which rules each keyword runs, which run always and which on a trigger. */
+function indexRules(rules: readonly ScanRule[]): RuleIndex {
+  const index: RuleIndex = {
+    always: [],
+    byKeyword: new Map(),
+    triggered: [],
+    triggerSources: [],
+    triggerDigits: Infinity,
+  };
+  rules.forEach((rule, i) => {
     if (rule.trigger !== undefined) {
-      triggered.push(index);
-      triggerSources.push(rule.trigger);
-      triggerDigits = Math.min(triggerDigits, rule.triggerDigits ?? 0);
-    } else if (rule.keywords.length === 0) always.push(index);
+      index.triggered.push(i);
+      index.triggerSources.push(rule.trigger);
+      index.triggerDigits = Math.min(index.triggerDigits, rule.triggerDigits ?? 0);
+    } else if (rule.keywords.length === 0) index.always.push(i);
     for (const keyword of rule.keywords) {
-      const list = byKeyword.get(keyword) ?? [];
-      if (!list.includes(index)) list.push(index);
-      byKeyword.set(keyword, list);
+      const list = index.byKeyword.get(keyword) ?? [];
+      if (!list.includes(i)) list.push(i);
+      index.byKeyword.set(keyword, list);
     }
   });
-  // Per opening pair of characters (in every case: the table is indexed by the raw codes, which
-  // saves folding each character), its keywords and their rules. Keywords the table cannot hold
-  // (one character, or not ASCII) go to a regular expression instead.
+  return index;
+}
+
+interface KeywordTable {
+  /** Per pair of raw character codes (`a << 7 | b`), its group + 1; 0 = no keyword opens so. */
+  pairIndex: Uint16Array;
+  /** Per group, its keywords (lower case) and each keyword's rules. */
+  pairWords: string[][];
+  pairRules: (readonly number[])[][];
+  /** Per group, the set of ASCII codes its keywords have third: four 32-bit words. */
+  thirds: Int32Array;
+  /** Keywords the table cannot hold, found by a regular expression, and their rules. */
+  oddFilter: RegExp | undefined;
+  oddRules: Map<string, readonly number[]>;
+}
+
+/**
+ * Per opening pair of characters (in every case: the table is indexed by the raw codes, which
+ * saves folding each character), its keywords and their rules, and the set of characters its
+ * keywords have third (all set when a keyword is only the pair): most pairs that open a keyword in
+ * prose go no further. Keywords the table cannot hold (one character, or not ASCII) go to a
+ * regular expression instead.
+ */
+function keywordTable(byKeyword: ReadonlyMap<string, number[]>): KeywordTable {
   const pairIndex = new Uint16Array(128 * 128);
   const pairWords: string[][] = [];
   const pairRules: (readonly number[])[][] = [];
-  // Per pair, the set of ASCII codes its keywords have third (four 32-bit words; all set when a
-  // keyword is only the pair): most pairs that open a keyword in prose go no further.
   const third: number[] = [];
   const odd: string[] = [];
   for (const [keyword, list] of byKeyword) {
@@ -88,22 +159,92 @@ export function createScanner(rules: readonly ScanRule[]): (text: string) => str
     pairWords[group - 1]!.push(keyword.toLowerCase());
     pairRules[group - 1]!.push(list);
   }
-  const thirds = Int32Array.from(third);
-  const oddRules = new Map<string, readonly number[]>(odd.map((k) => [k, byKeyword.get(k)!]));
-  const oddFilter = odd.length > 0 ? new RegExp(odd.map(escapeRegExp).join('|'), 'gi') : undefined;
-  // Triggers (card numbers: a run of digits) are tested once per text, and only when it holds
-  // enough digits: counting them in the pass costs less than the regular expression's own search.
-  const trigger = triggerSources.length > 0 ? new RegExp(triggerSources.join('|')) : undefined;
-  const hit = new Uint8Array(rules.length);
-  const due: number[] = [];
-  // A keyword in a text too short for the rule's expression (a path `/api/orders` holds `api`,
-  // but generic-api-key needs 14 characters) costs a comparison instead of a run.
+  return {
+    pairIndex,
+    pairWords,
+    pairRules,
+    thirds: Int32Array.from(third),
+    oddFilter: odd.length > 0 ? new RegExp(odd.map(escapeRegExp).join('|'), 'gi') : undefined,
+    oddRules: new Map(odd.map((k) => [k, byKeyword.get(k)!])),
+  };
+}
+
+/**
+ * Marks the rules of every keyword in `text`, in one pass over its characters; returns the
+ * longest run of digits, single spaces or dashes between them allowed: hex ids and timestamps
+ * hold many digits but short runs, so the card trigger is rarely tested.
+ */
+function markKeywords(
+  table: KeywordTable,
+  text: string,
+  mark: (rules: readonly number[]) => void,
+): number {
+  const { pairIndex, pairWords, pairRules, thirds } = table;
+  const n = text.length;
+  let prev = n > 0 ? text.charCodeAt(0) : 0;
+  let run = isDigit(prev) ? 1 : 0;
+  let longest = run;
+  for (let i = 1; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (isDigit(c)) {
+      // A run goes on after a digit, or after one space or dash that follows a digit.
+      const goesOn =
+        isDigit(prev) || ((prev === 32 || prev === 45) && isDigit(text.charCodeAt(i - 2)));
+      run = goesOn ? run + 1 : 1;
+      if (run > longest) longest = run;
+    }
+    if ((prev | c) < 128) {
+      const group = pairIndex[(prev << 7) | c]!;
+      if (group !== 0) {
+        const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+        if (next >= 128 || ((thirds[(group - 1) * 4 + (next >> 5)]! >>> (next & 31)) & 1) === 1) {
+          const words = pairWords[group - 1]!;
+          const lists = pairRules[group - 1]!;
+          for (let w = 0; w < words.length; w++) {
+            if (startsWithFolded(text, i - 1, words[w]!)) mark(lists[w]!);
+          }
+        }
+      }
+    }
+    prev = c;
+  }
+  if (table.oddFilter) markOdd(table, text, mark);
+  return longest;
+}
+
+function markOdd(
+  table: KeywordTable,
+  text: string,
+  mark: (rules: readonly number[]) => void,
+): void {
+  const filter = table.oddFilter!;
+  filter.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = filter.exec(text)) !== null) {
+    mark(table.oddRules.get(m[0].toLowerCase()) ?? []);
+    filter.lastIndex = m.index + 1;
+  }
+}
+
+interface RuleGates {
+  /** Shorter texts (methods, status texts, short ids) are returned without a look. */
+  shortest: number;
+  /** Whether rule `i` can change `text` at all. */
+  admits(i: number, text: string): boolean;
+}
+
+/**
+ * What a text must have for each rule to be run on it. A keyword in a text too short for the
+ * rule's expression (a path `/api/orders` holds `api`, but generic-api-key needs 14 characters)
+ * costs a comparison instead of a run; the same for the characters a rule needs: `includes` for
+ * one, else one class (measured on the HTTP-span mix, the class costs a third of an `includes`
+ * per character); then the rule's own expression, when it has one.
+ */
+function ruleGates(rules: readonly ScanRule[]): RuleGates {
   const minLengths = Int32Array.from(
     rules,
     (r) => r.minLength ?? (r.pattern ? minMatchLength(r.pattern.source) : 0),
   );
-  // The same for the characters a rule needs: `includes` for one, else one class; measured on
-  // the HTTP-span mix, the class costs a third of an `includes` per character.
   const needs = rules.map((r): ((text: string) => boolean) | undefined => {
     const chars = r.needs ?? (r.pattern ? requiredChars(r.pattern.source) : undefined);
     if (chars === undefined) return undefined;
@@ -111,79 +252,21 @@ export function createScanner(rules: readonly ScanRule[]): (text: string) => str
     const re = new RegExp(`[${escapeRegExp(chars).replace(/[-\]]/g, '\\$&')}]`);
     return (text) => re.test(text);
   });
-  // Shorter texts (methods, status texts, short ids) are returned without a look.
-  const shortest = Math.min(...minLengths);
-
-  function mark(list: readonly number[]): void {
-    for (const i of list) {
-      if (hit[i] === 0) {
-        hit[i] = 1;
-        due.push(i);
-      }
-    }
-  }
-
-  return function scan(text: string): string {
-    const n = text.length;
-    if (n < shortest) return text;
-    if (always.length > 0) mark(always);
-    let prev = n > 0 ? text.charCodeAt(0) : 0;
-    // The longest run of digits, single spaces or dashes between them allowed: hex ids and
-    // timestamps hold many digits but short runs, so the card trigger is rarely tested.
-    let run = isDigit(prev) ? 1 : 0;
-    let longest = run;
-    for (let i = 1; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if (isDigit(c)) {
-        // A run goes on after a digit, or after one space or dash that follows a digit.
-        const goesOn =
-          isDigit(prev) || ((prev === 32 || prev === 45) && isDigit(text.charCodeAt(i - 2)));
-        run = goesOn ? run + 1 : 1;
-        if (run > longest) longest = run;
-      }
-      if ((prev | c) < 128) {
-        const group = pairIndex[(prev << 7) | c]!;
-        if (group !== 0) {
-          const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
-          if (next >= 128 || ((thirds[(group - 1) * 4 + (next >> 5)]! >>> (next & 31)) & 1) === 1) {
-            const words = pairWords[group - 1]!;
-            const lists = pairRules[group - 1]!;
-            for (let w = 0; w < words.length; w++) {
-              if (startsWithFolded(text, i - 1, words[w]!)) mark(lists[w]!);
-            }
-          }
-        }
-      }
-      prev = c;
-    }
-    if (oddFilter) {
-      oddFilter.lastIndex = 0;
-      let m: RegExpExecArray | null;
-      while ((m = oddFilter.exec(text)) !== null) {
-        mark(oddRules.get(m[0].toLowerCase()) ?? []);
-        oddFilter.lastIndex = m.index + 1;
-      }
-    }
-    if (longest >= triggerDigits && trigger!.test(text)) mark(triggered);
-    if (due.length === 0) return text;
-    // In rule order: our own rules (readable masks) before gitleaks'.
-    if (due.length > 1) due.sort((a, b) => a - b);
-    let value = text;
-    for (const i of due) {
-      hit[i] = 0;
-      const rule = rules[i]!;
-      if (value.length < minLengths[i]!) continue;
+  return {
+    shortest: Math.min(...minLengths),
+    admits(i, text) {
+      if (text.length < minLengths[i]!) return false;
       const need = needs[i];
-      if (need !== undefined && !need(value)) continue;
-      if (rule.pattern) {
-        rule.pattern.lastIndex = 0;
-        if (!rule.pattern.test(value)) continue;
-        rule.pattern.lastIndex = 0;
+      if (need !== undefined && !need(text)) return false;
+      const pattern = rules[i]!.pattern;
+      if (pattern) {
+        pattern.lastIndex = 0;
+        const found = pattern.test(text);
+        pattern.lastIndex = 0;
+        return found;
       }
-      value = rule.apply(value);
-    }
-    due.length = 0;
-    return value;
+      return true;
+    },
   };
 }
 
