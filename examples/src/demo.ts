@@ -21,10 +21,12 @@ const telemetry = init({
   file: process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? undefined : file,
   console: 'pretty',
   level: 'debug',
-  // The relay's requests carry the browser's telemetry, not the API's own traffic.
-  http: {
-    correlationHeader: 'x-correlation-id',
-    quietPaths: ['/health', '/otlp/v1/logs', '/otlp/v1/traces'],
+  instrumentations: {
+    // The relay's requests carry the browser's telemetry, not the API's own traffic.
+    http: {
+      correlationHeader: 'x-correlation-id',
+      quietPaths: ['/health', '/otlp/v1/logs', '/otlp/v1/traces'],
+    },
   },
 });
 

@@ -26,8 +26,8 @@ export interface QueueInstrumentationOptions {
   /** Record job data (redacted) on `job.enqueued` and `job.started`. @default true */
   recordJobData?: boolean;
   /**
-   * BullMQ module objects to patch. By default the CommonJS and ESM builds of `bullmq` that the
-   * application (resolved from the working directory) would load.
+   * BullMQ module objects to patch (`[await import('bullmq')]`). `init()` of `@tracelog/node`
+   * passes the build the application loads; called directly, nothing is patched without them.
    */
   modules?: unknown[];
 }

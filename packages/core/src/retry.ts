@@ -29,7 +29,7 @@ export function parseRetryAfter(
   return Number.isNaN(ms) ? undefined : Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
 }
 
-/** The wait after `currentMs`: doubled, at most `maxMs`. */
-export function nextBackoff(currentMs: number, maxMs: number): number {
-  return Math.min(currentMs * 2, maxMs);
+/** The wait after `currentMs`: `multiplier` times longer (doubled unless said), at most `maxMs`. */
+export function nextBackoff(currentMs: number, maxMs: number, multiplier = 2): number {
+  return Math.min(currentMs * multiplier, maxMs);
 }

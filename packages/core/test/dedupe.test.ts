@@ -7,7 +7,6 @@ function clock(start = 0) {
   return { now: () => now, advance: (ms: number) => (now += ms) };
 }
 
-
 describe('Deduper', () => {
   it('emits the first, counts repeats within the window, and hands the count back once the window closes', () => {
     const c = clock();

@@ -6,7 +6,6 @@ function clock(start = 0) {
   return { now: () => now, advance: (ms: number) => (now += ms) };
 }
 
-
 describe('RecordFilter: sample, then dedupe, then rate limit', () => {
   it('a counted repeat spends no rate-limit token, so other records keep their rate', () => {
     const c = clock();

@@ -6,7 +6,6 @@ function clock(start = 0) {
   return { now: () => now, advance: (ms: number) => (now += ms) };
 }
 
-
 describe('TokenBucket', () => {
   it('allows a burst, then the refill rate', () => {
     const c = clock();

@@ -46,4 +46,10 @@ describe('nextBackoff', () => {
     for (let i = 0; i < 6; i++) waits.push(nextBackoff(waits.at(-1)!, 30_000));
     expect(waits).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
   });
+
+  it('grows by the multiplier it is given, up to the cap', () => {
+    const waits = [200];
+    for (let i = 0; i < 4; i++) waits.push(nextBackoff(waits.at(-1)!, 2_000, 3));
+    expect(waits).toEqual([200, 600, 1_800, 2_000, 2_000]);
+  });
 });

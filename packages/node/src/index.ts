@@ -6,6 +6,7 @@ export { task, timed } from './traces/task.js';
 export type { TaskContext, TaskOptions, TimedOptions } from './traces/task.js';
 export { OpenTelemetryTransport } from './logs/winston-transport.js';
 export type { OpenTelemetryTransportOptions } from './logs/winston-transport.js';
+export type { HttpOptions } from './instrumentations/http.js';
 export type { UndiciOptions } from './instrumentations/undici.js';
 export type { RuntimeOptions } from './instrumentations/runtime.js';
 export type {

@@ -6,27 +6,15 @@
  */
 import { register } from 'node:module';
 import { init } from './init.js';
-import { PATCHED_PACKAGES } from './instrumentations/registry.js';
-
-/**
- * What our instrumentations patch on import (node: forms are added by the hook). Global fetch and
- * Fastify publish diagnostics channels instead, and BullMQ's classes are patched by the queue
- * instrumentation, so they need no hook.
- */
-const HOOKED_MODULES = [
-  'http',
-  'https',
-  ...PATCHED_PACKAGES.express,
-  ...PATCHED_PACKAGES.pg,
-  ...PATCHED_PACKAGES.redis,
-];
+import { HOOKED_MODULES } from './instrumentations/registry.js';
 
 try {
-  // Only the modules an instrumentation patches through the hook. Wrapping every ESM module costs
-  // start-up time and prints a warning for packages the hook cannot wrap, such as BullMQ's ESM
-  // build.
+  // Only the modules an instrumentation patches through the hook (node: forms are added by the
+  // hook; diagnostics channels and BullMQ's directly patched classes need none). Wrapping every
+  // ESM module costs start-up time and prints a warning for packages the hook cannot wrap, such
+  // as BullMQ's ESM build.
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
-    data: { include: HOOKED_MODULES },
+    data: { include: [...HOOKED_MODULES] },
   });
 } catch (error) {
   process.stderr.write(

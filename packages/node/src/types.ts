@@ -1,6 +1,6 @@
 import type { Level, QueueInstrumentationOptions, RedactionOptions } from '@tracelog/core';
-import type { RuntimeOptions } from './instrumentations/runtime.js';
-import type { UndiciOptions } from './instrumentations/undici.js';
+import type { HttpOptions } from './instrumentations/http.js';
+import type { InstrumentationName, OptionsOf } from './instrumentations/registry.js';
 import type { Counters } from './internal/diag.js';
 
 /** Options for `init()`. Every option can also be set by environment (see the README). */
@@ -63,14 +63,11 @@ export interface InitOptions {
   spool?: { directory?: string; maxBytes?: number } | false;
   /** Bound on encoded telemetry held in memory per signal. @default 16 MiB */
   maxMemoryBytes?: number;
-  http?: {
-    /** Paths neither traced nor logged. @default ['/health', '/healthz', '/ready', '/live', '/metrics'] */
-    quietPaths?: string[];
-    /** Request headers recorded on `http.request` (values redacted). @default see README */
-    headers?: string[];
-    /** Response header that also carries the trace id, e.g. 'x-correlation-id'. @default none */
-    correlationHeader?: string;
-  };
+  /**
+   * The HTTP instrumentation's options.
+   * @deprecated Use `instrumentations: { http: { … } }`, which takes the same options.
+   */
+  http?: HttpOptions;
   /** Scoped keys that travel to other services as W3C baggage. @default ['user.id', 'session.id'] */
   baggageKeys?: string[];
   /** How long shutdown (and SIGTERM/SIGINT) may spend flushing. @default 5000 */
@@ -83,26 +80,11 @@ export interface InitOptions {
   timeoutMs?: number;
   /**
    * Automatic instrumentations, each on by default: `false` switches one off, an object sets its
-   * options. BullMQ needs `@tracelog/queue-instrumentation` installed; its object is passed to
+   * options (each name, what it covers and its options: the README's instrumentations table).
+   * BullMQ needs `@tracelog/queue-instrumentation` installed; its object is passed to
    * `instrumentBullMQ()` (see that package's README).
    */
-  instrumentations?: {
-    /** node:http and node:https servers and clients, and the `http.request` record. */
-    http?: boolean;
-    /** Global `fetch()` and undici clients. */
-    undici?: boolean | UndiciOptions;
-    /** Express 4 and 5 route names. */
-    express?: boolean;
-    /** Fastify 5 route names. */
-    fastify?: boolean;
-    /** PostgreSQL client spans (`pg`). */
-    pg?: boolean;
-    /** Redis client spans (`ioredis`, `redis`). */
-    redis?: boolean;
-    /** Event loop, heap and GC metrics. */
-    runtime?: boolean | RuntimeOptions;
-    bullmq?: boolean | BullMQOptions;
-  };
+  instrumentations?: { [Name in InstrumentationName]?: boolean | OptionsOf<Name> };
 }
 
 /**

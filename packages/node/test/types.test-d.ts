@@ -8,16 +8,19 @@ import { createRelay, getLogger, init, task, timed, withContext } from '@tracelo
 import type {
   BullMQOptions,
   ExportStats,
+  HttpOptions,
   InitOptions,
   Logger,
   Relay,
   RelayOptions,
   RelayStats,
+  RuntimeOptions,
   ShutdownOptions,
   TaskContext,
   TaskOptions,
   TimedOptions,
   TracelogHandle,
+  UndiciOptions,
 } from '@tracelog/node';
 
 // init(): optional options in, a handle out.
@@ -50,6 +53,31 @@ expectTypeOf<InitOptions['instrumentations']>()
   .exclude<undefined>()
   .toHaveProperty('bullmq')
   .toEqualTypeOf<boolean | BullMQOptions | undefined>();
+
+// Each instrumentation: a boolean, or its options object for those that take one.
+type Instrumentations = NonNullable<InitOptions['instrumentations']>;
+expectTypeOf<Instrumentations>()
+  .toHaveProperty('http')
+  .toEqualTypeOf<boolean | HttpOptions | undefined>();
+expectTypeOf<Instrumentations>()
+  .toHaveProperty('undici')
+  .toEqualTypeOf<boolean | UndiciOptions | undefined>();
+expectTypeOf<Instrumentations>()
+  .toHaveProperty('runtime')
+  .toEqualTypeOf<boolean | RuntimeOptions | undefined>();
+expectTypeOf<Instrumentations>().toHaveProperty('express').toEqualTypeOf<boolean | undefined>();
+expectTypeOf<keyof Instrumentations>().toEqualTypeOf<
+  'http' | 'undici' | 'express' | 'fastify' | 'pg' | 'redis' | 'runtime' | 'bullmq'
+>();
+expectTypeOf<HttpOptions>().toEqualTypeOf<{
+  quietPaths?: string[];
+  headers?: string[];
+  correlationHeader?: string;
+}>();
+// @ts-expect-error: no options object for an instrumentation that takes none
+expectTypeOf({ instrumentations: { express: { routes: true } } }).toExtend<InitOptions>();
+// The top-level `http` option is deprecated, and takes the same options.
+expectTypeOf<InitOptions>().toHaveProperty('http').toEqualTypeOf<HttpOptions | undefined>();
 
 // The handle: flush and shutdown take a deadline and never reject; stats are read-only.
 expectTypeOf<TracelogHandle['flush']>().toEqualTypeOf<

@@ -1,6 +1,3 @@
-import { createRequire } from 'node:module';
-import { dirname, join, resolve as resolvePath } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { ROOT_CONTEXT, context, diag } from '@opentelemetry/api';
 import {
   ATTR,
@@ -15,6 +12,7 @@ import { instruments } from './instruments.js';
 import { runAttempt } from './job.js';
 import type { ControlFlow, JobInfo } from './job.js';
 import { resolveOptions } from './options.js';
+import type { ResolvedOptions } from './options.js';
 import { enqueueOne, enqueueTraced, startEnqueue } from './producer.js';
 import type { Enqueue } from './producer.js';
 import type { QueueInstrumentationOptions } from './types.js';
@@ -22,6 +20,7 @@ import { startStatsTimer } from './worker-stats.js';
 
 type Fn = (...args: unknown[]) => unknown;
 type Proto = Record<string, unknown>;
+type BullModule = Record<string, { prototype: Proto }>;
 interface BullJob {
   id?: string;
   name: string;
@@ -48,30 +47,22 @@ const CONTROL_FLOW = new Set([
 ]);
 
 /**
- * Patches the prototypes of BullMQ's classes, in every build of the package the application
- * loads (CommonJS and ESM are separate classes), so jobs are traced and logged whatever module
- * system the app uses and whenever it imported bullmq — no loader hook needed.
+ * Patches the prototypes of BullMQ's classes in each module object given (a bundle's inlined
+ * copy has classes of its own: pass it too), so jobs are traced and logged whenever the app
+ * imported bullmq — no loader hook needed. `@tracelog/node`'s `init()` finds the application's
+ * bullmq itself and passes it here.
  */
 export function instrumentBullMQ(options: QueueInstrumentationOptions = {}): { disable(): void } {
   const undo: Array<() => void> = [];
-  const apply = (mod: unknown) => {
+  if (!options.modules)
+    diag.warn(
+      'queue instrumentation: no bullmq modules given (modules: [bullmq]); nothing patched',
+    );
+  for (const mod of options.modules ?? []) {
     try {
-      undo.push(...patchModule(mod as Record<string, { prototype: Proto }>, options));
+      undo.push(...patchModule(mod as BullModule, options));
     } catch (error) {
       process.stderr.write(`tracelog: could not instrument bullmq: ${String(error)}\n`);
-    }
-  };
-  if (options.modules) {
-    for (const mod of options.modules) apply(mod);
-  } else {
-    const found = locateBullMQ();
-    if (found) {
-      try {
-        apply(createRequire(found.cjs)(found.cjs));
-      } catch {
-        // no CommonJS build
-      }
-      import(pathToFileURL(found.esm).href).then(apply, () => undefined);
     }
   }
   return {
@@ -81,27 +72,24 @@ export function instrumentBullMQ(options: QueueInstrumentationOptions = {}): { d
   };
 }
 
-/** The bullmq the application would load: from its entry script's folder, then the working folder. */
-function locateBullMQ(): { cjs: string; esm: string } | undefined {
-  const entry = process.argv[1];
-  for (const base of entry ? [dirname(resolvePath(entry)), process.cwd()] : [process.cwd()]) {
-    try {
-      const cjs = createRequire(join(base, 'index.js')).resolve('bullmq');
-      // .../bullmq/dist/cjs/index.js → .../bullmq/dist/esm/index.js
-      return { cjs, esm: join(dirname(dirname(cjs)), 'esm', 'index.js') };
-    } catch {
-      // not resolvable from there
-    }
-  }
-  return undefined;
+/** Replaces `proto[method]` with `make(original)`, unless a patch of ours is already there. */
+type Wrap = (proto: Proto | undefined, method: string, make: (original: Fn) => Fn) => void;
+
+/** Patches one bullmq module object's classes; returns how to undo each patch. */
+function patchModule(mod: BullModule, options: QueueInstrumentationOptions): Array<() => void> {
+  const undo: Array<() => void> = [];
+  const wrap = wrapper(undo);
+  const resolved = resolveOptions(options);
+  patchQueue(mod, wrap, resolved);
+  patchFlowProducer(mod, wrap, resolved);
+  patchWorker(mod, wrap, resolved, undo);
+  patchJobProgress(mod, wrap);
+  return undo;
 }
 
-function patchModule(
-  mod: Record<string, { prototype: Proto }>,
-  options: QueueInstrumentationOptions,
-): Array<() => void> {
-  const undo: Array<() => void> = [];
-  const wrap = (proto: Proto | undefined, method: string, make: (original: Fn) => Fn) => {
+/** A `Wrap` that marks each wrapper (so a class is never patched twice) and records its undo. */
+function wrapper(undo: Array<() => void>): Wrap {
+  return (proto, method, make) => {
     if (
       !proto ||
       typeof proto[method] !== 'function' ||
@@ -116,12 +104,11 @@ function patchModule(
       proto[method] = original;
     });
   };
-  const resolved = resolveOptions(options);
-  const recordData = resolved.recordJobData;
-  const isControlFlow: ControlFlow = (error) =>
-    error instanceof Error &&
-    (CONTROL_FLOW.has(error.name) || error.message === 'bullmq:rateLimitExceeded');
+}
 
+/** Producers: `Queue.add` and `Queue.addBulk` put the enqueuing context into each job. */
+function patchQueue(mod: BullModule, wrap: Wrap, resolved: ResolvedOptions): void {
+  const recordData = resolved.recordJobData;
   wrap(
     mod.Queue?.prototype,
     'add',
@@ -182,7 +169,11 @@ function patchModule(
         );
       },
   );
+}
 
+/** Flows: `FlowProducer.add` puts the flow's context into every node. */
+function patchFlowProducer(mod: BullModule, wrap: Wrap, resolved: ResolvedOptions): void {
+  const recordData = resolved.recordJobData;
   wrap(
     mod.FlowProducer?.prototype,
     'add',
@@ -208,7 +199,22 @@ function patchModule(
         );
       },
   );
+}
 
+/**
+ * Consumers: each job a worker processes runs as one attempt (span and lifecycle records), and a
+ * running worker reports its stats.
+ */
+function patchWorker(
+  mod: BullModule,
+  wrap: Wrap,
+  resolved: ResolvedOptions,
+  undo: Array<() => void>,
+): void {
+  const recordData = resolved.recordJobData;
+  const isControlFlow: ControlFlow = (error) =>
+    error instanceof Error &&
+    (CONTROL_FLOW.has(error.name) || error.message === 'bullmq:rateLimitExceeded');
   wrap(
     mod.Worker?.prototype,
     'callProcessJob',
@@ -264,7 +270,10 @@ function patchModule(
         return original.apply(this, args);
       },
   );
+}
 
+/** `Job.updateProgress` records the progress it reports. */
+function patchJobProgress(mod: BullModule, wrap: Wrap): void {
   wrap(
     mod.Job?.prototype,
     'updateProgress',
@@ -294,7 +303,6 @@ function patchModule(
         return original.apply(this, args);
       },
   );
-  return undo;
 }
 
 function jobInfo(job: BullJob, recordData: boolean): JobInfo {

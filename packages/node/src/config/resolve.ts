@@ -1,5 +1,5 @@
 import { DEFAULT_BAGGAGE_KEYS } from '@tracelog/core';
-import type { HttpOptions } from '../instrumentations/http-server.js';
+import type { HttpServerSettings } from '../instrumentations/http-server.js';
 import type { InstrumentationSettings } from '../instrumentations/registry.js';
 import { resolvePropagators } from '../traces/propagation.js';
 import type { PropagatorName } from '../traces/propagation.js';
@@ -19,7 +19,7 @@ import type { RecordSettings } from './records.js';
 
 /** The complete configuration `init()` resolves once; only this travels inward. */
 export interface ResolvedConfig extends ServiceIdentity, RecordSettings, Destinations {
-  http: HttpOptions;
+  http: HttpServerSettings;
   baggageKeys: string[];
   shutdownDeadlineMs: number;
   handleSignals: boolean;

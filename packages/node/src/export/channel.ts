@@ -1,4 +1,5 @@
-import { nextBackoff } from '@tracelog/core';
+import { BACKOFF, Backoff } from '../internal/backoff.js';
+import type { BackoffSettings } from '../internal/backoff.js';
 import type { Diagnostics } from '../internal/diag.js';
 import type { Spool } from './spool.js';
 import type { Encoding, ExportTarget, SendResult } from './target.js';
@@ -14,9 +15,8 @@ export interface ChannelOptions {
   /** Bound on encoded requests held in memory; past it they go to the spool (or the oldest are dropped). */
   maxMemoryBytes: number;
   diag: Diagnostics;
-  /** First retry delay; doubles up to `maxBackoffMs`. */
-  initialBackoffMs?: number;
-  maxBackoffMs?: number;
+  /** The waits between probes while the target fails. @default BACKOFF.export */
+  backoff?: BackoffSettings;
 }
 
 interface Pending {
@@ -41,20 +41,16 @@ export class Channel {
   private backlogged = false;
   /** True from a failed send until a probe gets an answer. */
   private failing = false;
-  private backoffMs: number;
+  private readonly backoff: Backoff;
   private probeTimer: NodeJS.Timeout | undefined;
   private probing = false;
   /** Probes that ended with the target still unreachable. */
   private failedProbes = 0;
   private readonly spoolWrites = new Set<Promise<unknown>>();
   private closed = false;
-  private readonly initialBackoffMs: number;
-  private readonly maxBackoffMs: number;
 
   constructor(private readonly opts: ChannelOptions) {
-    this.initialBackoffMs = opts.initialBackoffMs ?? 1000;
-    this.maxBackoffMs = opts.maxBackoffMs ?? 30_000;
-    this.backoffMs = this.initialBackoffMs;
+    this.backoff = new Backoff(opts.backoff ?? BACKOFF.export);
     if (opts.spool && opts.spool.size > 0) {
       // Requests left by an earlier run (or another process that exited): send them first.
       this.backlogged = true;
@@ -216,8 +212,7 @@ export class Channel {
       this.queue.unshift(failed);
       this.queuedBytes += failed.body.byteLength;
     }
-    this.scheduleProbe(result.retryAfterMs ?? this.backoffMs);
-    this.backoffMs = nextBackoff(this.backoffMs, this.maxBackoffMs);
+    this.scheduleProbe(this.backoff.next(result.retryAfterMs));
   }
 
   private scheduleProbe(delayMs: number): void {
@@ -269,7 +264,7 @@ export class Channel {
         if (result.outcome === 'ok') this.opts.diag.counters.replayed += next.entry.records;
         await this.opts.spool?.remove(next.entry);
       }
-      this.backoffMs = this.initialBackoffMs;
+      this.backoff.reset();
     } finally {
       this.probing = false;
     }
@@ -280,8 +275,7 @@ export class Channel {
     this.probing = false;
     this.failing = true;
     this.failedProbes++;
-    this.scheduleProbe(result.retryAfterMs ?? this.backoffMs);
-    this.backoffMs = nextBackoff(this.backoffMs, this.maxBackoffMs);
+    this.scheduleProbe(this.backoff.next(result.retryAfterMs));
   }
 
   private toSpool(item: Pending): void {

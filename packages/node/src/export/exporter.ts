@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/otlp-transformer';
 import type { LogRecordProcessor, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import type { MetricProducer, MetricReader } from '@opentelemetry/sdk-metrics';
+import type { MetricProducer, MetricReader, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { METRIC } from '@tracelog/core';
 import type { ResolvedConfig } from '../config/resolve.js';
@@ -83,14 +83,73 @@ export function createExporter(
   diag: Diagnostics,
   metricProducers: MetricProducer[] = [],
 ): Exporter {
-  const encoding: Encoding =
-    config.protocol === 'http/json' || !config.endpoint ? 'json' : 'protobuf';
-  const json = encoding === 'json';
+  const encoding = encodingOf(config);
+  const channels = createChannels(config, encoding, diag);
+  const batchers = {
+    logs: createBatcher('logs', channels.logs, logEncoder(encoding), encoding, diag),
+    traces: createBatcher('traces', channels.traces, spanEncoder(encoding), encoding, diag),
+  };
+  const metricExporter = new ChannelMetricExporter(
+    channels.metrics,
+    metricSerializer(encoding),
+    diag,
+  );
+  const metricReader = new PeriodicExportingMetricReader({
+    exporter: metricExporter,
+    exportIntervalMillis: config.metricsIntervalMs,
+    metricProducers,
+  });
+  const allChannels = Object.values(channels);
+  const encodeAll = () => {
+    batchers.logs.flush();
+    batchers.traces.flush();
+  };
+
+  return {
+    logProcessor: new ExportLogProcessor(batchers.logs),
+    spanProcessor: new ExportSpanProcessor(batchers.traces),
+    metricReader,
+    destination: config.endpoint ?? config.file,
+    async flush(deadline) {
+      encodeAll();
+      const remaining = Math.max(0, deadline - Date.now());
+      await Promise.all([
+        channels.logs.flush(remaining),
+        channels.traces.flush(remaining),
+        metricExporter.forceFlush(deadline),
+      ]);
+    },
+    get idle() {
+      return batchers.logs.empty && batchers.traces.empty && allChannels.every((ch) => ch.idle);
+    },
+    close() {
+      encodeAll();
+      for (const ch of allChannels) ch.close();
+    },
+    observe: (meter) => observeExport(meter, diag),
+    get memoryBytes() {
+      return allChannels.reduce((sum, ch) => sum + ch.memoryBytes, 0);
+    },
+    get spoolBytes() {
+      return allChannels.reduce((sum, ch) => sum + ch.spoolBytes, 0);
+    },
+  };
+}
+
+/** OTLP/JSON when asked for, and always for the local file (people and `jq` read it); else protobuf. */
+function encodingOf(config: ExportConfig): Encoding {
+  return config.protocol === 'http/json' || !config.endpoint ? 'json' : 'protobuf';
+}
+
+/** A channel per signal, each with its target and, towards a collector, its spool. */
+function createChannels(
+  config: ExportConfig,
+  encoding: Encoding,
+  diag: Diagnostics,
+): Record<Signal, Channel> {
   const fileTarget = config.endpoint
     ? undefined
     : new FileTarget({ path: config.file, maxBytes: 64 * 1024 * 1024 });
-
-  const channels: Channel[] = [];
   const channel = (signal: Signal): Channel => {
     const target: ExportTarget =
       fileTarget ??
@@ -108,7 +167,7 @@ export function createExporter(
             diag,
           })
         : undefined;
-    const created = new Channel({
+    return new Channel({
       signal,
       target,
       encoding,
@@ -116,93 +175,65 @@ export function createExporter(
       maxMemoryBytes: config.maxMemoryBytes,
       diag,
     });
-    channels.push(created);
-    return created;
   };
+  return { logs: channel('logs'), traces: channel('traces'), metrics: channel('metrics') };
+}
 
-  const batchers: Array<Batcher<never>> = [];
-  const batcher = <T>(signal: Signal, encoder: BatchEncoder<T>): Batcher<T> => {
-    const created = new Batcher<T>({
-      signal,
-      channel: channel(signal),
-      encoder,
-      maxBatchRecords: 512,
-      // Protobuf batches grow record by record, so a large one costs no pause; OTLP/JSON is
-      // encoded at once, so its batches stay small even in a burst.
-      burstBatchRecords: json ? 512 : 8192,
-      maxBatchBytes: 1024 * 1024,
-      flushIntervalMs: 1000,
-      diag,
-    });
-    batchers.push(created as unknown as Batcher<never>);
-    return created;
-  };
-
-  // Protobuf, the default, is encoded record by record as records arrive (export/otlp/);
-  // OTLP/JSON keeps the records and uses the upstream serializer.
-  const logBatcher = batcher<ReadableLogRecord>(
-    'logs',
-    json
-      ? new JsonBatch((items) => JsonLogsSerializer.serializeRequest(items), estimateLogRecord)
-      : new ProtobufBatch(LOG_RECORD),
-  );
-  const spanBatcher = batcher<ReadableSpan>(
-    'traces',
-    json
-      ? new JsonBatch((items) => JsonTraceSerializer.serializeRequest(items), estimateSpan)
-      : new ProtobufBatch(SPAN),
-  );
-  const metricReader = new PeriodicExportingMetricReader({
-    exporter: new ChannelMetricExporter(
-      channel('metrics'),
-      (data) => (json ? JsonMetricsSerializer : ProtobufMetricsSerializer).serializeRequest(data),
-      diag,
-    ),
-    exportIntervalMillis: config.metricsIntervalMs,
-    metricProducers,
+function createBatcher<T>(
+  signal: Signal,
+  channel: Channel,
+  encoder: BatchEncoder<T>,
+  encoding: Encoding,
+  diag: Diagnostics,
+): Batcher<T> {
+  return new Batcher<T>({
+    signal,
+    channel,
+    encoder,
+    maxBatchRecords: 512,
+    // Protobuf batches grow record by record, so a large one costs no pause; OTLP/JSON is
+    // encoded at once, so its batches stay small even in a burst.
+    burstBatchRecords: encoding === 'json' ? 512 : 8192,
+    maxBatchBytes: 1024 * 1024,
+    flushIntervalMs: 1000,
+    diag,
   });
+}
 
-  const encodeAll = () => {
-    for (const b of batchers) b.flush();
-  };
+// Protobuf, the default, is encoded record by record as records arrive (export/otlp/); OTLP/JSON
+// keeps the records and uses the upstream serializer.
+function logEncoder(encoding: Encoding): BatchEncoder<ReadableLogRecord> {
+  return encoding === 'json'
+    ? new JsonBatch((items) => JsonLogsSerializer.serializeRequest(items), estimateLogRecord)
+    : new ProtobufBatch(LOG_RECORD);
+}
 
-  return {
-    logProcessor: new ExportLogProcessor(logBatcher),
-    spanProcessor: new ExportSpanProcessor(spanBatcher),
-    metricReader,
-    destination: config.endpoint ?? config.file,
-    async flush(deadline) {
-      encodeAll();
-      await Promise.all(channels.map((ch) => ch.flush(Math.max(0, deadline - Date.now()))));
-    },
-    get idle() {
-      return batchers.every((b) => b.empty) && channels.every((ch) => ch.idle);
-    },
-    close() {
-      encodeAll();
-      for (const ch of channels) ch.close();
-    },
-    observe(meter) {
-      const counters = diag.counters;
-      meter
-        .createObservableCounter(METRIC.EXPORT_DROPPED, {
-          description: 'Telemetry records this process could not deliver',
-          unit: '{record}',
-        })
-        .addCallback((result) => result.observe(counters.dropped));
-      meter
-        .createObservableCounter(METRIC.EXPORT_SPOOLED, {
-          description:
-            'Telemetry records kept in the local spool while the collector was unreachable',
-          unit: '{record}',
-        })
-        .addCallback((result) => result.observe(counters.spooled));
-    },
-    get memoryBytes() {
-      return channels.reduce((sum, ch) => sum + ch.memoryBytes, 0);
-    },
-    get spoolBytes() {
-      return channels.reduce((sum, ch) => sum + ch.spoolBytes, 0);
-    },
-  };
+function spanEncoder(encoding: Encoding): BatchEncoder<ReadableSpan> {
+  return encoding === 'json'
+    ? new JsonBatch((items) => JsonTraceSerializer.serializeRequest(items), estimateSpan)
+    : new ProtobufBatch(SPAN);
+}
+
+function metricSerializer(
+  encoding: Encoding,
+): (metrics: ResourceMetrics) => Uint8Array | undefined {
+  const serializer = encoding === 'json' ? JsonMetricsSerializer : ProtobufMetricsSerializer;
+  return (metrics) => serializer.serializeRequest(metrics);
+}
+
+/** Reports `tracelog.export.*` on `meter` from the export counters. */
+function observeExport(meter: Meter, diag: Diagnostics): void {
+  const counters = diag.counters;
+  meter
+    .createObservableCounter(METRIC.EXPORT_DROPPED, {
+      description: 'Telemetry records this process could not deliver',
+      unit: '{record}',
+    })
+    .addCallback((result) => result.observe(counters.dropped));
+  meter
+    .createObservableCounter(METRIC.EXPORT_SPOOLED, {
+      description: 'Telemetry records kept in the local spool while the collector was unreachable',
+      unit: '{record}',
+    })
+    .addCallback((result) => result.observe(counters.spooled));
 }

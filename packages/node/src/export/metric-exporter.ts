@@ -4,7 +4,10 @@ import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-met
 import type { Diagnostics } from '../internal/diag.js';
 import type { Channel } from './channel.js';
 
-/** Metrics through the same durable channel as logs and spans. */
+/**
+ * Metrics through the same durable channel as logs and spans, and under the same one flush:
+ * waiting for delivery is bounded by the deadline the exporter's `flush(deadline)` is given.
+ */
 export class ChannelMetricExporter implements PushMetricExporter {
   constructor(
     private readonly channel: Channel,
@@ -23,11 +26,17 @@ export class ChannelMetricExporter implements PushMetricExporter {
     resultCallback({ code: ExportResultCode.SUCCESS });
   }
 
-  forceFlush(): Promise<void> {
-    return this.channel.flush(1000);
+  /**
+   * Resolves when the metrics exported so far are delivered (or spooled), or at `deadline` (epoch
+   * ms), the deadline of the exporter's one flush, which passes it. The meter calls this without
+   * one from inside that flush (its forceFlush and shutdown, before the exporter's flush): then it
+   * only hands over and returns, and the exporter's flush right after waits under the deadline.
+   */
+  forceFlush(deadline: number = Date.now()): Promise<void> {
+    return this.channel.flush(Math.max(0, deadline - Date.now()));
   }
 
-  shutdown(): Promise<void> {
-    return this.forceFlush();
+  shutdown(deadline?: number): Promise<void> {
+    return this.forceFlush(deadline);
   }
 }

@@ -1,6 +1,7 @@
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { RedisInstrumentation } from '@opentelemetry/instrumentation-redis';
+import type { InstrumentationDescriptor } from './descriptor.js';
 
 /**
  * PostgreSQL client spans (`pg` and `pg-pool`) from the upstream instrumentation. Statements are
@@ -8,7 +9,7 @@ import { RedisInstrumentation } from '@opentelemetry/instrumentation-redis';
  * off); literals written into a statement pass through redaction like every span attribute.
  * Only calls made inside a trace are recorded, so connection pools warming up stay quiet.
  */
-export function createPgInstrumentation(): PgInstrumentation {
+function createPgInstrumentation(): PgInstrumentation {
   return new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true });
 }
 
@@ -19,9 +20,27 @@ export function createPgInstrumentation(): PgInstrumentation {
  * would otherwise start a trace per command. (node-redis's connect is still recorded as a span of
  * its own: upstream applies the option to commands only.)
  */
-export function createRedisInstrumentations(): [IORedisInstrumentation, RedisInstrumentation] {
+function createRedisInstrumentations(): [IORedisInstrumentation, RedisInstrumentation] {
   return [
     new IORedisInstrumentation({ requireParentSpan: true }),
     new RedisInstrumentation({ requireParentSpan: true }),
   ];
 }
+
+/** PostgreSQL client spans (`pg`). */
+export const pg: InstrumentationDescriptor<'pg'> = {
+  name: 'pg',
+  hooks: ['pg', 'pg-pool'],
+  resolves: [],
+  settings: () => true,
+  enable: () => ({ instrumentations: [createPgInstrumentation()] }),
+};
+
+/** Redis client spans (`ioredis`, `redis`). */
+export const redis: InstrumentationDescriptor<'redis'> = {
+  name: 'redis',
+  hooks: ['ioredis', 'redis', '@redis/client'],
+  resolves: [],
+  settings: () => true,
+  enable: () => ({ instrumentations: createRedisInstrumentations() }),
+};

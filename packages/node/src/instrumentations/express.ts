@@ -1,4 +1,5 @@
 import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
+import type { InstrumentationDescriptor } from './descriptor.js';
 
 /**
  * Route names for Express 4 and 5 from the upstream instrumentation: it records the matched route
@@ -8,8 +9,17 @@ import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrum
  * span per middleware costs more than it tells (the server span already times the request), and
  * routers are kept so nested routes still show.
  */
-export function createExpressInstrumentation(): ExpressInstrumentation {
+function createExpressInstrumentation(): ExpressInstrumentation {
   return new ExpressInstrumentation({
     ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.REQUEST_HANDLER],
   });
 }
+
+/** Express 4 and 5 route names. */
+export const express: InstrumentationDescriptor<'express'> = {
+  name: 'express',
+  hooks: ['express'],
+  resolves: [],
+  settings: () => true,
+  enable: () => ({ instrumentations: [createExpressInstrumentation()] }),
+};

@@ -2,6 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { context, trace } from '@opentelemetry/api';
 import { RPCType, getRPCMetadata } from '@opentelemetry/core';
 import { ATTR } from '@tracelog/core';
+import type { InstrumentationDescriptor } from './descriptor.js';
 
 /** What Fastify 5 publishes on `tracing:fastify.request.handler:start`. */
 interface HandlerStart {
@@ -18,7 +19,7 @@ const CHANNEL = 'tracing:fastify.request.handler:start';
  * the previous OpenTelemetry release line (a second copy of the SDK core in every install) and
  * adds a span per hook that the server span already covers.
  */
-export function enableFastifyRoutes(): () => void {
+function enableFastifyRoutes(): () => void {
   const onStart = (message: unknown) => {
     const url = (message as HandlerStart).route?.url;
     if (!url) return;
@@ -30,3 +31,12 @@ export function enableFastifyRoutes(): () => void {
   subscribe(CHANNEL, onStart);
   return () => unsubscribe(CHANNEL, onStart);
 }
+
+/** Fastify 5 route names, from the channel Fastify publishes: nothing to hook. */
+export const fastify: InstrumentationDescriptor<'fastify'> = {
+  name: 'fastify',
+  hooks: [],
+  resolves: [],
+  settings: () => true,
+  enable: () => ({ dispose: enableFastifyRoutes() }),
+};

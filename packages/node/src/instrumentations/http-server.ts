@@ -36,7 +36,8 @@ import { scopedAttributesOf } from '../context.js';
 import { SEVERITY_TEXT } from '../logs/record.js';
 import { VERSION } from '../version.js';
 
-export interface HttpOptions {
+/** The HTTP server's options, resolved: what `instrumentHttpServer` receives. */
+export interface HttpServerSettings {
   /** Paths neither traced nor logged (exact match, query string ignored). */
   quietPaths: ReadonlySet<string>;
   /** Request headers copied onto the `http.request` record (lower-case names). */
@@ -77,7 +78,7 @@ const DURATION_BUCKETS = [
 
 /** What ends a request: the same for every request of one instrumentation. */
 interface Ends {
-  opts: HttpOptions;
+  opts: HttpServerSettings;
   duration: DurationSeries;
   logger: ReturnType<typeof logs.getLogger>;
 }
@@ -110,7 +111,7 @@ interface Exchange {
  * routes name the span, the metric and the record.
  */
 export function instrumentHttpServer(
-  opts: HttpOptions,
+  opts: HttpServerSettings,
   providers: { tracerProvider: TracerProvider; meterProvider: MeterProvider },
 ): () => void {
   const tracer = providers.tracerProvider.getTracer('@tracelog/node/http', VERSION);
@@ -345,7 +346,7 @@ function requestRecord(
   durationMs: number,
   route: string | undefined,
   aborted: boolean,
-  opts: HttpOptions,
+  opts: HttpServerSettings,
 ): OwnRecord {
   const status = res.statusCode;
   const url = req.url ?? '/';
@@ -420,7 +421,7 @@ function bindListeners(
   };
 }
 
-function correlate(span: Span, res: ServerResponse, opts: HttpOptions): void {
+function correlate(span: Span, res: ServerResponse, opts: HttpServerSettings): void {
   if (!(res instanceof ServerResponse) || res.headersSent) return;
   const { traceId, spanId, traceFlags } = span.spanContext();
   const flags = traceFlags < 16 ? `0${traceFlags.toString(16)}` : traceFlags.toString(16);

@@ -1,58 +1,75 @@
-import { syncBuiltinESMExports } from 'node:module';
-import type { TracerProvider } from '@opentelemetry/api';
-import type { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { isBuiltin } from 'node:module';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import { requireFromApp } from '../internal/app-location.js';
-import { builtinRequire } from '../internal/bundle.js';
-import type { BullMQOptions } from '../types.js';
-import { createPgInstrumentation, createRedisInstrumentations } from './database.js';
-import { createExpressInstrumentation } from './express.js';
-import { enableFastifyRoutes } from './fastify.js';
-import { createHttpClientInstrumentation } from './http.js';
-import { instrumentHttpServer } from './http-server.js';
-import type { HttpOptions } from './http-server.js';
-import { createRuntimeInstrumentation } from './runtime.js';
-import type { RuntimeOptions } from './runtime.js';
-import { FetchInstrumentation } from './undici.js';
-import type { UndiciOptions } from './undici.js';
-
-/** Each instrumentation: `false` (off) or its options. Resolved from `init({ instrumentations })`. */
-export interface InstrumentationSettings {
-  http: false | HttpOptions;
-  undici: false | UndiciOptions;
-  express: boolean;
-  fastify: boolean;
-  pg: boolean;
-  redis: boolean;
-  runtime: false | RuntimeOptions;
-  bullmq: false | BullMQOptions;
-}
-
-/** The names `init({ instrumentations })` takes, in the order they are enabled. */
-export const INSTRUMENTATION_NAMES = [
-  'http',
-  'undici',
-  'express',
-  'fastify',
-  'pg',
-  'redis',
-  'runtime',
-  'bullmq',
-] as const satisfies ReadonlyArray<keyof InstrumentationSettings>;
+import { bullmq } from './bullmq.js';
+import { pg, redis } from './database.js';
+import type { InstrumentationDescriptor, Providers } from './descriptor.js';
+import { express } from './express.js';
+import { fastify } from './fastify.js';
+import { http } from './http.js';
+import { runtime } from './runtime.js';
+import { undici } from './undici.js';
 
 /**
- * The packages each instrumentation patches when the application loads them from node_modules
- * (through `require` and the ESM loader hook, or, for BullMQ, by resolving it as the app would).
- * A copy inlined into a bundle is never loaded that way, so it is never patched. The rest work
- * from Node's builtins (http) or from diagnostics channels (fetch, Fastify, runtime metrics).
+ * The one list of instrumentations, in the order they are enabled. Everything else that names
+ * them (the `instrumentations` option type, its defaults, the loader hook's modules, the bundle
+ * self-check and the README's table, which a test compares) is derived from it.
  */
-export const PATCHED_PACKAGES = {
-  express: ['express'],
-  pg: ['pg', 'pg-pool'],
-  redis: ['ioredis', 'redis', '@redis/client'],
-  bullmq: ['bullmq'],
-} as const satisfies Partial<Record<keyof InstrumentationSettings, readonly string[]>>;
+export const INSTRUMENTATIONS = [
+  http,
+  undici,
+  express,
+  fastify,
+  pg,
+  redis,
+  runtime,
+  bullmq,
+] as const;
+
+type Descriptor = (typeof INSTRUMENTATIONS)[number];
+
+/** The names `init({ instrumentations })` takes. */
+export type InstrumentationName = Descriptor['name'];
+
+/** What `init({ instrumentations: { [name]: … } })` takes besides `true` and `false`. */
+export type OptionsOf<Name extends InstrumentationName> = Exclude<
+  Parameters<Extract<Descriptor, { name: Name }>['settings']>[0],
+  undefined
+>;
+
+/** One instrumentation's options with its defaults filled in. */
+type SettingsOf<Name extends InstrumentationName> = ReturnType<
+  Extract<Descriptor, { name: Name }>['settings']
+>;
+
+/** Each instrumentation: `false` (off) or its settings. Resolved from `init({ instrumentations })`. */
+export type InstrumentationSettings = { [Name in InstrumentationName]: false | SettingsOf<Name> };
+
+export const INSTRUMENTATION_NAMES: readonly InstrumentationName[] = INSTRUMENTATIONS.map(
+  (descriptor) => descriptor.name,
+);
+
+/** Any descriptor, for code that handles them all alike. */
+export type AnyDescriptor = InstrumentationDescriptor<InstrumentationName, object, unknown>;
+
+/** What the loader hook must wrap: every module an instrumentation patches on import. */
+export const HOOKED_MODULES: readonly string[] = INSTRUMENTATIONS.flatMap((d) => d.hooks);
+
+/**
+ * The packages each instrumentation patches only when the application loads them from
+ * node_modules (hooked on import, or resolved as the app would): a copy inlined into a bundle is
+ * never loaded that way, so it is never patched. The rest work from Node's builtins (http) or
+ * from diagnostics channels (fetch, Fastify, runtime metrics).
+ */
+export const PATCHED_PACKAGES: Partial<Record<InstrumentationName, readonly string[]>> =
+  Object.fromEntries(
+    INSTRUMENTATIONS.map((d) => ({
+      name: d.name,
+      packages: [...d.hooks.filter((module) => !isBuiltin(module)), ...d.resolves],
+    }))
+      .filter(({ packages }) => packages.length > 0)
+      .map(({ name, packages }) => [name, packages]),
+  );
 
 export interface EnabledInstrumentations {
   /** The names that were switched on. */
@@ -67,64 +84,26 @@ export interface EnabledInstrumentations {
  */
 export function enableInstrumentations(
   settings: InstrumentationSettings,
-  providers: { tracerProvider: TracerProvider; meterProvider: MeterProvider },
+  providers: Providers,
 ): EnabledInstrumentations {
   const names: string[] = [];
   const instrumentations: Instrumentation[] = [];
   const disposers: Array<() => void> = [];
-  const use = (name: string, ...created: Instrumentation[]) => {
-    names.push(name);
-    instrumentations.push(...created);
-  };
-
-  if (settings.http) use('http', createHttpClientInstrumentation());
-  if (settings.undici) use('undici', new FetchInstrumentation(settings.undici));
-  if (settings.express) use('express', createExpressInstrumentation());
-  if (settings.pg) use('pg', createPgInstrumentation());
-  if (settings.redis) use('redis', ...createRedisInstrumentations());
-  if (settings.runtime) use('runtime', createRuntimeInstrumentation(settings.runtime));
-  disposers.push(registerInstrumentations({ instrumentations, ...providers }));
-
-  if (settings.http) {
-    disposers.push(instrumentHttpServer(settings.http, providers));
-    // node:http may already be loaded (an ESM app, a test runner): requiring it again lets the
-    // instrumentation patch the shared module object and Server.prototype now.
-    builtinRequire('node:http');
-    builtinRequire('node:https');
-    // ESM named imports of builtins (`import { request } from 'node:http'`) see the patched
-    // functions only after this.
-    syncBuiltinESMExports();
+  for (const descriptor of INSTRUMENTATIONS as readonly AnyDescriptor[]) {
+    const setting = settings[descriptor.name];
+    if (setting === false) continue;
+    const enabled = descriptor.enable(setting, providers);
+    if (!enabled) continue;
+    names.push(descriptor.name);
+    instrumentations.push(...(enabled.instrumentations ?? []));
+    if (enabled.dispose) disposers.push(enabled.dispose);
   }
-  if (settings.fastify) {
-    names.push('fastify');
-    disposers.push(enableFastifyRoutes());
-  }
-  if (settings.bullmq) {
-    const disable = enableQueueInstrumentation(settings.bullmq);
-    if (disable) {
-      names.push('bullmq');
-      disposers.push(disable);
-    }
-  }
+  // Registered last, as one set: the providers they record to, and one disable for all.
+  disposers.unshift(registerInstrumentations({ instrumentations, ...providers }));
   return {
     names,
     disable: () => {
       for (const dispose of disposers.splice(0)) dispose();
     },
   };
-}
-
-/**
- * Turns on BullMQ instrumentation when `@tracelog/queue-instrumentation` is installed, resolved
- * as the application would resolve it.
- */
-function enableQueueInstrumentation(options: BullMQOptions): (() => void) | undefined {
-  const queue = requireFromApp('@tracelog/queue-instrumentation') as
-    { instrumentBullMQ?: (options: BullMQOptions) => { disable(): void } } | undefined;
-  try {
-    const handle = queue?.instrumentBullMQ?.(options);
-    return handle ? () => handle.disable() : undefined;
-  } catch {
-    return undefined;
-  }
 }

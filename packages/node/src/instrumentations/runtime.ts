@@ -1,4 +1,5 @@
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
+import type { InstrumentationDescriptor } from './descriptor.js';
 
 /** Options of the runtime metrics. */
 export interface RuntimeOptions {
@@ -10,8 +11,15 @@ export interface RuntimeOptions {
  * Event-loop delay and utilisation, heap and garbage-collection metrics from the upstream
  * instrumentation (`nodejs.eventloop.*`, `v8js.*`), exported with the other metrics.
  */
-export function createRuntimeInstrumentation(
-  options: RuntimeOptions = {},
-): RuntimeNodeInstrumentation {
+function createRuntimeInstrumentation(options: RuntimeOptions): RuntimeNodeInstrumentation {
   return new RuntimeNodeInstrumentation({ monitoringPrecision: options.monitoringPrecision ?? 10 });
 }
+
+/** Event loop, heap and GC metrics, from Node's own performance APIs: nothing to hook. */
+export const runtime: InstrumentationDescriptor<'runtime', RuntimeOptions> = {
+  name: 'runtime',
+  hooks: [],
+  resolves: [],
+  settings: (options) => options ?? {},
+  enable: (options) => ({ instrumentations: [createRuntimeInstrumentation(options)] }),
+};

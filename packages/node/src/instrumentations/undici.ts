@@ -5,6 +5,7 @@ import type { UndiciRequest } from '@opentelemetry/instrumentation-undici';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { ATTR, EVENT, SEVERITY_NUMBER } from '@tracelog/core';
 import { exceptionAttributes } from '../logs/attributes.js';
+import type { InstrumentationDescriptor } from './descriptor.js';
 
 /** Options of the global fetch (undici) instrumentation. */
 export interface UndiciOptions {
@@ -142,3 +143,12 @@ function hostOf(origin: string): string {
     return origin;
   }
 }
+
+/** Global `fetch()` and undici clients, from the diagnostics channels undici publishes. */
+export const undici: InstrumentationDescriptor<'undici', UndiciOptions> = {
+  name: 'undici',
+  hooks: [],
+  resolves: [],
+  settings: (options) => options ?? {},
+  enable: (options) => ({ instrumentations: [new FetchInstrumentation(options)] }),
+};

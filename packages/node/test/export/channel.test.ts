@@ -1,10 +1,11 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Channel } from '../../src/export/channel.js';
 import { Spool } from '../../src/export/spool.js';
 import type { Encoding, ExportTarget, SendResult } from '../../src/export/target.js';
+import { BACKOFF } from '../../src/internal/backoff.js';
 import { Diagnostics } from '../../src/internal/diag.js';
 
 /** A target that records what it got and can be switched between up and down. */
@@ -73,8 +74,7 @@ describe('Channel', () => {
       spool,
       maxMemoryBytes: 1e6,
       diag,
-      initialBackoffMs: 20,
-      maxBackoffMs: 40,
+      backoff: { ...BACKOFF.export, initialMs: 20, maxMs: 40 },
     });
     for (let i = 0; i < 20; i++) channel.submit(body(i), 1);
     await until(() => spool.size === 20);
@@ -101,7 +101,7 @@ describe('Channel', () => {
       spool: new Spool({ directory: dir, signal: 'traces', maxBytes: 1e6, diag: quiet() }),
       maxMemoryBytes: 1e6,
       diag: quiet(),
-      initialBackoffMs: 60_000,
+      backoff: { ...BACKOFF.export, initialMs: 60_000, maxMs: 60_000 },
     });
     for (let i = 0; i < 3; i++) first.submit(body(i), 2);
     await first.flush(1000);
@@ -159,7 +159,7 @@ describe('Channel', () => {
       spool: undefined,
       maxMemoryBytes: 1e6,
       diag,
-      initialBackoffMs: 60_000,
+      backoff: { ...BACKOFF.export, initialMs: 60_000, maxMs: 60_000 },
     });
     for (let i = 0; i < 3; i++) channel.submit(body(i), 1);
     await channel.flush(100);
@@ -181,7 +181,7 @@ describe('Channel', () => {
       spool,
       maxMemoryBytes: 1e6,
       diag,
-      initialBackoffMs: 60_000,
+      backoff: { ...BACKOFF.export, initialMs: 60_000, maxMs: 60_000 },
     });
     for (let i = 0; i < 30; i++) channel.submit(Buffer.alloc(10, i), 1);
     await until(() => diag.counters.spooled === 30);
@@ -201,8 +201,7 @@ describe('Channel', () => {
       spool: undefined,
       maxMemoryBytes: 50,
       diag,
-      initialBackoffMs: 10,
-      maxBackoffMs: 20,
+      backoff: { ...BACKOFF.export, initialMs: 10, maxMs: 20 },
     });
     for (let i = 0; i < 10; i++) channel.submit(Buffer.alloc(10, 65 + i), 1);
     target.up = true;
@@ -227,8 +226,7 @@ describe('Channel under a producer faster than the target', () => {
       spool,
       maxMemoryBytes,
       diag,
-      initialBackoffMs: 10,
-      maxBackoffMs: 20,
+      backoff: { ...BACKOFF.export, initialMs: 10, maxMs: 20 },
     });
     return { target, diag, spool, channel };
   }
@@ -264,5 +262,45 @@ describe('Channel under a producer faster than the target', () => {
     await channel.flush(5000);
     expect(target.received).toEqual(Array.from({ length: 30 }, (_, i) => `request-${i}`));
     expect(spool.size).toBe(0);
+  });
+});
+
+describe('Channel backoff', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  it('probes a failing target after the waits of the export row of BACKOFF, by default', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    // Jitter at its midpoint: the waits are the row's own numbers.
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    let sends = 0;
+    const target: ExportTarget = {
+      description: 'down',
+      send: () => {
+        sends++;
+        return Promise.resolve({ outcome: 'retry', reason: 'down' });
+      },
+    };
+    const channel = new Channel({
+      signal: 'logs',
+      target,
+      encoding: 'protobuf',
+      spool: undefined,
+      maxMemoryBytes: 1e6,
+      diag: quiet(),
+    });
+    channel.submit(body(1), 1);
+    await vi.advanceTimersByTimeAsync(0);
+    const sendsAt = [sends];
+    for (const waitMs of [BACKOFF.export.initialMs, BACKOFF.export.initialMs * 2]) {
+      await vi.advanceTimersByTimeAsync(waitMs - 1);
+      sendsAt.push(sends);
+      await vi.advanceTimersByTimeAsync(1);
+      sendsAt.push(sends);
+    }
+    expect(sendsAt).toEqual([1, 1, 2, 2, 3]);
+    channel.close();
   });
 });

@@ -7,10 +7,12 @@ import { DEFAULT_HTTP_HEADERS } from '../../src/config/defaults.js';
 import { useSdk } from '../fixtures/sdk.js';
 
 const { receiver, flush } = useSdk({
-  http: {
-    correlationHeader: 'x-correlation-id',
-    // Recorded on purpose, so the test can prove the value is masked rather than left out.
-    headers: [...DEFAULT_HTTP_HEADERS, 'authorization'],
+  instrumentations: {
+    http: {
+      correlationHeader: 'x-correlation-id',
+      // Recorded on purpose, so the test can prove the value is masked rather than left out.
+      headers: [...DEFAULT_HTTP_HEADERS, 'authorization'],
+    },
   },
 });
 

@@ -35,8 +35,10 @@ beforeAll(async () => {
     spool: { directory: spoolDir },
     handleSignals: false,
     // Record the headers a careless setup might: every one of them must still come out masked.
-    http: {
-      headers: ['authorization', 'cookie', 'x-api-key', 'referer', 'user-agent', 'x-request-id'],
+    instrumentations: {
+      http: {
+        headers: ['authorization', 'cookie', 'x-api-key', 'referer', 'user-agent', 'x-request-id'],
+      },
     },
   });
 });
