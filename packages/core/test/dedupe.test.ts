@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { fakeClock } from '@tracelog/test-utils';
 import { fingerprint } from '@tracelog/core';
 import { Deduper } from '../src/dedupe.js';
 
-function clock(start = 0) {
-  let now = start;
-  return { now: () => now, advance: (ms: number) => (now += ms) };
-}
-
 describe('Deduper', () => {
   it('emits the first, counts repeats within the window, and hands the count back once the window closes', () => {
-    const c = clock();
+    const c = fakeClock();
     const deduper = new Deduper<string>({ windowMs: 1000, maxKeys: 10, now: c.now });
     const fp = fingerprint('orders', 'timeout');
     expect(deduper.observe(fp, 'first')).toEqual({ emit: true, closed: undefined });
@@ -24,7 +20,7 @@ describe('Deduper', () => {
   });
 
   it('reports windows that went quiet once they close, or all at shutdown, each once', () => {
-    const c = clock();
+    const c = fakeClock();
     const deduper = new Deduper<string>({ windowMs: 1000, maxKeys: 10, now: c.now });
     deduper.observe('a', 'a1');
     deduper.observe('a', 'a2');

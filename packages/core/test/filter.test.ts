@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { fakeClock } from '@tracelog/test-utils';
 import { RecordFilter } from '@tracelog/core';
-
-function clock(start = 0) {
-  let now = start;
-  return { now: () => now, advance: (ms: number) => (now += ms) };
-}
 
 describe('RecordFilter: sample, then dedupe, then rate limit', () => {
   it('a counted repeat spends no rate-limit token, so other records keep their rate', () => {
-    const c = clock();
+    const c = fakeClock();
     const filter = new RecordFilter({
       debugSampleEvery: 1,
       dedupeWindowMs: 10_000,
@@ -41,7 +37,7 @@ describe('RecordFilter: sample, then dedupe, then rate limit', () => {
   });
 
   it('hands back a closed window’s repeats even when the record that closed it is rate limited', () => {
-    const c = clock();
+    const c = fakeClock();
     const filter = new RecordFilter<string>({
       debugSampleEvery: 1,
       dedupeWindowMs: 100,

@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { fakeClock } from '@tracelog/test-utils';
 import { TokenBucket } from '@tracelog/core';
-
-function clock(start = 0) {
-  let now = start;
-  return { now: () => now, advance: (ms: number) => (now += ms) };
-}
 
 describe('TokenBucket', () => {
   it('allows a burst, then the refill rate', () => {
-    const c = clock();
+    const c = fakeClock();
     const bucket = new TokenBucket({ ratePerSecond: 10, burst: 3, now: c.now });
     expect([bucket.tryTake(), bucket.tryTake(), bucket.tryTake(), bucket.tryTake()]).toEqual([
       true,

@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { fakeClock } from '@tracelog/test-utils';
 import { WorkerStats } from '../src/stats.js';
-
-/** A clock the test moves by hand. */
-function clock(start = 1_000_000) {
-  let now = start;
-  return { now: () => now, advance: (ms: number) => (now += ms) };
-}
 
 describe('WorkerStats', () => {
   it('reports after every N jobs with cumulative counts and the window’s nearest-rank percentiles', () => {
-    const time = clock();
+    const time = fakeClock(1_000_000);
     const stats = new WorkerStats(4, 60_000, time.now);
     expect(stats.record('succeeded', 40)).toBeUndefined();
     expect(stats.record('failed', 10)).toBeUndefined();
@@ -35,7 +30,7 @@ describe('WorkerStats', () => {
   });
 
   it('reports with the first job to finish once the interval has passed, then restarts the interval', () => {
-    const time = clock();
+    const time = fakeClock(1_000_000);
     const stats = new WorkerStats(100, 60_000, time.now);
     expect(stats.record('succeeded', 7)).toBeUndefined();
     time.advance(59_999);
@@ -56,7 +51,7 @@ describe('WorkerStats', () => {
   });
 
   it('has a report due from the timer only once the interval has passed and a job finished since the last report', () => {
-    const time = clock();
+    const time = fakeClock(1_000_000);
     const stats = new WorkerStats(100, 300, time.now);
     expect(stats.due()).toBeUndefined(); // nothing finished yet
     expect(stats.record('succeeded', 4)).toBeUndefined();

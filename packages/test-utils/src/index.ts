@@ -16,3 +16,4 @@ export type { BundleSize } from './bundle-size.js';
 export { OTLP_PROTO_VERSION, decodeRequest, loadOtlpProtos } from './otlp-proto.js';
 export { PREFIXED_TOKENS, PREFIX_NEAR_MISSES, tokenVariants } from './secrets.js';
 export type { NearMiss, PrefixedToken } from './secrets.js';
+export { fakeClock } from './clock.js';
