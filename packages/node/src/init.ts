@@ -123,12 +123,25 @@ interface Providers {
  * levels, when asked for with OTEL_LOG_LEVEL, as they come.
  */
 function installDiagLogger(config: ResolvedConfig): void {
-  const say = (message: string) => diagnostics.warn(`otel:${message}`, `OpenTelemetry: ${message}`);
-  const tell = (message: string) => process.stderr.write(`tracelog: OpenTelemetry: ${message}\n`);
+  const say = (message: string, ...args: unknown[]) => {
+    const line = diagText(message, args);
+    diagnostics.warn(`otel:${line}`, `OpenTelemetry: ${line}`);
+  };
+  const tell = (message: string, ...args: unknown[]) =>
+    process.stderr.write(`tracelog: OpenTelemetry: ${diagText(message, args)}\n`);
   diag.setLogger(
     { error: say, warn: say, info: tell, debug: tell, verbose: tell },
     { logLevel: DIAG_LEVEL[config.diagLevel], suppressOverrideMessage: true },
   );
+}
+
+/**
+ * A diagnostic call as one line. Component loggers (`diag.createComponentLogger`, which the
+ * instrumentations use) pass their namespace first and the message after it.
+ */
+function diagText(message: string, args: unknown[]): string {
+  const parts = args.map((arg) => (arg instanceof Error ? arg.message : String(arg)));
+  return [message, ...parts].join(' ');
 }
 
 /** Who is sending, on every record, span and metric. */

@@ -97,6 +97,9 @@ export function createExporter(
   const metricReader = new PeriodicExportingMetricReader({
     exporter: metricExporter,
     exportIntervalMillis: config.metricsIntervalMs,
+    // The reader refuses a timeout longer than its interval (and says so at info level): the
+    // export's own timeout, within the interval.
+    exportTimeoutMillis: Math.min(config.timeoutsMs.metrics, config.metricsIntervalMs),
     metricProducers,
   });
   const allChannels = Object.values(channels);
