@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ATTR, EVENT, RESOURCE } from '../../packages/core/src/schema.ts';
+import { ATTR, EVENT, RESOURCE } from '@tracelog/core';
 import { Elasticsearch } from '../support/elasticsearch.ts';
-import { describeVlPanels } from '../support/panel-oracle.ts';
+import { describeVlPanels, recordsSent } from '../support/panel-oracle.ts';
 import {
   TRACE_PANELS,
   expectPanelData,
@@ -32,7 +32,8 @@ import type { LogRow } from '../support/stack.ts';
 // Seeds realistic traffic, shaped as our SDKs send it, through the real collector into
 // VictoriaLogs and Jaeger (twice, in two environments), then runs every VictoriaLogs panel's LogsQL the way Grafana's data
 // source sends it, with the variables as a user starts (All) and as one picks them, and compares
-// each panel's numbers with what the seeded records must give (test/support/panel-oracle.ts);
+// each panel's numbers with what the seeded records must give (test/support/panel-oracle.ts),
+// computed both from the records VictoriaLogs holds and from the requests the test posted;
 // the trace panel must show the seeded trace, every span of it. The Elasticsearch and Loki
 // dashboards run against the servers you name in TRACELOG_ES_URL / TRACELOG_LOKI_URL (their
 // shape checked, and with a Loki, its ruler's rules); without them those cases are skipped and
@@ -51,6 +52,8 @@ let collector: Collector;
 let correlationId = '';
 /** Every record of the run, as VictoriaLogs returns them. */
 let records: LogRow[] = [];
+/** Every record the test sent, from the requests it posted. */
+let sent: LogRow[] = [];
 /** The seeded spans of the correlation id: span id → service. */
 const seededTrace = new Map<string, string>();
 let seededRecords = 0;
@@ -143,6 +146,7 @@ beforeAll(async () => {
   here.push({ path: '/v1/logs', body: failedCalls(here.map((r) => r.body)) });
   const requests = [...here, ...seed(otherEnvironment)];
   for (const { path, body } of requests) await post(path, body);
+  sent = recordsSent(requests.map((r) => r.body));
   for (const { body } of requests) {
     for (const entry of body.resourceLogs ?? [])
       for (const scope of entry.scopeLogs ?? []) {
@@ -180,10 +184,16 @@ afterAll(async () => {
 describe('the seed', () => {
   it('is stored whole, once', () => {
     expect(records).toHaveLength(seededRecords);
+    expect(sent).toHaveLength(seededRecords);
   });
 });
 
-describeVlPanels('the seeded records', () => ({ url: logs.url, records, traceId: correlationId }));
+describeVlPanels('the seeded records', () => ({
+  url: logs.url,
+  records,
+  traceId: correlationId,
+  sent,
+}));
 
 describe('the correlation explorer’s trace (Jaeger)', () => {
   it.each(TRACE_PANELS.map((p) => [`${p.store}: ${p.name}`, p] as const))(

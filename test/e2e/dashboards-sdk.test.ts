@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ATTR, EVENT, RESOURCE } from '../../packages/core/src/schema.ts';
+import { ATTR, EVENT, RESOURCE } from '@tracelog/core';
 import { vlAll, vlIs, vlRange } from '../../dashboards/src/logsql.ts';
 import { VL_FIELD } from '../../dashboards/src/names.ts';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.ts';
@@ -78,37 +78,100 @@ function service(script: string, name: string, env: Record<string, string>): Pro
   }).line;
 }
 
+/** One call the test makes to the API: what it must answer, and the Express route that answers. */
+interface ApiCall {
+  status: number;
+  method: string;
+  path: string;
+  route: string;
+  body?: { symbol?: string; quantity?: number; broker?: 'busy' | 'down' };
+}
+
 /** Back-end traffic, from a client's side: every route, some 4xx and 5xx, tasks and jobs. */
+const CLIENT_CALLS: ApiCall[] = [
+  {
+    status: 201,
+    method: 'POST',
+    path: '/orders',
+    route: '/orders',
+    body: { symbol: 'ACME', quantity: 100 },
+  },
+  {
+    status: 201,
+    method: 'POST',
+    path: '/orders',
+    route: '/orders',
+    body: { symbol: 'GLOBX', quantity: 5 },
+  },
+  {
+    status: 201,
+    method: 'POST',
+    path: '/orders',
+    route: '/orders',
+    body: { symbol: 'ACME', quantity: 7, broker: 'busy' },
+  },
+  {
+    status: 201,
+    method: 'POST',
+    path: '/orders',
+    route: '/orders',
+    body: { symbol: 'INIT', quantity: 1, broker: 'busy' },
+  },
+  {
+    status: 201,
+    method: 'POST',
+    path: '/orders',
+    route: '/orders',
+    body: { symbol: 'ACME', quantity: 3, broker: 'down' },
+  },
+  {
+    status: 201,
+    method: 'POST',
+    path: '/orders',
+    route: '/orders',
+    body: { symbol: 'GLOBX', quantity: 9, broker: 'down' },
+  },
+  {
+    status: 422,
+    method: 'POST',
+    path: '/orders',
+    route: '/orders',
+    body: { symbol: 'ACME', quantity: 0 },
+  },
+  { status: 422, method: 'POST', path: '/orders', route: '/orders', body: {} },
+  { status: 200, method: 'GET', path: '/orders/ord-1', route: '/orders/:id' },
+  { status: 404, method: 'GET', path: '/orders/ord-999', route: '/orders/:id' },
+  { status: 200, method: 'GET', path: '/quotes/ACME', route: '/quotes/:symbol' },
+  { status: 200, method: 'GET', path: '/quotes/GLOBX', route: '/quotes/:symbol' },
+  { status: 503, method: 'GET', path: '/quotes/HALT', route: '/quotes/:symbol' },
+  { status: 200, method: 'POST', path: '/reports/pnl', route: '/reports/:kind' },
+  { status: 200, method: 'POST', path: '/reports/pnl', route: '/reports/:kind' },
+  { status: 500, method: 'POST', path: '/reports/exposure', route: '/reports/:kind' },
+];
+/** The page's visitors: each loads the page and its script (and /health, which is not logged). */
+const VISITORS = 2;
+/** What the first visitor's clicks call: an order (placed with a broker that is up), a halted quote. */
+const PAGE_CALLS: ApiCall[] = [
+  {
+    status: 201,
+    method: 'POST',
+    path: '/orders',
+    route: '/orders',
+    body: { symbol: 'ACME', quantity: 10 },
+  },
+  { status: 503, method: 'GET', path: '/quotes/HALT', route: '/quotes/:symbol' },
+];
+
 async function apiTraffic(): Promise<void> {
-  const call = async (method: string, path: string, body?: unknown) => {
+  for (const { status, method, path, body } of CLIENT_CALLS) {
     const response = await fetch(`${origin}${path}`, {
       method,
       headers: { 'content-type': 'application/json', 'x-user-id': 'trader-3' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     await response.text();
-    return response.status;
-  };
-  const expected: Array<[number, string, string, unknown?]> = [
-    [201, 'POST', '/orders', { symbol: 'ACME', quantity: 100 }],
-    [201, 'POST', '/orders', { symbol: 'GLOBX', quantity: 5 }],
-    [201, 'POST', '/orders', { symbol: 'ACME', quantity: 7, broker: 'busy' }],
-    [201, 'POST', '/orders', { symbol: 'INIT', quantity: 1, broker: 'busy' }],
-    [201, 'POST', '/orders', { symbol: 'ACME', quantity: 3, broker: 'down' }],
-    [201, 'POST', '/orders', { symbol: 'GLOBX', quantity: 9, broker: 'down' }],
-    [422, 'POST', '/orders', { symbol: 'ACME', quantity: 0 }],
-    [422, 'POST', '/orders', {}],
-    [200, 'GET', '/orders/ord-1'],
-    [404, 'GET', '/orders/ord-999'],
-    [200, 'GET', '/quotes/ACME'],
-    [200, 'GET', '/quotes/GLOBX'],
-    [503, 'GET', '/quotes/HALT'],
-    [200, 'POST', '/reports/pnl'],
-    [200, 'POST', '/reports/pnl'],
-    [500, 'POST', '/reports/exposure'],
-  ];
-  for (const [status, method, path, body] of expected)
-    expect(await call(method, path, body), `${method} ${path}`).toBe(status);
+    expect(response.status, `${method} ${path}`).toBe(status);
+  }
 }
 
 /** The page, used as a trader would; returns the order click's correlation id. */
@@ -239,6 +302,137 @@ afterAll(async () => {
 });
 
 describeVlPanels('the SDKs’ records', () => ({ url: logs.url, records, traceId: clickTraceId }));
+
+// --- What the traffic itself must give -----------------------------------------------------------
+
+/** Each API call the traffic made: the client's, the page's clicks, each visitor's page load. */
+const API_CALLS: ApiCall[] = [
+  ...CLIENT_CALLS,
+  ...PAGE_CALLS,
+  ...Array.from({ length: VISITORS }, (): ApiCall[] => [
+    { status: 200, method: 'GET', path: '/', route: '/' },
+    { status: 200, method: 'GET', path: '/app.js', route: '/app.js' },
+  ]).flat(),
+];
+/** The orders placed (each enqueues a settlement job with two attempts), by their broker. */
+const brokers = API_CALLS.filter((c) => c.route === '/orders' && c.status === 201).map(
+  (c) => c.body?.broker ?? 'ok',
+);
+/** Each run of the settle-order task: a busy broker fails once then settles, a down one fails twice. */
+const settleRuns = brokers.flatMap((broker) =>
+  broker === 'ok'
+    ? ['success']
+    : broker === 'busy'
+      ? ['failure', 'success']
+      : ['failure', 'failure'],
+);
+/** The report tasks: `pnl` is daily-pnl (analytics), `exposure` is recompute-exposure (risk), which fails. */
+const reportRuns = API_CALLS.filter((c) => c.route === '/reports/:kind').map((c) =>
+  c.path.endsWith('/exposure')
+    ? { name: 'recompute-exposure', category: 'risk', outcome: 'failure' }
+    : { name: 'daily-pnl', category: 'analytics', outcome: 'success' },
+);
+/** The page's uncaught error and unhandled rejection. */
+const PAGE_ERRORS = 2;
+
+/** How many of `items` give each key. */
+function tally<T>(items: T[], keyOf: (item: T) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of items) out[keyOf(item)] = (out[keyOf(item)] ?? 0) + 1;
+  return out;
+}
+
+/**
+ * A VictoriaLogs stats panel's numbers as a user opens it (All): each group's total over the
+ * dashboard's range (a time series summed over its steps), by the fields it groups by joined
+ * with ` / `, for its stat `stat`.
+ */
+async function panelTotals(
+  title: string,
+  fields: string[],
+  stat: string,
+): Promise<Record<string, number>> {
+  const panel = panelsOf('victorialogs').find((p) => p.name === title)!;
+  const data = await runVlPanel(panel, logs.url, { trace_id: clickTraceId });
+  if (data.kind === 'records') throw new Error(`${title} lists records`);
+  const out: Record<string, number> = {};
+  for (const { labels, samples } of data.series) {
+    if (labels.__name__ !== stat) continue;
+    const key = fields.map((f) => labels[f] ?? '').join(' / ');
+    out[key] = (out[key] ?? 0) + samples.reduce((n, [, v]) => n + v, 0);
+  }
+  return out;
+}
+
+describe('the panels show what the test’s own traffic must give', () => {
+  const settlement = 'settlement';
+  it.each([
+    [
+      'service-overview › Requests by route',
+      [ATTR.HTTP_ROUTE],
+      'requests',
+      () => tally(API_CALLS, (c) => c.route),
+    ],
+    [
+      'service-overview › Server errors (5xx) by route',
+      [ATTR.HTTP_ROUTE],
+      'errors',
+      () =>
+        tally(
+          API_CALLS.filter((c) => c.status >= 500),
+          (c) => c.route,
+        ),
+    ],
+    [
+      'jobs-and-workers › Jobs succeeded by queue',
+      [ATTR.MESSAGING_DESTINATION_NAME],
+      'jobs',
+      () => ({ [settlement]: brokers.filter((b) => b !== 'down').length }),
+    ],
+    [
+      'jobs-and-workers › Jobs failed by queue',
+      [ATTR.MESSAGING_DESTINATION_NAME],
+      'jobs',
+      () => ({ [settlement]: brokers.filter((b) => b === 'down').length }),
+    ],
+    [
+      'jobs-and-workers › Retries by queue',
+      [ATTR.MESSAGING_DESTINATION_NAME],
+      'retries',
+      () => ({ [settlement]: brokers.filter((b) => b !== 'ok').length }),
+    ],
+    [
+      'jobs-and-workers › Task outcomes by category',
+      [ATTR.TASK_CATEGORY, ATTR.TASK_OUTCOME],
+      'tasks',
+      () => ({
+        ...tally(settleRuns, (outcome) => `position / ${outcome}`),
+        ...tally(reportRuns, (r) => `${r.category} / ${r.outcome}`),
+      }),
+    ],
+    [
+      'logs-explorer › Task runs by outcome',
+      [ATTR.TASK_NAME, ATTR.TASK_OUTCOME],
+      'runs',
+      () => ({
+        ...tally(settleRuns, (outcome) => `settle-order / ${outcome}`),
+        ...tally(reportRuns, (r) => `${r.name} / ${r.outcome}`),
+      }),
+    ],
+    ['front-end › Sessions started', [], 'sessions', () => ({ '': VISITORS })],
+  ] as const)('%s', async (title, fields, stat, expected) => {
+    expect(await panelTotals(title, [...fields], stat)).toEqual(expected());
+  });
+
+  it('front-end › Errors by message: the page’s uncaught error and its unhandled rejection', async () => {
+    const byMessage = await panelTotals(
+      'front-end › Errors by message',
+      [ATTR.EXCEPTION_MESSAGE],
+      'errors',
+    );
+    expect(Object.values(byMessage).reduce((n, v) => n + v, 0)).toBe(PAGE_ERRORS);
+  });
+});
 
 /** A panel of a server you run, with this run's environment selected. */
 const inRun = (): Picks => ({ environment, trace_id: clickTraceId });

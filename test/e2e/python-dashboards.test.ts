@@ -2,11 +2,18 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { METRIC } from '../../packages/core/src/schema.ts';
+import { METRIC } from '@tracelog/core';
 import { PANEL_RANGE } from '../../dashboards/src/metrics-dashboards.ts';
 import { PROM_ALERTS } from '../../dashboards/src/prometheus-alerts.ts';
 import { COLLECTOR, L, SPAN, promName } from '../../dashboards/src/metrics.ts';
-import { METRICS_PANELS, interpolatePromql, rangeHasData } from '../support/metrics-panels.ts';
+import {
+  METRICS_PANELS,
+  WINDOW_S,
+  bucketBounds,
+  bucketRange,
+  counterGroups,
+  interpolatePromql,
+} from '../support/metrics-panels.ts';
 import { startAlerting } from '../support/metrics.ts';
 import type { Alertmanager, Prometheus, RangeSeries, WebhookReceiver } from '../support/metrics.ts';
 import { PYTHON_EXAMPLES, PythonService, loopbackAddress, pythonVenv } from '../support/python.ts';
@@ -40,8 +47,6 @@ const SERVICES: string[] = Object.values(S);
 /** What the test sends: orders settled and refused (their tasks raise), faults, reports. */
 const TRAFFIC = { settled: 4, refused: 8, faults: 3, unrouted: 1, reports: 3 } as const;
 const run = Date.now().toString(36);
-/** The panels' range in seconds (`[5m]` in every rate). */
-const WINDOW_S = Number(/^(\d+)m$/.exec(PANEL_RANGE)![1]) * 60;
 
 let alerting: { webhook: WebhookReceiver; alertmanager: Alertmanager; prometheus: Prometheus };
 let logStore: VictoriaLogs;
@@ -492,67 +497,80 @@ describe('Python services alone: every panel that claims any OpenTelemetry servi
   });
 
   it.each(ANY_SERVICE)(
-    '$name: data for each Python service it concerns, as a user opens it and with the service picked',
+    '$name: the numbers the stored spans and records give, as a user opens it',
     async ({ name, expr, variables }) => {
-      const { prometheus } = alerting;
-      const groups = [...ORACLES[name]!.groups(data).values()];
-      const services = new Set(groups.map(([labels]) => labels[L.service]!));
-      expect(services.size, name).toBeGreaterThan(0);
-      const all = interpolatePromql(expr, variables, {});
-      expect(rangeHasData(await prometheus.queryRange(all, 600)), all).toBe(true);
-      for (const service of services) {
-        const one = interpolatePromql(expr, variables, { service, environment: 'test' });
-        expect(rangeHasData(await prometheus.queryRange(one, 600)), one).toBe(true);
-      }
+      await expectNumbers(name, interpolatePromql(expr, variables, {}), () => true);
     },
   );
 
   it.each(ANY_SERVICE)(
-    '$name: the numbers the stored spans and records give',
+    '$name: the numbers of each Python service it concerns, with that service picked',
     async ({ name, expr, variables }) => {
-      const expected = ORACLES[name]!.groups(data);
-      const labels = Object.keys([...expected.values()][0]![0]);
-      const bounds = await bucketBounds();
-      const rated = ratedRecords(logSeries, labels);
-      // A log counter with one sample in the range has no rate: the panel cannot show its group.
-      for (const [k, [, want]] of expected)
-        if ('records' in want && !rated.get(k)?.rated) expected.delete(k);
-      const query = interpolatePromql(expr, variables, {});
-      const got = new Map(
-        (await alerting.prometheus.query(query, at))
-          .map((s): [Record<string, string>, number] => [
-            Object.fromEntries(labels.map((l) => [l, s.metric[l] ?? ''])),
-            Number(s.value[1]),
-          ])
-          // A group with nothing in the range: a zero rate, or no quantile.
-          .filter(([, v]) => Number.isFinite(v) && v !== 0)
-          .map(([group, v]) => [key(group), v]),
+      const services = new Set(
+        [...ORACLES[name]!.groups(data).values()].map(([labels]) => labels[L.service]!),
       );
-      expect([...got.keys()].sort(), query).toEqual([...expected.keys()].sort());
-      for (const [k, [, want]] of expected) {
-        const value = got.get(k)!;
-        if ('count' in want) {
-          // rate × range = the count, scaled up by the extrapolation.
-          expect(value * WINDOW_S, k).toBeGreaterThanOrEqual(want.count - 1e-9);
-          expect(value * WINDOW_S, k).toBeLessThanOrEqual(want.count * slack + 1e-9);
-        } else if ('ratio' in want) {
-          expect(value, k).toBeGreaterThanOrEqual(want.ratio / slack - 1e-9);
-          expect(value, k).toBeLessThanOrEqual(want.ratio * slack + 1e-9);
-        } else if ('records' in want) {
-          // The counters hold every stored record; the panel, the rate of their samples.
-          const { total, low, high } = rated.get(k)!;
-          expect(total, `${k}: counted`).toBe(want.records);
-          expect(value * WINDOW_S, k).toBeGreaterThanOrEqual(low - 1e-9);
-          expect(value * WINDOW_S, k).toBeLessThanOrEqual(high + 1e-9);
-        } else {
-          // histogram_quantile interpolates inside the bucket holding the p95 sample.
-          const [lower, upper] = bucketOf(want.p95Of, bounds);
-          expect(value, `${k}: ${want.p95Of.join(', ')}`).toBeGreaterThanOrEqual(lower);
-          expect(value, `${k}: ${want.p95Of.join(', ')}`).toBeLessThanOrEqual(upper);
-        }
+      expect(services.size, name).toBeGreaterThan(0);
+      for (const service of services) {
+        const query = interpolatePromql(expr, variables, { service, environment: 'test' });
+        await expectNumbers(name, query, (labels) => labels[L.service] === service);
       }
     },
   );
+
+  /**
+   * Runs a panel's query at `at` and compares each group's number with what the stored spans and
+   * records give, for the groups `mine` keeps.
+   */
+  async function expectNumbers(
+    name: string,
+    query: string,
+    mine: (labels: Record<string, string>) => boolean,
+  ): Promise<void> {
+    const expected = ORACLES[name]!.groups(data);
+    for (const [k, [labels]] of expected) if (!mine(labels)) expected.delete(k);
+    const labels = Object.keys([...expected.values()][0]![0]);
+    const bounds = await bucketBounds(
+      alerting.prometheus,
+      `${COLLECTOR.spanDuration}_bucket{${L.service}=~"${SERVICES.join('|')}"}`,
+    );
+    const rated = counterGroups(logSeries, labels);
+    // A log counter with one sample in the range has no rate: the panel cannot show its group.
+    for (const [k, [, want]] of expected)
+      if ('records' in want && !rated.get(k)?.rated) expected.delete(k);
+    const got = new Map(
+      (await alerting.prometheus.query(query, at))
+        .map((s): [Record<string, string>, number] => [
+          Object.fromEntries(labels.map((l) => [l, s.metric[l] ?? ''])),
+          Number(s.value[1]),
+        ])
+        // A group with nothing in the range: a zero rate, or no quantile.
+        .filter(([, v]) => Number.isFinite(v) && v !== 0)
+        .map(([group, v]) => [key(group), v]),
+    );
+    expect([...got.keys()].sort(), query).toEqual([...expected.keys()].sort());
+    for (const [k, [, want]] of expected) {
+      const value = got.get(k)!;
+      if ('count' in want) {
+        // rate × range = the count, scaled up by the extrapolation.
+        expect(value * WINDOW_S, k).toBeGreaterThanOrEqual(want.count - 1e-9);
+        expect(value * WINDOW_S, k).toBeLessThanOrEqual(want.count * slack + 1e-9);
+      } else if ('ratio' in want) {
+        expect(value, k).toBeGreaterThanOrEqual(want.ratio / slack - 1e-9);
+        expect(value, k).toBeLessThanOrEqual(want.ratio * slack + 1e-9);
+      } else if ('records' in want) {
+        // The counters hold every stored record; the panel, the rate of their samples.
+        const { total, low, high } = rated.get(k)!;
+        expect(total, `${k}: counted`).toBe(want.records);
+        expect(value * WINDOW_S, k).toBeGreaterThanOrEqual(low - 1e-9);
+        expect(value * WINDOW_S, k).toBeLessThanOrEqual(high + 1e-9);
+      } else {
+        // histogram_quantile interpolates inside the bucket holding the p95 sample.
+        const [lower, upper] = bucketOf(want.p95Of, bounds);
+        expect(value, `${k}: ${want.p95Of.join(', ')}`).toBeGreaterThanOrEqual(lower);
+        expect(value, `${k}: ${want.p95Of.join(', ')}`).toBeLessThanOrEqual(upper);
+      }
+    }
+  }
 });
 
 describe('Python services alone: a service that stops sending', () => {
@@ -574,49 +592,9 @@ describe('Python services alone: a service that stops sending', () => {
   });
 });
 
-/** The span-duration histogram's bucket bounds (seconds), from its series' `le` labels. */
-async function bucketBounds(): Promise<number[]> {
-  const les = await alerting.prometheus.query(
-    `count by (le) (${COLLECTOR.spanDuration}_bucket{${L.service}=~"${SERVICES.join('|')}"})`,
-  );
-  return les.map((s) => Number(s.metric.le)).sort((a, b) => a - b);
-}
-
 /** The bucket (lower, upper] holding the sample at the 95th percentile's rank. */
 function bucketOf(samples: number[], bounds: number[]): [number, number] {
   const sorted = [...samples].sort((a, b) => a - b);
   const sample = sorted[Math.ceil(0.95 * sorted.length) - 1]!;
-  const upper = bounds.find((le) => sample <= le)!;
-  const lower = bounds.filter((le) => le < upper).at(-1) ?? 0;
-  return [lower, upper];
-}
-
-/**
- * What the log-record counters of each group hold and what a rate over their samples can give.
- * The count connector makes one sample per export batch of records, stamped with the batch's
- * record times, so these series are sparse; and when a series' first batch has a single
- * timestamp, no zero sample precedes it. So a rate over one series lies between its increase
- * from its first sample to its last (`low`) and that increase extrapolated by at most 1.1 sample
- * intervals at each end of the range (`high`); a series with one sample has none. `total` is
- * what the counters reached: every record counted since each service started.
- */
-function ratedRecords(
-  series: RangeSeries[],
-  labels: string[],
-): Map<string, { total: number; low: number; high: number; rated: boolean }> {
-  const groups = new Map<string, { total: number; low: number; high: number; rated: boolean }>();
-  for (const { metric, values } of series) {
-    const k = key(Object.fromEntries(labels.map((l) => [l, metric[l] ?? ''])));
-    const group = groups.get(k) ?? { total: 0, low: 0, high: 0, rated: false };
-    const first = Number(values[0]![1]);
-    const last = Number(values.at(-1)![1]);
-    group.total += last;
-    if (values.length > 1) {
-      group.rated = true;
-      group.low += last - first;
-      group.high += (last - first) * (1 + 2.2 / (values.length - 1));
-    }
-    groups.set(k, group);
-  }
-  return groups;
+  return bucketRange(bounds, sample, sample);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ATTR, EVENT, RESOURCE } from '../../packages/core/src/schema.ts';
+import { ATTR, EVENT, RESOURCE } from '@tracelog/core';
 import { severity } from '../../dashboards/src/model.ts';
 import { VL_FIELD } from '../../dashboards/src/names.ts';
 import type { Picks } from './logsql.ts';
@@ -274,6 +274,8 @@ const rowKey = (r: LogRow) =>
  * records (logs panels); the same groups with the same counts and maxima, and quantiles within
  * their samples' interval (tables: the largest groups, in order); the same per-step buckets for
  * every series (time series). Returns how many records the panel is about (never none).
+ * `listed: 'count'` compares a logs panel's records by number only (records built from what a
+ * test sent lack the fields the store adds).
  */
 export function expectVlPanel(
   panel: PanelCase,
@@ -281,6 +283,7 @@ export function expectVlPanel(
   records: LogRow[],
   picks: Picks,
   range: { from: number; to: number },
+  { listed = 'same' }: { listed?: 'same' | 'count' } = {},
 ): number {
   const { oracle, records: mine } = selected(panel, records, picks, range);
   expect(mine.length, `records the traffic gives ${panel.name}`).toBeGreaterThan(0);
@@ -289,6 +292,7 @@ export function expectVlPanel(
   if (data.kind === 'records') {
     expect(oracle.stats, `${panel.name} lists records`).toBeUndefined();
     expect(data.rows.length, at).toBe(Math.min(mine.length, data.limit));
+    if (listed === 'count') return mine.length;
     const expected = new Set(mine.map(rowKey));
     for (const row of data.rows)
       expect(expected.has(rowKey(row)), `${at}: ${rowKey(row)}`).toBe(true);
@@ -363,6 +367,65 @@ export function expectVlPanel(
   return mine.length;
 }
 
+interface OtlpKeyValue {
+  key: string;
+  value: { stringValue?: string; intValue?: string; doubleValue?: number; boolValue?: boolean };
+}
+interface OtlpLogsBody {
+  resourceLogs?: Array<{
+    resource: { attributes: OtlpKeyValue[] };
+    scopeLogs: Array<{
+      scope: { name: string };
+      logRecords: Array<{
+        timeUnixNano: string;
+        severityText: string;
+        eventName?: string;
+        body: { stringValue: string };
+        traceId?: string;
+        spanId?: string;
+        attributes: OtlpKeyValue[];
+      }>;
+    }>;
+  }>;
+}
+
+const fieldValue = ({ value: v }: OtlpKeyValue) =>
+  String(v.stringValue ?? v.intValue ?? v.doubleValue ?? v.boolValue);
+const fields = (kvs: OtlpKeyValue[]) =>
+  Object.fromEntries(kvs.map((kv) => [kv.key, fieldValue(kv)]));
+
+/** RFC 3339 with nanoseconds, as VictoriaLogs writes `_time`, from OTLP's `timeUnixNano`. */
+function rfc3339(unixNano: string): string {
+  const ns = BigInt(unixNano);
+  const seconds = new Date(Number(ns / NS) * 1000).toISOString().slice(0, 19);
+  return `${seconds}.${String(ns % NS).padStart(9, '0')}Z`;
+}
+
+/**
+ * The log records a test sent (OTLP/JSON request bodies; trace requests are skipped), as rows
+ * with the fields VictoriaLogs gives them: resource and record attributes by name, body, level,
+ * scope, event name, trace and span ids and time. What the panels must show is computed from
+ * these, the traffic itself, as well as from what the store holds.
+ */
+export function recordsSent(bodies: unknown[]): LogRow[] {
+  return (bodies as OtlpLogsBody[]).flatMap((body) =>
+    (body.resourceLogs ?? []).flatMap(({ resource, scopeLogs }) =>
+      scopeLogs.flatMap(({ scope, logRecords }) =>
+        logRecords.map((r): LogRow => ({
+          ...fields(resource.attributes),
+          ...fields(r.attributes),
+          [VL_FIELD.time]: rfc3339(r.timeUnixNano),
+          [VL_FIELD.body]: r.body.stringValue,
+          [VL_FIELD.severity]: r.severityText,
+          [VL_FIELD.scope]: scope.name,
+          ...(r.eventName && { [VL_FIELD.event]: r.eventName }),
+          ...(r.traceId && { [VL_FIELD.traceId]: r.traceId, [VL_FIELD.spanId]: r.spanId }),
+        })),
+      ),
+    ),
+  );
+}
+
 /** The values a variable over `field` must offer: those of the records in the range. */
 export const fieldValuesOf = (
   records: LogRow[],
@@ -408,11 +471,14 @@ export interface VlPanelState {
   url: string;
   records: LogRow[];
   traceId: string;
+  /** The records the test sent (`recordsSent`), when it knows them. */
+  sent?: LogRow[];
 }
 
 /**
  * Every VictoriaLogs panel, as a user opens it (All) and with the values picked that it is
- * about, compared with what `what` (the test's records) must give; and every variable's values.
+ * about, compared with what `what` (the test's records, as stored and, when the test knows them,
+ * as sent) must give; and every variable's values.
  * `state` is read when the tests run, after the file's beforeAll filled the store.
  */
 export function describeVlPanels(what: string, state: () => VlPanelState): void {
@@ -430,8 +496,10 @@ export function describeVlPanels(what: string, state: () => VlPanelState): void 
   describe(`every VictoriaLogs panel shows what ${what} give`, () => {
     it.each(cases)('%s', async (_name, panel, picks) => {
       const range = dashboardRange();
-      const data = await runVlPanel(panel, state().url, picks(), range);
-      expectVlPanel(panel, data, state().records, picks(), range);
+      const { url, records, sent } = state();
+      const data = await runVlPanel(panel, url, picks(), range);
+      expectVlPanel(panel, data, records, picks(), range);
+      if (sent) expectVlPanel(panel, data, sent, picks(), range, { listed: 'count' });
     });
   });
   describe(`every VictoriaLogs variable offers the values of ${what}`, () => {

@@ -1,7 +1,9 @@
 import { ATTR, RESOURCE } from '@tracelog/core';
 import { Client } from './client.js';
 import { resolveConfig, userId } from './config.js';
+import type { ResolvedConfig } from './config.js';
 import { createDiag } from './diag.js';
+import type { Diag } from './diag.js';
 import { instrumentConsole } from './instrumentations/console.js';
 import { instrumentErrors } from './instrumentations/errors.js';
 import { instrumentFetch } from './instrumentations/fetch.js';
@@ -18,12 +20,16 @@ import { VERSION } from './version.js';
 let current: BrowserHandle | undefined;
 export const currentHandle = (): BrowserHandle | undefined => current;
 
+type WebVitals = ReturnType<typeof instrumentWebVitals>;
+
 /**
  * Starts the browser SDK: logger, session, error capture, fetch/XHR spans with trace propagation,
  * Web Vitals, and batched OTLP/HTTP JSON export. A second call returns the running instance.
  */
 export function initBrowser(options: BrowserOptions): BrowserHandle {
   if (current) return current;
+  // The console as it is before the console instrumentation patches it: what the SDK writes
+  // there never loops back into the logger.
   const out = {
     debug: console.debug.bind(console),
     info: console.info.bind(console),
@@ -32,6 +38,20 @@ export function initBrowser(options: BrowserOptions): BrowserHandle {
   };
   const diag = createDiag(out.warn);
   const cfg = resolveConfig(options, globalThis.location?.origin ?? '', (m) => diag(m, m));
+  // Before the fetch instrumentation wraps fetch: the SDK's own requests are never traced.
+  const transport = createTransport(cfg, diag);
+  const client = new Client(cfg, transport, diag, out);
+  const uninstall: Array<() => void> = [];
+  const vitals = installInstrumentations(client, uninstall);
+  uninstall.push(watchPage(client, transport, vitals));
+  // Requests a previous page could not deliver.
+  if (transport && transport.queue.size() > 0) setTimeout(() => transport.replay(), 0);
+  client.session.touch();
+  return (current = createHandle(client, transport, uninstall));
+}
+
+/** The OTLP exporter, when records leave the page: sending on, an endpoint, and a fetch. */
+function createTransport(cfg: ResolvedConfig, diag: Diag): Transport | undefined {
   const originalFetch = globalThis.fetch?.bind(globalThis);
   const resource = {
     attributes: keyValues({
@@ -45,22 +65,31 @@ export function initBrowser(options: BrowserOptions): BrowserHandle {
       [ATTR.SOURCE]: 'frontend',
     }),
   };
-  const transport =
-    cfg.remote && cfg.endpoint && originalFetch
-      ? new Transport({
-          endpoint: cfg.endpoint,
-          service: cfg.service,
-          resourceJson: JSON.stringify(resource),
-          maxBatchBytes: cfg.maxBatchBytes,
-          flushIntervalMs: cfg.flushIntervalMs,
-          maxQueueBytes: cfg.maxQueueBytes,
-          headers: cfg.headers,
-          fetch: originalFetch,
-          diag,
-        })
-      : undefined;
-  const client = new Client(cfg, transport, diag, out);
-  const uninstall: (() => void)[] = [];
+  return cfg.remote && cfg.endpoint && originalFetch
+    ? new Transport({
+        endpoint: cfg.endpoint,
+        service: cfg.service,
+        resourceJson: JSON.stringify(resource),
+        maxBatchBytes: cfg.maxBatchBytes,
+        flushIntervalMs: cfg.flushIntervalMs,
+        maxQueueBytes: cfg.maxQueueBytes,
+        headers: cfg.headers,
+        fetch: originalFetch,
+        diag,
+      })
+    : undefined;
+}
+
+/**
+ * Installs each instrumentation the configuration enables. One that throws while installing is
+ * reported and left out: the page and the other instrumentations carry on. Each one's undo goes
+ * into `uninstall`; returns the Web Vitals instrumentation, which reports when the page is hidden.
+ */
+function installInstrumentations(
+  client: Client,
+  uninstall: Array<() => void>,
+): WebVitals | undefined {
+  const { cfg, diag } = client;
   const guard = (name: string, install: () => (() => void) | undefined) => {
     try {
       const undo = install();
@@ -76,10 +105,20 @@ export function initBrowser(options: BrowserOptions): BrowserHandle {
   if (cfg.interactions) guard('interactions', () => instrumentInteractions(client));
   if (cfg.consoleCapture.length)
     guard('console', () => instrumentConsole(client, cfg.consoleCapture));
-  let vitals: ReturnType<typeof instrumentWebVitals> | undefined;
+  let vitals: WebVitals | undefined;
   if (cfg.webVitals) guard('web-vitals', () => (vitals = instrumentWebVitals(client)).stop);
+  return vitals;
+}
 
-  // The page may never come back after it is hidden: send everything now, with keepalive.
+/**
+ * Sends everything, with keepalive, when the page is hidden or left (it may never come back),
+ * and replays the offline queue when the network is back. Returns the undo.
+ */
+function watchPage(
+  client: Client,
+  transport: Transport | undefined,
+  vitals: WebVitals | undefined,
+): () => void {
   const onPageHide = () => {
     vitals?.report();
     client.reportRepeats(true);
@@ -92,15 +131,61 @@ export function initBrowser(options: BrowserOptions): BrowserHandle {
   addEventListener('visibilitychange', onHide);
   addEventListener('pagehide', onPageHide);
   addEventListener('online', onOnline);
-  uninstall.push(() => {
+  return () => {
     removeEventListener('visibilitychange', onHide);
     removeEventListener('pagehide', onPageHide);
     removeEventListener('online', onOnline);
-  });
-  // Requests a previous page could not deliver.
-  if (transport && transport.queue.size() > 0) setTimeout(() => transport.replay(), 0);
-  client.session.touch();
+  };
+}
 
+/**
+ * Runs `fn` in a new internal span, a child of the active one, which ends when `fn` returns,
+ * throws, or (for a promise) settles; a failure marks the span and is passed on unchanged.
+ */
+function runInSpan<T>(client: Client, name: string, fn: () => T, attributes: Attributes): T {
+  const parent = activeSpan();
+  const span = startSpan(
+    name,
+    SPAN_KIND.INTERNAL,
+    client.cfg.traceRatio,
+    { ...attributes },
+    parent,
+  );
+  setActive(span);
+  const done = (error?: unknown) => {
+    if (error !== undefined) failSpan(span, error);
+    client.endSpan(span);
+    if (activeSpan() === span) setActive(parent);
+  };
+  let result: T;
+  try {
+    result = fn();
+  } catch (error) {
+    done(error);
+    throw error;
+  }
+  if (result && typeof (result as { then?: unknown }).then === 'function') {
+    return (result as unknown as PromiseLike<unknown>).then(
+      (value) => {
+        done();
+        return value;
+      },
+      (error: unknown) => {
+        done(error ?? new Error('rejected'));
+        throw error;
+      },
+    ) as T;
+  }
+  done();
+  return result;
+}
+
+/** The handle a page holds: its loggers, spans, user, flush and an idempotent shutdown. */
+function createHandle(
+  client: Client,
+  transport: Transport | undefined,
+  uninstall: Array<() => void>,
+): BrowserHandle {
   let stopped: Promise<void> | undefined;
   const handle: BrowserHandle = {
     logger: client.logger('app'),
@@ -108,36 +193,8 @@ export function initBrowser(options: BrowserOptions): BrowserHandle {
     setUser(user) {
       client.userId = userId(user);
     },
-    withSpan<T>(name: string, fn: () => T, attributes: Attributes = {}): T {
-      const parent = activeSpan();
-      const span = startSpan(name, SPAN_KIND.INTERNAL, cfg.traceRatio, { ...attributes }, parent);
-      setActive(span);
-      const done = (error?: unknown) => {
-        if (error !== undefined) failSpan(span, error);
-        client.endSpan(span);
-        if (activeSpan() === span) setActive(parent);
-      };
-      let result: T;
-      try {
-        result = fn();
-      } catch (error) {
-        done(error);
-        throw error;
-      }
-      if (result && typeof (result as { then?: unknown }).then === 'function') {
-        return (result as unknown as PromiseLike<unknown>).then(
-          (value) => {
-            done();
-            return value;
-          },
-          (error: unknown) => {
-            done(error ?? new Error('rejected'));
-            throw error;
-          },
-        ) as T;
-      }
-      done();
-      return result;
+    withSpan(name, fn, attributes = {}) {
+      return runInSpan(client, name, fn, attributes);
     },
     captureException(error, attributes) {
       client.log('error', 'app', '', attributes, { error, mechanism: 'manual' });
@@ -169,6 +226,5 @@ export function initBrowser(options: BrowserOptions): BrowserHandle {
       return stopped;
     },
   };
-  current = handle;
   return handle;
 }

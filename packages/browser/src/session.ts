@@ -56,10 +56,6 @@ export class Session {
     return s.id;
   }
 
-  peek(): Stored | undefined {
-    return this.current;
-  }
-
   private write(t: number): void {
     this.lastWrite = t;
     try {

@@ -78,7 +78,8 @@ export class Transport {
 
   /** Sends everything pending. With `hidden` (the page is going away) nothing waits for answers. */
   async flush(hidden = false): Promise<void> {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    // clearTimeout ignores an undefined id.
+    clearTimeout(this.timer);
     this.timer = undefined;
     this.sendPending('logs', hidden);
     this.sendPending('traces', hidden);
@@ -87,14 +88,14 @@ export class Transport {
 
   /** Replays the offline queue now (network back, page loaded). */
   replay(): void {
-    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     void this.drain();
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    clearTimeout(this.timer);
+    clearTimeout(this.retryTimer);
     this.timer = this.retryTimer = undefined;
   }
 

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach } from 'vitest';
-import type { BrowserHandle } from '../src/index.js';
+import { initBrowser } from '../src/index.js';
+import type { BrowserHandle, BrowserOptions } from '../src/index.js';
 /** Minimal stand-ins for the browser globals the SDK touches, installed on globalThis per test. */
 export class MemoryStorage implements Storage {
   private map = new Map<string, string>();
@@ -52,7 +53,6 @@ export function fakeFetch() {
   return { fn: fn as typeof fetch, sent, answers };
 }
 
-/** Installs window-like globals; returns an uninstall function. */
 /**
  * A window, localStorage and fetch faked for each test, and the SDK handle a test started shut
  * down after it. Tests read `env.fake` and set `env.handle`.
@@ -81,6 +81,7 @@ export function useFakeBrowser(): {
   return env;
 }
 
+/** Installs window-like globals; returns an uninstall function. */
 export function installWindow(href = 'https://app.example.com/orders?id=7&token=s3cr3t') {
   const g = globalThis as Record<string, unknown>;
   const saved = new Map<string, PropertyDescriptor | undefined>();
@@ -127,3 +128,32 @@ export const attr = (kvs: { key: string; value: Record<string, unknown> }[], key
   const v = kvs.find((kv) => kv.key === key)?.value;
   return v && Object.values(v)[0];
 };
+
+type FakeBrowser = ReturnType<typeof useFakeBrowser>;
+
+/** Starts the SDK on `env` for the trading UI, Web Vitals and interactions off, with `options`. */
+export function startBrowser(env: FakeBrowser, options: Partial<BrowserOptions> = {}) {
+  env.handle = initBrowser({
+    service: 'trading-ui',
+    endpoint: 'https://app.example.com/otlp',
+    version: '1.2.3',
+    instrument: { webVitals: false, interactions: false },
+    ...options,
+  });
+  return env.handle;
+}
+
+/** The SDK's own export requests (to its endpoint), in the order sent. */
+export const exportsOf = (env: FakeBrowser) =>
+  env.fake.sent.filter((s) => s.url.includes('/otlp/'));
+
+/** Every log record the SDK exported, with its scope and resource. */
+export const recordsOf = (env: FakeBrowser) =>
+  exportsOf(env)
+    .filter((s) => s.url.endsWith('/v1/logs'))
+    .flatMap((s) => (JSON.parse(s.body) as OtlpJsonLogs).resourceLogs)
+    .flatMap((rl) =>
+      rl.scopeLogs.flatMap((sl) =>
+        sl.logRecords.map((r) => ({ ...r, scope: sl.scope.name, resource: rl.resource })),
+      ),
+    );

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ATTR, EVENT } from '@tracelog/core';
-import { initBrowser } from '../src/index.js';
-import type { BrowserHandle } from '../src/index.js';
-import { attr, fakeFetch, installWindow } from './fakes.js';
-import type { OtlpJsonLogs } from './fakes.js';
+import { initBrowser } from '../../src/index.js';
+import type { BrowserHandle } from '../../src/index.js';
+import { attr, fakeFetch, installWindow } from '../fakes.js';
+import type { OtlpJsonLogs } from '../fakes.js';
 
 /** A PerformanceObserver whose entries the test delivers, like the browser does after load. */
 class FakeObserver {
