@@ -1,18 +1,11 @@
-import {
-  ATTR,
-  EVENT,
-  RecordFilter,
-  SEVERITY_NUMBER,
-  TokenBucket,
-  createCompactRedactor,
-  fingerprint,
-} from '@tracelog/core';
+import { RecordFilter, TokenBucket, createCompactRedactor, fingerprint } from '@tracelog/core';
 import type { Redactor, Repeats } from '@tracelog/core';
 import { matches } from './config.js';
 import type { ResolvedConfig } from './config.js';
 import type { Diag } from './diag.js';
 import { keyValues, nanos, now } from './otlp.js';
 import type { OtlpLogRecord, OtlpSpan } from './otlp.js';
+import { ATTR, EVENT, SEVERITY_NUMBER } from './schema.js';
 import { Session } from './session.js';
 import type { SessionChange } from './session.js';
 import { formatFrame, fromExtension, parseStack } from './stack.js';
@@ -154,6 +147,7 @@ export class Client {
     }
   }
 
+  /** Core's one order: level, exception, ignore list, filters, context, `beforeSend`, export. */
   private record(
     level: Level,
     component: string,
@@ -161,8 +155,7 @@ export class Client {
     attributes: Attributes,
     opts: LogOptions,
   ): void {
-    const severity = SEVERITY_NUMBER[level];
-    if (severity < this.minSeverity) return;
+    if (SEVERITY_NUMBER[level] < this.minSeverity) return;
     const cfg = this.cfg;
     let attrs: Attributes = { ...attributes };
     let eventName = opts.eventName;
@@ -171,31 +164,10 @@ export class Client {
       if (!exception) return;
       attrs = { ...exception, ...attrs };
       eventName ??= EVENT.EXCEPTION;
-      if (!message)
-        message = `${String(exception[ATTR.EXCEPTION_TYPE])}: ${String(exception[ATTR.EXCEPTION_MESSAGE])}`;
+      message ||= `${String(exception[ATTR.EXCEPTION_TYPE])}: ${String(exception[ATTR.EXCEPTION_MESSAGE])}`;
     }
     if (cfg.ignoreMessages.length && matches(message, cfg.ignoreMessages)) return;
-    if (this.filter.active && !opts.repeatReport) {
-      const verdict = this.filter.admit(
-        this.filter.keyed
-          ? fingerprint(
-              level,
-              component,
-              message,
-              eventName ?? '',
-              String(attrs[ATTR.EXCEPTION_STACKTRACE] ?? ''),
-            )
-          : '',
-        level === 'debug',
-        true,
-        () => ({ level, component, message, eventName }),
-      );
-      if (verdict.repeats) this.repeated(verdict.repeats);
-      if (verdict.reason === 'rate')
-        this.diag('rate-logs', 'log records over the rate limit are being dropped');
-      if (!verdict.pass) return;
-      if (verdict.sampledEvery) attrs[ATTR.SAMPLE_EVERY] = verdict.sampledEvery;
-    }
+    if (!opts.repeatReport && !this.admit(level, component, message, eventName, attrs)) return;
     const sessionId = this.session.touch();
     attrs[ATTR.SESSION_ID] ??= sessionId;
     if (this.userId) attrs[ATTR.USER_ID] ??= this.userId;
@@ -208,7 +180,7 @@ export class Client {
     }
     const span = activeSpan();
     if (span) span.used = true;
-    let rec: BrowserLogRecord = {
+    const rec = this.beforeSend({
       level,
       message,
       eventName,
@@ -217,22 +189,68 @@ export class Client {
       time: now(),
       traceId: span?.traceId,
       spanId: span?.spanId,
-    };
-    if (cfg.beforeSend) {
-      try {
-        const result = cfg.beforeSend(rec);
-        if (result === null || result === false) return;
-        if (result) rec = result;
-      } catch (error) {
-        // The record goes out as it was: losing it would hide the very problem being debugged.
-        if (!this.hookFailed && cfg.console)
-          this.out.error('tracelog: beforeSend threw; records are sent without it', error);
-        this.hookFailed = true;
-      }
+    });
+    if (rec) this.emit(rec, span);
+  }
+
+  /**
+   * Sampling, dedupe and the rate limit: false drops the record. Reports the repeats of a window
+   * this record closed, and notes on a kept record the sampling rate it stands for.
+   */
+  private admit(
+    level: Level,
+    component: string,
+    message: string,
+    eventName: string | undefined,
+    attrs: Attributes,
+  ): boolean {
+    const filter = this.filter;
+    if (!filter.active) return true;
+    const verdict = filter.admit(
+      filter.keyed
+        ? fingerprint(
+            level,
+            component,
+            message,
+            eventName ?? '',
+            String(attrs[ATTR.EXCEPTION_STACKTRACE] ?? ''),
+          )
+        : '',
+      level === 'debug',
+      true,
+      () => ({ level, component, message, eventName }),
+    );
+    if (verdict.repeats) this.repeated(verdict.repeats);
+    if (verdict.reason === 'rate')
+      this.diag('rate-logs', 'log records over the rate limit are being dropped');
+    if (!verdict.pass) return false;
+    if (verdict.sampledEvery) attrs[ATTR.SAMPLE_EVERY] = verdict.sampledEvery;
+    return true;
+  }
+
+  /** The record `beforeSend` returns (or the same one), undefined when it drops it. */
+  private beforeSend(rec: BrowserLogRecord): BrowserLogRecord | undefined {
+    const hook = this.cfg.beforeSend;
+    if (!hook) return rec;
+    try {
+      const result = hook(rec);
+      if (result === null || result === false) return undefined;
+      return result || rec;
+    } catch (error) {
+      // The record goes out as it was: losing it would hide the very problem being debugged.
+      if (!this.hookFailed && this.cfg.console)
+        this.out.error('tracelog: beforeSend threw; records are sent without it', error);
+      this.hookFailed = true;
+      return rec;
     }
+  }
+
+  /** Redacts the record, writes it to the console when asked, and queues its OTLP encoding. */
+  private emit(rec: BrowserLogRecord, span: Span | undefined): void {
     const redacted = this.redactor.redactAttributes(rec.attributes) as Attributes;
     const body = this.redactor.redactString(rec.message);
-    if (cfg.console) this.out[CONSOLE_METHOD[rec.level]](`[${rec.component}] ${body}`, redacted);
+    if (this.cfg.console)
+      this.out[CONSOLE_METHOD[rec.level]](`[${rec.component}] ${body}`, redacted);
     if (!this.transport) return;
     const out: OtlpLogRecord = {
       timeUnixNano: nanos(rec.time),

@@ -1,5 +1,5 @@
-import { LEVELS } from '@tracelog/core';
 import type { RedactionOptions } from '@tracelog/core';
+import { LEVELS } from './schema.js';
 import type { BrowserLogRecord, BrowserOptions, Level } from './types.js';
 
 export const DEFAULTS = {
@@ -71,6 +71,21 @@ const positive = (value: number | undefined, fallback: number, name: string, war
 
 type Warn = (message: string) => void;
 
+type NumericDefault = {
+  [K in keyof typeof DEFAULTS]: (typeof DEFAULTS)[K] extends number ? K : never;
+}[keyof typeof DEFAULTS];
+
+/**
+ * The option `key` of an options group, checked as `positive` does, with its default from
+ * DEFAULTS; the warning names it `prefix` + `key`, so each name is written once.
+ */
+const setting = (
+  group: Partial<Record<NumericDefault, number>> | undefined,
+  key: NumericDefault,
+  prefix: string,
+  warn: Warn,
+) => positive(group?.[key], DEFAULTS[key], prefix + key, warn);
+
 function limit(
   value: { perSecond: number; burst?: number } | false | undefined,
   name: string,
@@ -105,45 +120,23 @@ export function resolveConfig(
 ): ResolvedConfig {
   const environment = options.environment ?? DEFAULTS.environment;
   const dev = environment === 'development';
-  let level = options.level ?? (dev ? 'debug' : 'info');
-  if (!LEVELS.includes(level)) {
-    warn(`level "${String(level)}" is not one of ${LEVELS.join(', ')}, using info`);
-    level = 'info';
-  }
   const endpoint = options.endpoint?.replace(/\/+$/, '');
-  const instrument = options.instrument ?? {};
-  const transport = options.transport ?? {};
   const ratio = options.sampling?.traces;
   const { dropQuery, ...redaction } = options.redaction ?? {};
-  const propagateTo = new Set([pageOrigin]);
-  for (const entry of options.propagateTo ?? []) {
-    const o = origin(entry, warn);
-    if (o) propagateTo.add(o);
-  }
   return {
     service: options.service,
     endpoint,
     version: options.version,
     environment,
-    level,
+    level: resolveLevel(options.level ?? (dev ? 'debug' : 'info'), warn),
     console: options.console ?? dev,
     remote: endpoint !== undefined && (options.remote ?? !dev),
     userId: userId(options.user),
-    propagateTo,
+    propagateTo: propagationOrigins(pageOrigin, options.propagateTo ?? [], warn),
     correlationHeader: (options.correlationHeader ?? DEFAULTS.correlationHeader).toLowerCase(),
     logRequests: options.logRequests ?? 'errors',
-    idleTimeoutMs: positive(
-      options.session?.idleTimeoutMs,
-      DEFAULTS.idleTimeoutMs,
-      'session.idleTimeoutMs',
-      warn,
-    ),
-    maxDurationMs: positive(
-      options.session?.maxDurationMs,
-      DEFAULTS.maxDurationMs,
-      'session.maxDurationMs',
-      warn,
-    ),
+    idleTimeoutMs: setting(options.session, 'idleTimeoutMs', 'session.', warn),
+    maxDurationMs: setting(options.session, 'maxDurationMs', 'session.', warn),
     traceRatio: typeof ratio === 'number' && ratio >= 0 && ratio <= 1 ? ratio : 1,
     debugEvery: Math.floor(positive(options.sampling?.debugEvery, 1, 'sampling.debugEvery', warn)),
     ignoreMessages: options.ignore?.messages ?? [],
@@ -158,29 +151,47 @@ export function resolveConfig(
     redaction: { maxStringLength: DEFAULTS.maxStringLength, ...redaction },
     dropQuery: dropQuery ?? false,
     beforeSend: options.beforeSend,
+    ...instrumentations(options.instrument ?? {}),
+    route: options.route ?? (() => location.pathname),
+    ...transportSettings(options.transport ?? {}, warn),
+  };
+}
+
+/** `level` when it is one of LEVELS, else info, with a warning. */
+function resolveLevel(level: Level, warn: Warn): Level {
+  if (LEVELS.includes(level)) return level;
+  warn(`level "${String(level)}" is not one of ${LEVELS.join(', ')}, using info`);
+  return 'info';
+}
+
+/** The page's own origin plus each valid `propagateTo` entry's. */
+function propagationOrigins(pageOrigin: string, entries: string[], warn: Warn): Set<string> {
+  const origins = new Set([pageOrigin]);
+  for (const entry of entries) {
+    const o = origin(entry, warn);
+    if (o) origins.add(o);
+  }
+  return origins;
+}
+
+/** Every instrumentation is on unless turned off, console capture off unless methods are named. */
+function instrumentations(instrument: NonNullable<BrowserOptions['instrument']>) {
+  return {
     errors: instrument.errors ?? true,
     fetch: instrument.fetch ?? true,
     xhr: instrument.xhr ?? true,
     interactions: instrument.interactions ?? true,
     webVitals: instrument.webVitals ?? true,
     consoleCapture: instrument.console ?? [],
-    route: options.route ?? (() => location.pathname),
-    maxBatchBytes: Math.max(
-      1024,
-      positive(transport.maxBatchBytes, DEFAULTS.maxBatchBytes, 'transport.maxBatchBytes', warn),
-    ),
-    flushIntervalMs: positive(
-      transport.flushIntervalMs,
-      DEFAULTS.flushIntervalMs,
-      'transport.flushIntervalMs',
-      warn,
-    ),
-    maxQueueBytes: positive(
-      transport.maxQueueBytes,
-      DEFAULTS.maxQueueBytes,
-      'transport.maxQueueBytes',
-      warn,
-    ),
+  };
+}
+
+/** Request size, flush interval and offline queue bound, each checked, and extra headers. */
+function transportSettings(transport: NonNullable<BrowserOptions['transport']>, warn: Warn) {
+  return {
+    maxBatchBytes: Math.max(1024, setting(transport, 'maxBatchBytes', 'transport.', warn)),
+    flushIntervalMs: setting(transport, 'flushIntervalMs', 'transport.', warn),
+    maxQueueBytes: setting(transport, 'maxQueueBytes', 'transport.', warn),
     headers: transport.headers ?? {},
   };
 }

@@ -1,4 +1,3 @@
-import { ATTR, RESOURCE } from '@tracelog/core';
 import { Client } from './client.js';
 import { resolveConfig, userId } from './config.js';
 import type { ResolvedConfig } from './config.js';
@@ -11,6 +10,7 @@ import { instrumentInteractions } from './instrumentations/interactions.js';
 import { instrumentWebVitals } from './instrumentations/web-vitals.js';
 import { instrumentXhr } from './instrumentations/xhr.js';
 import { keyValues } from './otlp.js';
+import { ATTR, RESOURCE } from './schema.js';
 import { SPAN_KIND, activeSpan, failSpan, setActive, startSpan } from './trace.js';
 import { Transport } from './transport.js';
 import type { Attributes, BrowserHandle, BrowserOptions } from './types.js';

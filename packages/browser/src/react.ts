@@ -1,7 +1,7 @@
-import { ATTR } from '@tracelog/core';
 import { Component } from 'react';
 import type { ErrorInfo, ReactNode } from 'react';
 import { currentHandle } from './init.js';
+import { ATTR } from './schema.js';
 import type { BrowserHandle } from './types.js';
 
 export interface ErrorBoundaryProps {

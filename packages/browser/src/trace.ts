@@ -1,5 +1,5 @@
-import { ATTR } from '@tracelog/core';
 import { SPAN_KIND, STATUS_CODE, now } from './otlp.js';
+import { ATTR } from './schema.js';
 import type { Attributes } from './types.js';
 
 export function randomHex(bytes: number): string {

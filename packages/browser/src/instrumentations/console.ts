@@ -1,5 +1,5 @@
-import { EVENT } from '@tracelog/core';
 import type { Client } from '../client.js';
+import { EVENT } from '../schema.js';
 
 type Method = 'debug' | 'info' | 'warn' | 'error';
 

@@ -1,5 +1,5 @@
-import { ATTR, EVENT } from '@tracelog/core';
 import type { Client } from '../client.js';
+import { ATTR, EVENT } from '../schema.js';
 
 /** Uncaught errors and unhandled rejections as `exception`, failed resource loads as `browser.error`. */
 export function instrumentErrors(client: Client): () => void {

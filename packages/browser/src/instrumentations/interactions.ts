@@ -1,5 +1,5 @@
-import { ATTR } from '@tracelog/core';
 import type { Client } from '../client.js';
+import { ATTR } from '../schema.js';
 import { SPAN_KIND, activeSpan, setActive, startSpan } from '../trace.js';
 
 /** `button#place-order`, or the element's `data-tracelog-name`. */

@@ -1,7 +1,7 @@
-import { ATTR, EVENT } from '@tracelog/core';
 import type { Client } from '../client.js';
 import { matches } from '../config.js';
 import { now } from '../otlp.js';
+import { ATTR, EVENT } from '../schema.js';
 import {
   SPAN_KIND,
   activeSpan,

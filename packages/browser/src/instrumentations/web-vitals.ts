@@ -1,5 +1,5 @@
-import { ATTR, EVENT } from '@tracelog/core';
 import type { Client } from '../client.js';
+import { ATTR, EVENT } from '../schema.js';
 
 type Vital = 'LCP' | 'INP' | 'CLS' | 'TTFB';
 /** Good / needs-improvement thresholds published with the Core Web Vitals. */
@@ -33,13 +33,41 @@ interface EventTiming extends PerformanceEntry {
   interactionId?: number;
 }
 
+type Send = (name: Vital, value: number) => void;
+
+/**
+ * A vital its observers measure: `report` passes the value so far to `send`, which keeps the
+ * first one.
+ */
+interface Measured {
+  observers: (PerformanceObserver | undefined)[];
+  report(send: Send): void;
+}
+
 /**
  * Minimal observers for LCP, INP, CLS and TTFB (no dependency): TTFB is sent at once, the others
  * when the page is first hidden, each once per page load, as `browser.web_vital` records.
  */
 export function instrumentWebVitals(client: Client): { report(): void; stop(): void } {
+  const send = sender(client);
+  const nav = performance.getEntriesByType?.('navigation')[0] as
+    PerformanceNavigationTiming | undefined;
+  if (nav && nav.responseStart > 0) send('TTFB', nav.responseStart);
+  const vitals = [largestContentfulPaint(), cumulativeLayoutShift(), interactionToNextPaint()];
+  return {
+    report() {
+      for (const v of vitals) v.report(send);
+    },
+    stop() {
+      for (const v of vitals) for (const o of v.observers) o?.disconnect();
+    },
+  };
+}
+
+/** Sends a vital once per page load, rounded and rated against its thresholds. */
+function sender(client: Client): Send {
   const sent = new Set<Vital>();
-  const send = (name: Vital, value: number) => {
+  return (name, value) => {
     if (sent.has(name) || !(value >= 0)) return;
     sent.add(name);
     const [good, poor] = THRESHOLDS[name];
@@ -57,42 +85,58 @@ export function instrumentWebVitals(client: Client): { report(): void; stop(): v
       { eventName: EVENT.BROWSER_WEB_VITAL },
     );
   };
+}
 
-  const nav = performance.getEntriesByType?.('navigation')[0] as
-    PerformanceNavigationTiming | undefined;
-  if (nav && nav.responseStart > 0) send('TTFB', nav.responseStart);
-
+/** LCP: the start of the last largest-contentful-paint entry. */
+function largestContentfulPaint(): Measured {
   let lcp = -1;
-  const observers = [
-    observe('largest-contentful-paint', (entries) => {
-      const last = entries[entries.length - 1];
-      if (last) lcp = last.startTime;
-    }),
-  ];
+  const observer = observe('largest-contentful-paint', (entries) => {
+    const last = entries[entries.length - 1];
+    if (last) lcp = last.startTime;
+  });
+  return {
+    observers: [observer],
+    report(send) {
+      if (lcp >= 0) send('LCP', lcp);
+    },
+  };
+}
 
-  // CLS: the largest session window (shifts < 1 s apart, window ≤ 5 s).
+/**
+ * CLS: the largest session window (shifts < 1 s apart, window ≤ 5 s); sent as 0 too where the
+ * browser observes layout shifts and saw none.
+ */
+function cumulativeLayoutShift(): Measured {
   let cls = 0;
   let windowValue = 0;
   let windowStart = 0;
   let windowLast = 0;
-  observers.push(
-    observe('layout-shift', (entries) => {
-      for (const e of entries as Shift[]) {
-        if (e.hadRecentInput) continue;
-        if (windowValue && e.startTime - windowLast < 1000 && e.startTime - windowStart < 5000)
-          windowValue += e.value;
-        else {
-          windowValue = e.value;
-          windowStart = e.startTime;
-        }
-        windowLast = e.startTime;
-        cls = Math.max(cls, windowValue);
+  const observer = observe('layout-shift', (entries) => {
+    for (const e of entries as Shift[]) {
+      if (e.hadRecentInput) continue;
+      if (windowValue && e.startTime - windowLast < 1000 && e.startTime - windowStart < 5000)
+        windowValue += e.value;
+      else {
+        windowValue = e.value;
+        windowStart = e.startTime;
       }
-    }),
-  );
+      windowLast = e.startTime;
+      cls = Math.max(cls, windowValue);
+    }
+  });
+  return {
+    observers: [observer],
+    report(send) {
+      if (cls > 0 || observer) send('CLS', cls);
+    },
+  };
+}
 
-  // INP: the longest interaction, or one of the longest per 50 when there are many (p98). An
-  // interaction reports several entries (and again as first-input): each counts once, at its longest.
+/**
+ * INP: the longest interaction, or one of the longest per 50 when there are many (p98). An
+ * interaction reports several entries (and again as first-input): each counts once, at its longest.
+ */
+function interactionToNextPaint(): Measured {
   const longest: Array<{ id: number; duration: number }> = [];
   const seen = new Set<number>();
   let interactions = 0;
@@ -114,20 +158,14 @@ export function instrumentWebVitals(client: Client): { report(): void; stop(): v
       longest.length = Math.min(longest.length, 10);
     }
   };
-  observers.push(
-    observe('event', onEvents, { durationThreshold: 40 }),
-    observe('first-input', onEvents),
-  );
-
   return {
-    report() {
-      if (lcp >= 0) send('LCP', lcp);
-      if (cls > 0 || observers[1]) send('CLS', cls);
+    observers: [
+      observe('event', onEvents, { durationThreshold: 40 }),
+      observe('first-input', onEvents),
+    ],
+    report(send) {
       const inp = longest[Math.min(longest.length - 1, Math.floor(interactions / 50))];
       if (inp) send('INP', inp.duration);
-    },
-    stop() {
-      for (const o of observers) o?.disconnect();
     },
   };
 }
