@@ -4,7 +4,9 @@
 // 3 s then 10 s). Prints profiler-µs of self time per job or request by package, and the
 // telemetry total against work both setups share (BullMQ + ioredis, or Node's own `_http_*`): the
 // machine's speed changes between runs, that ratio less (bullmq-otel's own calls inside BullMQ
-// count as BullMQ's). Variant defaults to tracelog.
+// count as BullMQ's). Variant defaults to tracelog. With `--functions` it also lists the functions
+// whose self time telemetry caused, by the rule below (`attributable`), so Node's own work done on
+// telemetry's behalf (a header it sets, a context frame it enters) counts as telemetry's.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +14,9 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { start, startRedis } from './processes.mjs';
 
-const [kind, variant = 'tracelog'] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const byFunction = args.includes('--functions');
+const [kind, variant = 'tracelog'] = args.filter((a) => a !== '--functions');
 if (kind !== 'queue' && kind !== 'http') {
   console.error('usage: node profile.mjs queue|http [variant]');
   process.exit(2);
@@ -101,4 +105,47 @@ console.log(
   `  telemetry ${telemetry.toFixed(2)} µs per ${kind === 'queue' ? 'job' : 'request'}, ` +
     `${(telemetry / shared).toFixed(2)}× ${SHARED[0][0]}`,
 );
+if (byFunction) printFunctions();
+
+/**
+ * Self time by function, for the samples telemetry caused: walking from the sampled frame towards
+ * the root, the first frame that is either telemetry's or the application's (or the worker's
+ * BullMQ) decides. Node internals called by an instrumentation count as telemetry's; an
+ * application handler an instrumentation calls counts as the application's.
+ */
+function printFunctions() {
+  const parents = new Map();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parents.set(child, node);
+  const isTelemetry = (url) => TELEMETRY.some(([, pattern]) => pattern.test(url));
+  // node:events counts as the application's: an instrumentation's patched `emit` hands every
+  // event to the original, whose listeners (Node's own included) bare runs as well.
+  const isApp = (url) =>
+    url === 'node:events' ||
+    /\/bench\/(http|queue)\//.test(url) ||
+    (kind === 'queue' && SHARED[0][1].test(url));
+  const name = (frame) =>
+    `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*\/(packages|node_modules)\//, '')}:${frame.lineNumber + 1}`;
+  const byName = new Map();
+  let attributed = 0;
+  for (const [id, micros] of self) {
+    const leaf = nodes.get(id);
+    let owner;
+    for (let node = leaf; node && !owner; node = parents.get(node.id)) {
+      const url = node.callFrame.url;
+      if (isTelemetry(url)) owner = node;
+      else if (isApp(url)) break;
+    }
+    if (!owner) continue;
+    attributed += micros;
+    const key =
+      owner === leaf ? name(leaf.callFrame) : `${name(leaf.callFrame)}  ← ${name(owner.callFrame)}`;
+    byName.set(key, (byName.get(key) ?? 0) + micros);
+  }
+  console.log(
+    `\nattributable to telemetry: ${(attributed / units).toFixed(2)} µs per unit; top functions:`,
+  );
+  for (const [key, micros] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 40))
+    console.log(`  ${(micros / units).toFixed(3).padStart(7)} µs  ${key}`);
+}
 process.exit(0);

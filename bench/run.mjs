@@ -177,11 +177,30 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const log = Object.fromEntries(loggingPeers.map((p) => [p, median(logging[p])]));
 const rps = Object.fromEntries(httpVariants.map((v) => [v, median(http[v].map((r) => r.rps))]));
 const p99 = Object.fromEntries(httpVariants.map((v) => [v, median(http[v].map((r) => r.p99))]));
-const cpuPerRequest = (v) =>
-  http[v].some((r) => r.cpuUs === undefined) ? '—' : median(http[v].map((r) => r.cpuUs)).toFixed(1);
+/** Median server CPU µs per request, or undefined where /proc is not there to read. */
+const cpuUsOf = (v) =>
+  http[v].some((r) => r.cpuUs === undefined) ? undefined : median(http[v].map((r) => r.cpuUs));
+const cpuPerRequest = (v) => cpuUsOf(v)?.toFixed(1) ?? '—';
+/**
+ * What the instrumentation adds per request: the server's CPU time less bare's. Taken from the
+ * medians rather than round by round: one round's bare and instrumented runs are seconds apart on
+ * a machine whose speed moves, so per-round differences are no steadier than the medians'.
+ */
+const overheadUs = (v) =>
+  cpuUsOf(v) === undefined || cpuUsOf('bare') === undefined
+    ? undefined
+    : cpuUsOf(v) - cpuUsOf('bare');
+const overheadPerRequest = (v) => (v === 'bare' ? '—' : (overheadUs(v)?.toFixed(1) ?? '—'));
 const ratio = (a, b) => (a / b).toFixed(2);
+const overheadRatio = (a, b) =>
+  overheadUs(a) === undefined || overheadUs(b) === undefined
+    ? '—'
+    : ratio(overheadUs(a), overheadUs(b));
 const fixedMedian = (v, q) => median(fixed[v].map((r) => r[q]));
 const queueMedian = (v, field) => median(queueRuns[v].map((r) => r[field]));
+/** CPU µs per job a worker spends beyond bare's, main thread or whole process (`field`). */
+const queueOverhead = (v, field) => queueMedian(v, field) - queueMedian('bare', field);
+const queueOverheadCell = (v, field) => (v === 'bare' ? '—' : queueOverhead(v, field).toFixed(1));
 // Read from disk: some packages don't export their package.json.
 const version = (name) =>
   JSON.parse(readFileSync(new URL(`node_modules/${name}/package.json`, import.meta.url), 'utf8'))
@@ -214,12 +233,15 @@ Goals: tracelog ≥ 1.0× pino-sync, ≥ 3× winston + OTel transport.
 
 ## HTTP hello-world (autocannon, 20 connections, ${HTTP_SECONDS} s)
 
-| server | req/s | p99 ms | ÷ bare | server CPU µs/request |
-| --- | ---: | ---: | ---: | ---: |
-${httpVariants.map((v) => `| ${v} | ${Math.round(rps[v]).toLocaleString('en')} | ${p99[v]} | ${ratio(rps[v], rps.bare)} | ${cpuPerRequest(v)} |`).join('\n')}
+| server | req/s | p99 ms | ÷ bare | server CPU µs/request | overhead µs/request |
+| --- | ---: | ---: | ---: | ---: | ---: |
+${httpVariants.map((v) => `| ${v} | ${Math.round(rps[v]).toLocaleString('en')} | ${p99[v]} | ${ratio(rps[v], rps.bare)} | ${cpuPerRequest(v)} | ${overheadPerRequest(v)} |`).join('\n')}
+
+Overhead per request, tracelog ÷ upstream: ${overheadRatio('tracelog', 'upstream')}.
 
 The server is single-threaded and runs at one full core under this load, so req/s follows its CPU
-time per request (user + system, from /proc, over the measured run).
+time per request (user + system, from /proc, over the measured run). The overhead is that CPU time
+less bare's: what the instrumentation itself costs a request.
 Goal: tracelog ≥ 0.85× bare req/s, and server CPU per request at most upstream's.
 
 ## HTTP at a fixed 1,000 req/s (route logs one line and awaits 1 ms; ${FIXED_SECONDS} s; open model, latency from when each request was due)
@@ -235,15 +257,18 @@ Goals: tracelog p99 at most upstream's, and ≤ 1.2× bare.
 
 ## BullMQ jobs (${JOBS.toLocaleString('en')} no-op jobs timed after 1,000 untimed ones, addBulk by 100, worker concurrency 10, same Redis; ${QUEUE_ROUNDS} round(s), medians)
 
-| worker | jobs/s | ÷ bare | CPU µs/job: main thread | whole process | KB delivered to the sink |
-| --- | ---: | ---: | ---: | ---: | ---: |
-${queueVariants.map((v) => `| ${queueLabels[v]} | ${queueMedian(v, 'jobsPerSecond').toLocaleString('en')} | ${ratio(queueMedian(v, 'jobsPerSecond'), queueMedian('bare', 'jobsPerSecond'))} | ${queueMedian(v, 'mainCpuUs').toFixed(1)} | ${queueMedian(v, 'processCpuUs').toFixed(1)} | ${Math.round(median(queueDelivered[v]) / 1024).toLocaleString('en')} |`).join('\n')}
+| worker | jobs/s | ÷ bare | CPU µs/job: main thread | whole process | overhead µs/job: main thread | whole process | KB delivered to the sink |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${queueVariants.map((v) => `| ${queueLabels[v]} | ${queueMedian(v, 'jobsPerSecond').toLocaleString('en')} | ${ratio(queueMedian(v, 'jobsPerSecond'), queueMedian('bare', 'jobsPerSecond'))} | ${queueMedian(v, 'mainCpuUs').toFixed(1)} | ${queueMedian(v, 'processCpuUs').toFixed(1)} | ${queueOverheadCell(v, 'mainCpuUs')} | ${queueOverheadCell(v, 'processCpuUs')} | ${Math.round(median(queueDelivered[v]) / 1024).toLocaleString('en')} |`).join('\n')}
+
+Overhead per job, tracelog ÷ bullmq-otel: main thread ${ratio(queueOverhead('tracelog', 'mainCpuUs'), queueOverhead('bullmq-otel', 'mainCpuUs'))}, whole process ${ratio(queueOverhead('tracelog', 'processCpuUs'), queueOverhead('bullmq-otel', 'processCpuUs'))}.
 
 bullmq-otel is BullMQ's own tracing (its \`telemetry\` option, bullmq-otel ${version('bullmq-otel')}) on the
 upstream NodeSDK, exporting spans as OTLP protobuf: spans only. tracelog also emits the job
 lifecycle logs (\`job.enqueued\`, \`job.started\`, \`job.succeeded\`) and the queue metrics.
 The worker, Redis and the sink share this machine's cores, so jobs/s moves with Redis as much as
-with the worker; the CPU columns are the worker's own time per job over the timed jobs.
+with the worker; the CPU columns are the worker's own time per job over the timed jobs, and the
+overhead columns that time less bare's.
 Goal: ≥ 0.9× bare.
 
 ## Collector down (tracelog logs 500 records/s for ${OUTAGE_SECONDS} s to an endpoint nobody answers; then it comes back)

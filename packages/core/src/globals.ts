@@ -37,6 +37,15 @@ export const REDACTED_BY: unique symbol = Symbol.for('tracelog.redacted-by');
 export const PIPELINE_REDACTOR_SLOT: unique symbol = Symbol.for('tracelog.pipeline-redactor');
 
 /**
+ * Slot on `globalThis` (mutable): the direct path for tracelog's own records (`OwnRecordSink` in
+ * `own-record.ts`), present only where the pipeline would do nothing to them but redact and
+ * export them as protobuf. Written by: node `init.ts` (through `setOwnRecordSink`, cleared at
+ * shutdown). Read by: node `instrumentations/http-server.ts`, `traces/task.ts`;
+ * queue-instrumentation `job.ts` (through `ownRecordSink()`).
+ */
+export const OWN_RECORD_SINK_SLOT: unique symbol = Symbol.for('tracelog.own-record-sink');
+
+/**
  * Slot on `globalThis` (mutable): the meter provider tracelog installed and its bound histogram
  * series. Written by: node `init.ts` (through `setHistogramSeriesSource`, cleared at shutdown).
  * Read by: `histogramSeries()` in `histograms.ts`, which node's HTTP and fetch instrumentations and

@@ -28,8 +28,14 @@ export {
   REDACTED_BY,
   WINSTON_SPLAT,
 } from './globals.js';
-export { ownRecord, pipelineRedactor, setPipelineRedactor } from './own-record.js';
-export type { OwnRecord } from './own-record.js';
+export {
+  ownRecord,
+  ownRecordSink,
+  pipelineRedactor,
+  setOwnRecordSink,
+  setPipelineRedactor,
+} from './own-record.js';
+export type { EncodedAttributes, OwnRecord, OwnRecordSink, OwnRecordWriter } from './own-record.js';
 export { BUILTIN_PATTERN_NAMES, createRedactor, luhn } from './redact.js';
 export { createCompactRedactor } from './redaction/compact.js';
 export type { RedactionOptions, Redactor } from './redact.js';

@@ -58,9 +58,11 @@ const FOR_TRACELOG_PACKAGES = [
   'luhn',
   'nextBackoff',
   'ownRecord',
+  'ownRecordSink',
   'parseRetryAfter',
   'pipelineRedactor',
   'setHistogramSeriesSource',
+  'setOwnRecordSink',
   'setPipelineRedactor',
   'setScopedAttributes',
 ];

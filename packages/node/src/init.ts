@@ -11,9 +11,10 @@ import {
   createLevelResolver,
   createRedactor,
   setHistogramSeriesSource,
+  setOwnRecordSink,
   setPipelineRedactor,
 } from '@tracelog/core';
-import type { Redactor } from '@tracelog/core';
+import type { OwnRecordSink, Redactor } from '@tracelog/core';
 import { resolveConfig } from './config/resolve.js';
 import type { ResolvedConfig } from './config/resolve.js';
 import { configureContext } from './context.js';
@@ -48,7 +49,9 @@ let current: TracelogHandle | undefined;
  * The process-wide state it sets, all released by `shutdown()`:
  * - `@opentelemetry/api`'s globals (`OTEL_API_GLOBAL` in core's `globals.ts`): the context
  *   manager, propagator, tracer, logger and meter providers, and the diagnostic logger;
- * - core's two slots, `HISTOGRAM_SERIES_SLOT` and `PIPELINE_REDACTOR_SLOT`;
+ * - core's three slots, `HISTOGRAM_SERIES_SLOT` (through `setHistogramSeriesSource`),
+ *   `PIPELINE_REDACTOR_SLOT` (through `setPipelineRedactor`) and `OWN_RECORD_SINK_SLOT` (through
+ *   `setOwnRecordSink`);
  * - the instrumentations' patches (`HTTP_SERVER_PATCHED` marks the HTTP server's);
  * - `process` listeners for SIGTERM, SIGINT, beforeExit and exit (unless `handleSignals: false`);
  * - this module's `current` handle, which makes a second `init()` return the first.
@@ -76,16 +79,6 @@ const DIAG_LEVEL: Record<ResolvedConfig['diagLevel'], DiagLogLevel> = {
   all: DiagLogLevel.ALL,
 };
 
-/**
- * The process-wide state `init()` sets, all of it released by `shutdown()`:
- * - `@opentelemetry/api`'s globals (`OTEL_API_GLOBAL` in core `globals.ts`): the context manager,
- *   propagator, tracer, logger and meter providers, and the diagnostic logger;
- * - core's two slots, `HISTOGRAM_SERIES_SLOT` (through `setHistogramSeriesSource`) and
- *   `PIPELINE_REDACTOR_SLOT` (through `setPipelineRedactor`);
- * - the patches the instrumentations install (`HTTP_SERVER_PATCHED` marks the HTTP server's);
- * - `process` listeners for SIGTERM, SIGINT, beforeExit and exit (unless `handleSignals: false`);
- * - this module's `current` handle, which makes a second `init()` return the first.
- */
 function start(config: ResolvedConfig): TracelogHandle {
   installDiagLogger(config);
   const resource = serviceResource(config);
@@ -106,10 +99,26 @@ function start(config: ResolvedConfig): TracelogHandle {
   };
   exporter.observe(providers.meterProvider.getMeter('tracelog', VERSION));
   registerGlobals(config, providers, histograms, redactor);
+  setOwnRecordSink(ownRecords(config, exporter, resource, redactor));
   const instrumentations = enableInstrumentations(config.instrumentations, providers);
   const handle = lifecycle(config, providers, exporter, instrumentations);
   runSelfCheck(config, diagnostics);
   return handle;
+}
+
+/**
+ * The direct path for our own records (`http.request`, `job.*`, `task.*`), where the pipeline
+ * would do nothing to them but redact them: with console output, dedupe or a rate limit they go
+ * through it as any record does.
+ */
+function ownRecords(
+  config: ResolvedConfig,
+  exporter: Exporter,
+  resource: Resource,
+  redactor: Redactor | undefined,
+): OwnRecordSink | undefined {
+  if (config.console !== false || config.dedupeWindowMs > 0 || config.rateLimit) return undefined;
+  return exporter.ownRecords(resource, redactor, new Set(config.baggageKeys));
 }
 
 interface Providers {
@@ -187,6 +196,7 @@ function releaseGlobals(): void {
   metrics.disable();
   setHistogramSeriesSource();
   setPipelineRedactor();
+  setOwnRecordSink();
   propagation.disable();
   context.disable();
 }
@@ -220,6 +230,8 @@ function lifecycle(
     shuttingDown ??= (async () => {
       removeHooks();
       instrumentations.disable();
+      // From here our own records take the general path, which drops them once the provider stops.
+      setOwnRecordSink();
       await flushAll(Date.now() + (opts.deadlineMs ?? config.shutdownDeadlineMs), 'shutdown');
       // Whatever the deadline left undelivered goes to the file or spool now.
       exporter.close();

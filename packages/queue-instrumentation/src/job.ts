@@ -1,5 +1,12 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, diag, trace } from '@opentelemetry/api';
-import type { Attributes, Context, Link, Span, SpanOptions } from '@opentelemetry/api';
+import type {
+  AttributeValue,
+  Attributes,
+  Context,
+  Link,
+  Span,
+  SpanOptions,
+} from '@opentelemetry/api';
 import {
   ATTR,
   EVENT,
@@ -10,16 +17,18 @@ import {
   getScopedAttributes,
   internedKeys,
   layered,
+  ownRecordSink,
   setScopedAttributes,
 } from '@tracelog/core';
-import type { Redactor } from '@tracelog/core';
+import type { EncodedAttributes, OwnRecordSink, OwnRecordWriter, Redactor } from '@tracelog/core';
 import { conversationOf, extractCarrier } from './carrier.js';
-import { recordedData, redacted, redactedValue } from './data.js';
-import { destination, instruments } from './instruments.js';
+import { recordedData, redactedValue, redactor } from './data.js';
+import { SCOPE, destination, instruments } from './instruments.js';
 import type { Destination } from './instruments.js';
 import { resolveOptions } from './options.js';
 import type { ResolvedOptions } from './options.js';
 import type { JobCarrier, QueueInstrumentationOptions } from './types.js';
+import { VERSION } from './version.js';
 import { countFinished } from './worker-stats.js';
 
 /** What a job run needs to know about the job. */
@@ -60,6 +69,11 @@ interface Attempt {
   redactedBy: Redactor | undefined;
   /** `{name} #{id}` from the redacted attributes: the records' bodies start with it. */
   label: string;
+  /**
+   * The direct path the attempt's records take (see `OwnRecordSink`), and the attributes
+   * encoded once for both; undefined when they go through the logs API.
+   */
+  direct: { sink: OwnRecordSink; encoded: EncodedAttributes } | undefined;
   destination: Destination;
   start: number;
 }
@@ -106,7 +120,7 @@ export async function runAttempt<T>(
 }
 
 function begin(info: JobInfo, options: ResolvedOptions): Attempt {
-  const { tracer, logger, series } = instruments();
+  const { tracer, series } = instruments();
   const origin = extractCarrier(info.carrier);
   const originSpan = trace.getSpanContext(origin);
   const continueTrace =
@@ -117,19 +131,8 @@ function begin(info: JobInfo, options: ResolvedOptions): Attempt {
     ? origin
     : setScopedAttributes(ROOT_CONTEXT, getScopedAttributes(origin));
   const conversation = conversationOf(info.carrier) ?? originSpan?.traceId;
-
-  // What the span and every record of the attempt carry; the span adds the operation, which the
-  // records' event names already tell.
-  const made: Attributes = {
-    [ATTR.MESSAGING_SYSTEM]: info.system,
-    [ATTR.MESSAGING_DESTINATION_NAME]: info.queue,
-    [ATTR.MESSAGING_MESSAGE_ID]: info.id,
-    [ATTR.JOB_NAME]: info.name,
-    [ATTR.JOB_ATTEMPT]: info.attempt,
-    [attemptsKey(info.system)]: info.maxAttempts,
-  };
-  if (conversation) made[ATTR.MESSAGING_MESSAGE_CONVERSATION_ID] = conversation;
-  const { attributes, redactedBy } = redacted(made);
+  const redactedBy = redactor();
+  const attributes = attemptAttributes(info, conversation, redactedBy);
   // The bodies are made of the redacted name and id and our own words: redacted as well.
   const label = `${String(attributes[ATTR.JOB_NAME])} #${String(attributes[ATTR.MESSAGING_MESSAGE_ID])}`;
 
@@ -148,29 +151,121 @@ function begin(info: JobInfo, options: ResolvedOptions): Attempt {
   const ctx = trace.setSpan(layered(base), span);
   const start = performance.now();
   const where = destination(info.system, info.queue);
-
-  // The record takes a copy of the attributes, so the span's set can be extended in place.
+  const sink = ownRecordSink();
+  const attempt: Attempt = {
+    info,
+    options,
+    span,
+    ctx,
+    attributes,
+    redactedBy,
+    label,
+    destination: where,
+    start,
+    direct:
+      sink && sink.redactor === redactedBy ? { sink, encoded: sink.encode(attributes) } : undefined,
+  };
   const waitMs = info.enqueuedAt ? Math.max(0, Date.now() - info.enqueuedAt) : undefined;
-  const started: Attributes = { ...attributes };
-  if (waitMs !== undefined) started[ATTR.JOB_WAIT_MS] = waitMs;
-  if (options.recordJobData && info.data !== undefined)
-    started[ATTR.JOB_DATA] = recordedData(info.data, redactedBy);
-  logger.emit(
-    ownRecord({
-      eventName: EVENT.JOB_STARTED,
-      severityNumber: SEVERITY_NUMBER.info,
-      severityText: 'INFO',
-      body: `${label} started (attempt ${info.attempt})`,
-      attributes: started,
-      context: ctx,
-      redactedBy,
-      [OWN_RECORD]: true,
-    }),
-  );
+  const data =
+    options.recordJobData && info.data !== undefined
+      ? recordedData(info.data, redactedBy)
+      : undefined;
+  emitStarted(attempt, waitMs, data);
   where.consumed++;
   where.active++;
   if (waitMs !== undefined) series(where).wait.record(waitMs / 1000);
-  return { info, options, span, ctx, attributes, redactedBy, label, destination: where, start };
+  return attempt;
+}
+
+/**
+ * What the span and every record of the attempt carry, each value redacted by what it can hold:
+ * the attempt counts are numbers and are not scanned; the system, queue, job name, id and
+ * conversation come from the caller or the job and are redacted, once for the span and all the
+ * records. The span adds the operation, which the records' event names already tell.
+ */
+function attemptAttributes(
+  info: JobInfo,
+  conversation: string | undefined,
+  r: Redactor | undefined,
+): Attributes {
+  const text = (key: string, value: string) => (r ? (r.redactValue(value, key) as string) : value);
+  const attributes: Attributes = {
+    [ATTR.MESSAGING_SYSTEM]: text(ATTR.MESSAGING_SYSTEM, info.system),
+    [ATTR.MESSAGING_DESTINATION_NAME]: text(ATTR.MESSAGING_DESTINATION_NAME, info.queue),
+    [ATTR.MESSAGING_MESSAGE_ID]: text(ATTR.MESSAGING_MESSAGE_ID, info.id),
+    [ATTR.JOB_NAME]: text(ATTR.JOB_NAME, info.name),
+    [ATTR.JOB_ATTEMPT]: info.attempt,
+    [attemptsKey(info.system)]: info.maxAttempts,
+  };
+  if (conversation)
+    attributes[ATTR.MESSAGING_MESSAGE_CONVERSATION_ID] = text(
+      ATTR.MESSAGING_MESSAGE_CONVERSATION_ID,
+      conversation,
+    );
+  return attributes;
+}
+
+/** `job.started`, with the wait and the job's data (redacted) when recorded. */
+function emitStarted(attempt: Attempt, waitMs: number | undefined, data: string | undefined): void {
+  const body = `${attempt.label} started (attempt ${attempt.info.attempt})`;
+  const extra: Extra = [];
+  if (waitMs !== undefined) extra.push([ATTR.JOB_WAIT_MS, waitMs]);
+  if (data !== undefined) extra.push([ATTR.JOB_DATA, data]);
+  emitRecord(attempt, EVENT.JOB_STARTED, 'info', body, extra);
+}
+
+type Level = 'info' | 'warn' | 'error';
+/** A record's attributes after the attempt's: already redacted, or numbers. */
+type Extra = Array<[string, AttributeValue]>;
+
+/** The parts of one record of an attempt, for the direct path's writer. */
+interface AttemptRecord {
+  attempt: Attempt;
+  event: string;
+  level: Level;
+  body: string;
+  extra: Extra;
+}
+
+/**
+ * One record of the attempt: straight into the export request when the SDK offers the direct
+ * path, else through the logs API. Both give the same record.
+ */
+function emitRecord(
+  attempt: Attempt,
+  event: string,
+  level: Level,
+  body: string,
+  extra: Extra,
+): void {
+  if (attempt.direct) {
+    const record: AttemptRecord = { attempt, event, level, body, extra };
+    attempt.direct.sink.emit(SCOPE, VERSION, writeAttemptRecord, record);
+    return;
+  }
+  const attributes: Attributes = { ...attempt.attributes };
+  for (const [key, value] of extra) attributes[key] = value;
+  instruments().logger.emit(
+    ownRecord({
+      eventName: event,
+      severityNumber: SEVERITY_NUMBER[level],
+      severityText: level.toUpperCase(),
+      body,
+      attributes,
+      context: attempt.ctx,
+      redactedBy: attempt.redactedBy,
+      [OWN_RECORD]: true,
+    }),
+  );
+}
+
+function writeAttemptRecord(w: OwnRecordWriter, record: AttemptRecord): void {
+  const { attempt, level } = record;
+  w.head(record.event, SEVERITY_NUMBER[level], level.toUpperCase(), record.body);
+  w.span(attempt.span.spanContext());
+  w.encoded(attempt.direct!.encoded);
+  for (const [key, value] of record.extra) w.plain(key, value);
+  w.context(attempt.ctx);
 }
 
 /** The outcome of a rejected attempt; a throwing control-flow check counts as "not control flow". */
@@ -195,15 +290,15 @@ function settle(attempt: Attempt, outcome: Outcome, error?: unknown): void {
 }
 
 function finish(attempt: Attempt, outcome: Outcome, error: unknown): void {
-  const { info, span, ctx, attributes, redactedBy, label, destination: where } = attempt;
+  const { info, span, redactedBy, label, destination: where } = attempt;
   const durationMs = Math.round((performance.now() - attempt.start) * 1000) / 1000;
   where.active--;
   if (outcome === 'deferred') {
     span.end();
     return;
   }
-  const { logger, series, failedSeries } = instruments();
-  const record: Attributes = { ...attributes, [ATTR.JOB_DURATION_MS]: durationMs };
+  const { series, failedSeries } = instruments();
+  const extra: Extra = [[ATTR.JOB_DURATION_MS, durationMs]];
   if (outcome === 'succeeded') {
     series(where).process.record(durationMs / 1000);
   } else {
@@ -211,14 +306,15 @@ function finish(attempt: Attempt, outcome: Outcome, error: unknown): void {
     const type = errorType(e);
     // The record says it was redacted by `redactedBy`: so are these, as the pipeline would.
     const message = redactedValue(redactedBy, ATTR.EXCEPTION_MESSAGE, e.message);
-    record[ATTR.EXCEPTION_TYPE] = redactedValue(redactedBy, ATTR.EXCEPTION_TYPE, e.name);
-    record[ATTR.EXCEPTION_MESSAGE] = message;
-    record[ATTR.EXCEPTION_STACKTRACE] = redactedValue(
-      redactedBy,
-      ATTR.EXCEPTION_STACKTRACE,
-      e.stack ?? '',
+    extra.push(
+      [ATTR.EXCEPTION_TYPE, redactedValue(redactedBy, ATTR.EXCEPTION_TYPE, e.name)],
+      [ATTR.EXCEPTION_MESSAGE, message],
+      [
+        ATTR.EXCEPTION_STACKTRACE,
+        redactedValue(redactedBy, ATTR.EXCEPTION_STACKTRACE, e.stack ?? ''),
+      ],
+      [ATTR.ERROR_TYPE, redactedValue(redactedBy, ATTR.ERROR_TYPE, type)],
     );
-    record[ATTR.ERROR_TYPE] = redactedValue(redactedBy, ATTR.ERROR_TYPE, type);
     failedSeries(where, type).record(durationMs / 1000);
     span.recordException(e);
     span.setStatus({ code: SpanStatusCode.ERROR, message });
@@ -237,18 +333,7 @@ function finish(attempt: Attempt, outcome: Outcome, error: unknown): void {
             `${label} failed attempt ${info.attempt} of ${info.maxAttempts}; will retry`,
           ]
         : [EVENT.JOB_FAILED, 'error' as const, `${label} failed after ${info.attempt} attempt(s)`];
-  logger.emit(
-    ownRecord({
-      eventName: event,
-      severityNumber: SEVERITY_NUMBER[level],
-      severityText: level.toUpperCase(),
-      body,
-      attributes: record,
-      context: ctx,
-      redactedBy,
-      [OWN_RECORD]: true,
-    }),
-  );
+  emitRecord(attempt, event, level, body, extra);
   countFinished(
     info.system,
     info.queue,

@@ -6,11 +6,13 @@ import {
   JsonTraceSerializer,
   ProtobufMetricsSerializer,
 } from '@opentelemetry/otlp-transformer';
+import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordProcessor, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { MetricProducer, MetricReader, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { METRIC } from '@tracelog/core';
+import type { Redactor } from '@tracelog/core';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { Diagnostics } from '../internal/diag.js';
 import { Batcher } from './batcher.js';
@@ -20,6 +22,8 @@ import { HttpTarget } from './http-target.js';
 import { JsonBatch, ProtobufBatch } from './otlp/batch.js';
 import type { BatchEncoder } from './otlp/batch.js';
 import { LOG_RECORD } from './otlp/logs.js';
+import type { LogItem } from './otlp/logs.js';
+import { OwnRecords } from './otlp/own-records.js';
 import { SPAN } from './otlp/spans.js';
 import { ChannelMetricExporter } from './metric-exporter.js';
 import {
@@ -52,6 +56,15 @@ export interface Exporter {
   readonly logProcessor: LogRecordProcessor;
   readonly spanProcessor: SpanProcessor;
   readonly metricReader: MetricReader;
+  /**
+   * The direct path for tracelog's own records into the logs batch (`OwnRecords`), for a
+   * pipeline with `redactor` and `baggageKeys`; undefined with OTLP/JSON, which keeps records.
+   */
+  ownRecords(
+    resource: Resource,
+    redactor: Redactor | undefined,
+    baggageKeys: ReadonlySet<string>,
+  ): OwnRecords | undefined;
   /** The collector URL, or the local file when no endpoint is configured. */
   readonly destination: string;
   /**
@@ -112,6 +125,15 @@ export function createExporter(
     logProcessor: new ExportLogProcessor(batchers.logs),
     spanProcessor: new ExportSpanProcessor(batchers.traces),
     metricReader,
+    ownRecords: (resource, redactor, baggageKeys) =>
+      encoding === 'json'
+        ? undefined
+        : new OwnRecords({
+            resource,
+            redactor,
+            baggageKeys,
+            add: (item) => batchers.logs.add(item),
+          }),
     destination: config.endpoint ?? config.file,
     async flush(deadline) {
       encodeAll();
@@ -205,9 +227,13 @@ function createBatcher<T>(
 
 // Protobuf, the default, is encoded record by record as records arrive (export/otlp/); OTLP/JSON
 // keeps the records and uses the upstream serializer.
-function logEncoder(encoding: Encoding): BatchEncoder<ReadableLogRecord> {
+function logEncoder(encoding: Encoding): BatchEncoder<LogItem> {
+  // JSON batches never hold own items: `ownRecords` offers no direct path with OTLP/JSON.
   return encoding === 'json'
-    ? new JsonBatch((items) => JsonLogsSerializer.serializeRequest(items), estimateLogRecord)
+    ? new JsonBatch(
+        (items) => JsonLogsSerializer.serializeRequest(items as ReadableLogRecord[]),
+        estimateLogRecord as (item: LogItem) => number,
+      )
     : new ProtobufBatch(LOG_RECORD);
 }
 

@@ -11,10 +11,12 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type {
+  AttributeValue,
   Attributes,
   Context,
   MeterProvider,
   Span,
+  SpanOptions,
   Tracer,
   TracerProvider,
 } from '@opentelemetry/api';
@@ -26,12 +28,15 @@ import {
   HTTP_SERVER_PATCHED,
   METRIC,
   OWN_RECORD,
+  REDACTED_BY,
   SEVERITY_NUMBER,
   histogramSeries,
   internedKeys,
   layered,
+  ownRecordSink,
+  pipelineRedactor,
 } from '@tracelog/core';
-import type { HistogramSeries, OwnRecord } from '@tracelog/core';
+import type { HistogramSeries, OwnRecord, OwnRecordWriter, Redactor } from '@tracelog/core';
 import { scopedAttributesOf } from '../context.js';
 import { SEVERITY_TEXT } from '../logs/record.js';
 import { VERSION } from '../version.js';
@@ -92,9 +97,19 @@ interface Exchange {
   ctx: Context;
   rpc: RPCMetadata & { route?: string };
   scheme: string;
+  /** The redactor the span's attributes were redacted with; the record's values share them. */
+  redactor: Redactor | undefined;
+  /** `url.path`, and `client.address` when it came from a header, redacted once for both. */
+  path: string;
+  clientAddress: string | undefined;
   started: number;
   error: string | undefined;
   ended: boolean;
+  /** Set by `finish` for the record. */
+  status: number;
+  durationMs: number;
+  route: string | undefined;
+  aborted: boolean;
 }
 
 /**
@@ -161,7 +176,21 @@ function durationSeries(meterProvider: MeterProvider): DurationSeries {
     unit: 's',
     boundaries: DURATION_BUCKETS,
   };
+  // The last request's values and series: steady traffic repeats them, and six comparisons cost
+  // less than the key string and its lookup, which showed in profiles at a microsecond a request.
+  let last: Parameters<DurationSeries> | undefined;
+  let lastSeries: HistogramSeries | undefined;
   return (method, scheme, version, status, route, errorType) => {
+    if (
+      last !== undefined &&
+      last[0] === method &&
+      last[1] === scheme &&
+      last[2] === version &&
+      last[3] === status &&
+      last[4] === route &&
+      last[5] === errorType
+    )
+      return lastSeries!;
     const key = `${method}\u0000${scheme}\u0000${version}\u0000${status}\u0000${route ?? ''}\u0000${errorType ?? ''}`;
     let series = bound.get(key);
     if (!series) {
@@ -182,6 +211,8 @@ function durationSeries(meterProvider: MeterProvider): DurationSeries {
       );
       if (bound.size < BOUND_SERIES_MAX) bound.set(key, series);
     }
+    last = [method, scheme, version, status, route, errorType];
+    lastSeries = series;
     return series;
   };
 }
@@ -247,45 +278,18 @@ function begin(
   ends: Ends,
   tracer: Tracer,
 ): Exchange {
-  const opts = ends.opts;
   const method = normalizeMethod(req.method);
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  const socket = req.socket;
-  const headers = req.headers;
-  const attributes: Attributes = {
-    [ATTR.HTTP_REQUEST_METHOD]: method,
-    [URL_SCHEME]: scheme,
-    [ATTR.URL_PATH]: q < 0 ? url : url.slice(0, q),
-    [NETWORK_PROTOCOL_VERSION]: req.httpVersion,
-  };
-  if (q >= 0) attributes[ATTR.URL_QUERY] = query(url.slice(q + 1));
-  const host = headers.host;
-  if (host) {
-    const colon = host.lastIndexOf(':');
-    const bracket = host.lastIndexOf(']');
-    if (colon > bracket) {
-      attributes[ATTR.SERVER_ADDRESS] = host.slice(0, colon);
-      attributes[SERVER_PORT] = Number(host.slice(colon + 1));
-    } else {
-      attributes[ATTR.SERVER_ADDRESS] = host;
-      attributes[SERVER_PORT] = scheme === 'https' ? 443 : 80;
-    }
-  }
-  if (socket?.remoteAddress) {
-    attributes[NETWORK_PEER_ADDRESS] = socket.remoteAddress;
-    attributes[NETWORK_PEER_PORT] = socket.remotePort;
-  }
-  attributes[ATTR.CLIENT_ADDRESS] = clientAddress(req);
-  const agent = headers['user-agent'];
-  if (agent) attributes[ATTR.USER_AGENT_ORIGINAL] = agent;
-  if (req.method && req.method !== method) attributes['http.request.method_original'] = req.method;
-
-  const parent = propagation.extract(ROOT_CONTEXT, headers);
-  const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
+  // Redacted here, once per key, for the span and the record alike; the span says so, and the
+  // pipeline does not redact them again.
+  const redactor = pipelineRedactor() ?? undefined;
+  const made = spanAttributes(req, scheme, method, redactor);
+  const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+  const options: SpanOptions = { kind: SpanKind.SERVER, attributes: made.attributes };
+  if (redactor) (options as { [REDACTED_BY]?: Redactor })[REDACTED_BY] = redactor;
+  const span = tracer.startSpan(method, options, parent);
   const rpc: Exchange['rpc'] = { type: RPCType.HTTP, span };
   const ctx = setRPCMetadata(trace.setSpan(layered(parent), span), rpc);
-  correlate(span, res, opts);
+  correlate(span, res, ends.opts);
   return {
     ends,
     req,
@@ -294,16 +298,76 @@ function begin(
     ctx,
     rpc,
     scheme,
+    redactor,
+    path: made.path,
+    clientAddress: made.clientAddress,
     started: performance.now(),
     error: undefined,
     ended: false,
+    status: 0,
+    durationMs: 0,
+    route: undefined,
+    aborted: false,
   };
+}
+
+/**
+ * The server span's attributes, each redacted by what it can hold: the method, scheme, protocol
+ * version, ports and the socket's peer address come from Node or from a fixed list and are not
+ * scanned; what the client wrote (path, query, host, user agent, a forwarded address) is.
+ */
+function spanAttributes(
+  req: IncomingMessage,
+  scheme: string,
+  method: string,
+  r: Redactor | undefined,
+): { attributes: Attributes; path: string; clientAddress: string | undefined } {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const socket = req.socket;
+  const headers = req.headers;
+  const path = redacted(r, ATTR.URL_PATH, q < 0 ? url : url.slice(0, q));
+  const attributes: Attributes = {
+    [ATTR.HTTP_REQUEST_METHOD]: method,
+    [URL_SCHEME]: scheme,
+    [ATTR.URL_PATH]: path,
+    [NETWORK_PROTOCOL_VERSION]: req.httpVersion,
+  };
+  if (q >= 0) attributes[ATTR.URL_QUERY] = redacted(r, ATTR.URL_QUERY, query(url.slice(q + 1)));
+  const host = headers.host;
+  if (host) {
+    const colon = host.lastIndexOf(':');
+    const bracket = host.lastIndexOf(']');
+    const name = colon > bracket ? host.slice(0, colon) : host;
+    attributes[ATTR.SERVER_ADDRESS] = redacted(r, ATTR.SERVER_ADDRESS, name);
+    attributes[SERVER_PORT] =
+      colon > bracket ? Number(host.slice(colon + 1)) : scheme === 'https' ? 443 : 80;
+  }
+  if (socket?.remoteAddress) {
+    attributes[NETWORK_PEER_ADDRESS] = socket.remoteAddress;
+    attributes[NETWORK_PEER_PORT] = socket.remotePort;
+  }
+  const forwarded = forwardedFor(req);
+  const client = forwarded ? redacted(r, ATTR.CLIENT_ADDRESS, forwarded) : socket?.remoteAddress;
+  attributes[ATTR.CLIENT_ADDRESS] = client;
+  const agent = headers['user-agent'];
+  if (agent) attributes[ATTR.USER_AGENT_ORIGINAL] = redacted(r, ATTR.USER_AGENT_ORIGINAL, agent);
+  if (req.method && req.method !== method)
+    attributes[METHOD_ORIGINAL] = redacted(r, METHOD_ORIGINAL, req.method);
+  return { attributes, path, clientAddress: client };
+}
+
+const METHOD_ORIGINAL = 'http.request.method_original';
+
+/** `value` as the pipeline would redact it under `key`. */
+function redacted(r: Redactor | undefined, key: string, value: string): string {
+  return r ? (r.redactValue(value, key) as string) : value;
 }
 
 /** Ends the span, records the duration and writes the `http.request` record; once per request. */
 function finish(exchange: Exchange): void {
   if (exchange.ended) return;
-  const { opts, duration, logger } = exchange.ends;
+  const { duration, logger } = exchange.ends;
   exchange.ended = true;
   try {
     const { req, res, span } = exchange;
@@ -312,7 +376,6 @@ function finish(exchange: Exchange): void {
     const method = normalizeMethod(req.method);
     // The route a framework's instrumentation found; the record also takes Express's own.
     const route = exchange.rpc.route;
-    const aborted = !res.writableFinished;
     const errorType = exchange.error ?? (status >= 500 ? String(status) : undefined);
     span.setAttribute(ATTR.HTTP_RESPONSE_STATUS_CODE, status);
     if (route) {
@@ -327,59 +390,115 @@ function finish(exchange: Exchange): void {
 
     duration(method, exchange.scheme, req.httpVersion, status, route, errorType).record(ms / 1000);
 
-    logger.emit(
-      requestRecord(
-        exchange,
-        Math.round(ms * 1000) / 1000,
-        route ?? expressRoute(req),
-        aborted,
-        opts,
-      ),
-    );
+    exchange.status = status;
+    exchange.durationMs = Math.round(ms * 1000) / 1000;
+    const recordRoute = route ?? expressRoute(req);
+    exchange.route = recordRoute && redacted(exchange.redactor, ATTR.HTTP_ROUTE, recordRoute);
+    exchange.aborted = !res.writableFinished;
+    const direct = ownRecordSink();
+    if (direct && direct.redactor === exchange.redactor) {
+      direct.emit('http', undefined, writeRequestRecord, exchange);
+    } else {
+      logger.emit(requestRecord(exchange));
+    }
   } catch {
     // A broken record must not break the response; the span and metric are already out.
   }
 }
 
-function requestRecord(
-  { req, res, span, ctx }: Exchange,
-  durationMs: number,
-  route: string | undefined,
-  aborted: boolean,
-  opts: HttpServerSettings,
-): OwnRecord {
-  const status = res.statusCode;
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
-  const attributes: Attributes = {
-    [ATTR.HTTP_REQUEST_METHOD]: req.method ?? 'GET',
-    [ATTR.URL_PATH]: path,
-  };
-  if (q >= 0) attributes[ATTR.URL_QUERY] = url.slice(q + 1);
-  attributes[ATTR.CLIENT_ADDRESS] = clientAddress(req);
-  for (const name of opts.headers) {
-    const value = req.headers[name];
-    if (value !== undefined) {
-      attributes[headerKey(name)] = Array.isArray(value) ? value.join(', ') : value;
-    }
-  }
-  attributes[ATTR.HTTP_RESPONSE_STATUS_CODE] = status;
-  attributes[ATTR.HTTP_DURATION_MS] = durationMs;
-  if (route) attributes[ATTR.HTTP_ROUTE] = route;
-  if (aborted) attributes[ATTR.ERROR_TYPE] = 'aborted';
-  const scoped = scopedAttributesOf(span);
-  if (scoped) Object.assign(attributes, scoped);
-  const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+/** The `http.request` record for the logs API: the general path, where there is no direct one. */
+function requestRecord(exchange: Exchange): OwnRecord {
+  const level = levelOf(exchange.status);
   return {
     eventName: EVENT.HTTP_REQUEST,
     severityNumber: SEVERITY_NUMBER[level],
     severityText: SEVERITY_TEXT[level],
-    body: `${req.method ?? 'GET'} ${route ?? path} ${status} ${durationMs} ms`,
-    attributes,
-    context: ctx,
+    body: requestBody(exchange),
+    attributes: requestAttributeMap(exchange),
+    context: exchange.ctx,
+    redactedBy: exchange.redactor,
     [OWN_RECORD]: true,
   };
+}
+
+/** The same record written straight into the logs export request (`OwnRecordSink`). */
+function writeRequestRecord(w: OwnRecordWriter, exchange: Exchange): void {
+  const level = levelOf(exchange.status);
+  w.head(EVENT.HTTP_REQUEST, SEVERITY_NUMBER[level], SEVERITY_TEXT[level], requestBody(exchange));
+  w.span(exchange.span.spanContext());
+  if (scopedAttributesOf(exchange.span)) {
+    // Attributes the handler scoped replace the record's own of the same key, in place: rare
+    // enough to take the map the general path builds.
+    const attributes = requestAttributeMap(exchange);
+    for (const key in attributes) w.plain(key, attributes[key]!);
+  } else {
+    writeRequestAttributes(w, exchange);
+  }
+  w.context(exchange.ctx);
+}
+
+function levelOf(status: number): 'error' | 'warn' | 'info' {
+  return status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+}
+
+/** Made of redacted values and our own words: redacted as a whole. */
+function requestBody({ req, status, durationMs, route, path, redactor }: Exchange): string {
+  return `${recordMethod(req, redactor)} ${route ?? path} ${status} ${durationMs} ms`;
+}
+
+/** The method as the client sent it: known methods need no redaction. */
+function recordMethod(req: IncomingMessage, r: Redactor | undefined): string {
+  const method = req.method ?? 'GET';
+  return KNOWN_METHODS.has(method) ? method : redacted(r, ATTR.HTTP_REQUEST_METHOD, method);
+}
+
+/** Where a record's attributes go, one after another: the direct writer, or a map. */
+interface AttributeSink {
+  plain(key: string, value: AttributeValue): void;
+}
+
+/**
+ * The record's own attributes, in order. Numbers and the values redacted for the span are not
+ * redacted again; the query (kept whole here, unlike the span's) and headers are.
+ */
+function writeRequestAttributes(out: AttributeSink, exchange: Exchange): void {
+  const { req, redactor: r } = exchange;
+  out.plain(ATTR.HTTP_REQUEST_METHOD, recordMethod(req, r));
+  out.plain(ATTR.URL_PATH, exchange.path);
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  if (q >= 0) out.plain(ATTR.URL_QUERY, redacted(r, ATTR.URL_QUERY, url.slice(q + 1)));
+  if (exchange.clientAddress !== undefined) out.plain(ATTR.CLIENT_ADDRESS, exchange.clientAddress);
+  for (const name of exchange.ends.opts.headers) {
+    const value = req.headers[name];
+    if (value === undefined) continue;
+    const key = headerKey(name);
+    out.plain(key, redacted(r, key, Array.isArray(value) ? value.join(', ') : value));
+  }
+  out.plain(ATTR.HTTP_RESPONSE_STATUS_CODE, exchange.status);
+  out.plain(ATTR.HTTP_DURATION_MS, exchange.durationMs);
+  if (exchange.route) out.plain(ATTR.HTTP_ROUTE, exchange.route);
+  if (exchange.aborted) out.plain(ATTR.ERROR_TYPE, 'aborted');
+}
+
+/** The record's attributes as a map, with what the handler scoped (redacted) over them. */
+function requestAttributeMap(exchange: Exchange): Attributes {
+  const attributes: Attributes = {};
+  writeRequestAttributes(
+    {
+      plain(key: string, value: AttributeValue) {
+        attributes[key] = value;
+      },
+    },
+    exchange,
+  );
+  const scoped = scopedAttributesOf(exchange.span);
+  const r = exchange.redactor;
+  for (const key in scoped) {
+    const value = scoped[key];
+    attributes[key] = r ? (r.redactValue(value, key) as AttributeValue) : value;
+  }
+  return attributes;
 }
 
 /** `http.request.header.{name}` by header name. */
@@ -407,13 +526,17 @@ function bindListeners(
   const original = proto.emit;
   if ((original as { [HTTP_SERVER_PATCHED]?: boolean })[HTTP_SERVER_PATCHED])
     return () => undefined;
-  const emit: Emit & { [HTTP_SERVER_PATCHED]?: boolean } = function (this: Bound, event, ...args) {
+  // Every event of every request and response passes here: `arguments` goes to `apply` as it is,
+  // where rest parameters and a spread made two arrays per event.
+  const emit = function (this: Bound, event: string | symbol) {
     const ctx = this[CONTEXT];
-    if (ctx === undefined) return original.apply(this, [event, ...args]);
+    // eslint-disable-next-line prefer-rest-params
+    const args = arguments as unknown as Parameters<Emit>;
+    if (ctx === undefined) return original.apply(this, args);
     if (before) before(this, event);
-    if (this.listenerCount(event) === 0) return original.apply(this, [event, ...args]);
-    return context.with(ctx, () => original.apply(this, [event, ...args]));
-  };
+    if (this.listenerCount(event) === 0) return original.apply(this, args);
+    return context.with(ctx, () => original.apply(this, args));
+  } as Emit & { [HTTP_SERVER_PATCHED]?: boolean };
   emit[HTTP_SERVER_PATCHED] = true;
   proto.emit = emit;
   return () => {
@@ -429,11 +552,10 @@ function correlate(span: Span, res: ServerResponse, opts: HttpServerSettings): v
   if (opts.correlationHeader) res.setHeader(opts.correlationHeader, traceId);
 }
 
-/** The caller: the first `X-Forwarded-For` hop when a proxy set one, else the socket's peer. */
-function clientAddress(req: IncomingMessage): string | undefined {
+/** The first `X-Forwarded-For` hop, when a proxy set one: the caller, as the client says. */
+function forwardedFor(req: IncomingMessage): string | undefined {
   const forwarded = req.headers['x-forwarded-for'];
-  const first = typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined;
-  return first || req.socket?.remoteAddress;
+  return (typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined) || undefined;
 }
 
 /** Express's matched route when its instrumentation is off: `req.baseUrl` + `req.route.path`. */

@@ -1,13 +1,16 @@
 import { SpanStatusCode, context, logs, trace } from '@opentelemetry/api';
-import type { Attributes, Span } from '@opentelemetry/api';
+import type { AttributeValue, Attributes, Context, Span } from '@opentelemetry/api';
 import {
   ATTR,
   EVENT,
   SEVERITY_NUMBER,
   TASK_OUTCOME,
   layered,
+  ownRecordSink,
+  pipelineRedactor,
   setScopedAttributes,
 } from '@tracelog/core';
+import type { EncodedAttributes, OwnRecordWriter, Redactor } from '@tracelog/core';
 import { addFlattened, exceptionAttributes, isError } from '../logs/attributes.js';
 import { SEVERITY_TEXT } from '../logs/record.js';
 
@@ -63,15 +66,9 @@ export function task<T>(
   return tracer().startActiveSpan(`task ${name}`, { attributes: common }, async (span) => {
     const ctx = setScopedAttributes(context.active(), common);
     const start = performance.now();
+    const records = new TaskRecords(logger, options.component ?? 'task', common, span, ctx);
     const emit = (eventName: string, severity: 'info' | 'error', body: string, extra: Attributes) =>
-      logger.emit({
-        eventName,
-        severityNumber: SEVERITY_NUMBER[severity],
-        severityText: SEVERITY_TEXT[severity],
-        body,
-        attributes: { ...common, ...extra },
-        context: ctx,
-      });
+      records.emit({ eventName, severity, body, extra });
     const startAttributes: Attributes = {};
     if (options.args !== undefined) addFlattened(startAttributes, ATTR.TASK_ARGS, options.args);
     emit(EVENT.TASK_START, 'info', `${name} started`, startAttributes);
@@ -119,6 +116,98 @@ export function task<T>(
       span.end();
     }
   }) as Promise<Awaited<T>>;
+}
+
+/** One `task.*` record: its own parts; the task's attributes, span and context are shared. */
+interface TaskRecord {
+  eventName: string;
+  severity: 'info' | 'error';
+  body: string;
+  extra: Attributes;
+}
+
+/**
+ * The records of one task run. Where the SDK offers the direct path (`OwnRecordSink`) each is
+ * written straight into the export request, the task's attributes redacted and encoded once for
+ * all of them; elsewhere through the logs API, which the pipeline redacts. Both give the same
+ * record: values redacted by key, the body as a whole, as the pipeline does for any record.
+ */
+class TaskRecords {
+  private encoded: EncodedAttributes | undefined;
+  private record: TaskRecord | undefined;
+  private redactor: Redactor | undefined;
+
+  constructor(
+    private readonly logger: ReturnType<typeof logs.getLogger>,
+    private readonly component: string,
+    private readonly common: Attributes,
+    private readonly span: Span,
+    private readonly ctx: Context,
+  ) {}
+
+  emit(record: TaskRecord): void {
+    const sink = ownRecordSink();
+    const redactor = pipelineRedactor() ?? undefined;
+    // A step's attribute of the same key as the task's takes its place in the record: rare, and
+    // left to the general path, which merges the two maps.
+    if (!sink || sink.redactor !== redactor || overlaps(this.common, record.extra)) {
+      this.logger.emit({
+        eventName: record.eventName,
+        severityNumber: SEVERITY_NUMBER[record.severity],
+        severityText: SEVERITY_TEXT[record.severity],
+        body: record.body,
+        attributes: { ...this.common, ...record.extra },
+        context: this.ctx,
+      });
+      return;
+    }
+    if (!this.encoded || this.redactor !== redactor) {
+      this.redactor = redactor;
+      this.encoded = sink.encode(redactedAll(this.common, redactor));
+    }
+    this.record = record;
+    sink.emit(this.component, undefined, writeTaskRecord, this);
+  }
+
+  /** Writes the record `emit` was given (see `writeTaskRecord`). */
+  write(w: OwnRecordWriter): void {
+    const { eventName, severity, body, extra } = this.record!;
+    const r = this.redactor;
+    w.head(
+      eventName,
+      SEVERITY_NUMBER[severity],
+      SEVERITY_TEXT[severity],
+      r ? r.redactString(body) : body,
+    );
+    w.span(this.span.spanContext());
+    w.encoded(this.encoded!);
+    for (const key in extra) {
+      const value = extra[key];
+      if (value !== undefined)
+        w.plain(key, r ? (r.redactValue(value, key) as AttributeValue) : value);
+    }
+    w.context(this.ctx);
+  }
+}
+
+function writeTaskRecord(w: OwnRecordWriter, records: TaskRecords): void {
+  records.write(w);
+}
+
+function overlaps(common: Attributes, extra: Attributes): boolean {
+  for (const key in extra) if (key in common) return true;
+  return false;
+}
+
+/** Every value redacted under its key, as the pipeline redacts a record's attributes. */
+function redactedAll(attributes: Attributes, r: Redactor | undefined): Attributes {
+  if (!r) return attributes;
+  const out: Attributes = {};
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (value !== undefined) out[key] = r.redactValue(value, key) as AttributeValue;
+  }
+  return out;
 }
 
 export interface TimedOptions {

@@ -88,6 +88,8 @@ export function writeAttributes(w: ProtoWriter, field: number, attributes: Attri
     const value = attributes[key];
     // The SDK drops undefined values; an own property that is undefined is skipped likewise.
     if (value === undefined) continue;
+    // The cached pair is looked up here rather than through `writeAttribute`: the call per
+    // attribute measured 5% slower per log record.
     if (typeof value === 'string' && value.length <= PAIR_VALUE_LENGTH_MAX) {
       const pair = pairBytes(key, value);
       if (pair !== undefined) {
@@ -96,15 +98,32 @@ export function writeAttributes(w: ProtoWriter, field: number, attributes: Attri
         continue;
       }
     }
-    w.tag(field, LEN);
-    const kv = w.begin();
-    writeKey(w, key);
-    w.tag(2, LEN);
-    const v = w.begin();
-    writeAnyValue(w, value as AnyValue);
-    w.end(v);
-    w.end(kv);
+    writeKeyValue(w, field, key, value as AnyValue);
   }
+}
+
+/** One `KeyValue` entry under `field`, for records written one attribute at a time. */
+export function writeAttribute(w: ProtoWriter, field: number, key: string, value: AnyValue): void {
+  if (typeof value === 'string' && value.length <= PAIR_VALUE_LENGTH_MAX) {
+    const pair = pairBytes(key, value);
+    if (pair !== undefined) {
+      w.tag(field, LEN);
+      w.bytesField(pair);
+      return;
+    }
+  }
+  writeKeyValue(w, field, key, value);
+}
+
+function writeKeyValue(w: ProtoWriter, field: number, key: string, value: AnyValue): void {
+  w.tag(field, LEN);
+  const kv = w.begin();
+  writeKey(w, key);
+  w.tag(2, LEN);
+  const v = w.begin();
+  writeAnyValue(w, value);
+  w.end(v);
+  w.end(kv);
 }
 
 function writeKey(w: ProtoWriter, key: string): void {

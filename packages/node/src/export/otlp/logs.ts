@@ -3,6 +3,7 @@ import type { AnyValue } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ItemCodec } from './batch.js';
 import { writeAnyValue, writeAttributes } from './common.js';
+import { OwnLogItem } from './own-records.js';
 import type { ProtoWriter } from './writer.js';
 
 /**
@@ -50,8 +51,12 @@ function writeLogRecord(w: ProtoWriter, record: ReadableLogRecord): void {
   }
 }
 
-export const LOG_RECORD: ItemCodec<ReadableLogRecord> = {
+/** What the logs batch holds: the SDK's records, and ours written by the direct path. */
+export type LogItem = ReadableLogRecord | OwnLogItem;
+
+export const LOG_RECORD: ItemCodec<LogItem> = {
   resource: (record) => record.resource,
   scope: (record) => record.instrumentationScope,
-  write: writeLogRecord,
+  write: (w, record) =>
+    record instanceof OwnLogItem ? record.write(w) : writeLogRecord(w, record),
 };
