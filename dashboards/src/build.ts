@@ -13,9 +13,14 @@
  *   prometheus-rules/tracelog.rules.yaml      the PromQL rules for Prometheus
  *   prometheus-rules/tests.yaml               their `promtool test rules` cases
  *   ../collector/alertmanager/alertmanager.yml Alertmanager's route and receiver (a template)
- * Run: node dashboards/src/build.ts   (a test fails when the committed files differ)
+ * Run: node dashboards/src/build.ts           write them
+ *      node dashboards/src/build.ts --check   write nothing; exit 1 naming every committed file
+ *                                             that differs, is missing or is not generated
+ *                                             (`pnpm run check` runs this)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { LEVELS, RESOURCE } from '../../packages/core/src/schema.ts';
 import { ALERTS } from './alerts.ts';
@@ -40,6 +45,7 @@ import type { Panel, Store, Target } from './model.ts';
 import { ES_FIELD, LOKI_FIELD, VL_FIELD, esResource, lokiLabel } from './names.ts';
 
 const root = new URL('../', import.meta.url);
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** Repository-relative; point it at where your copy of the runbook is served. */
 const RUNBOOK = 'dashboards/RUNBOOK.md';
 
@@ -474,11 +480,49 @@ export function generatedFiles(): Map<string, string> {
   return files;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const [path, content] of generatedFiles()) {
+/** Folders holding only generated dashboards: anything else in them is left over. */
+const DASHBOARD_DIRS = [...Object.values(STORES).map((store) => store.dir), 'metrics-json'];
+
+/** A generated file's path from the repository's root, as a reader would open it. */
+const fromRepo = (path: string) => relative(repoRoot, fileURLToPath(new URL(path, root)));
+
+/**
+ * What the committed tree gets wrong: generated files it lacks or holds differently, and files in
+ * the dashboard folders the generator no longer makes.
+ */
+function staleFiles(files: Map<string, string>): string[] {
+  const stale = [...files]
+    .filter(([path, content]) => {
+      const file = new URL(path, root);
+      return !existsSync(file) || readFileSync(file, 'utf8') !== content;
+    })
+    .map(([path]) => fromRepo(path));
+  for (const dir of DASHBOARD_DIRS)
+    for (const name of readdirSync(new URL(`${dir}/`, root)))
+      if (!files.has(`${dir}/${name}`)) stale.push(`${fromRepo(`${dir}/${name}`)} (not generated)`);
+  return stale;
+}
+
+function writeFiles(files: Map<string, string>): void {
+  for (const [path, content] of files) {
     const file = new URL(path, root);
     mkdirSync(new URL('./', file), { recursive: true });
     writeFileSync(file, content);
   }
-  console.log(`wrote ${generatedFiles().size} files`);
+  console.log(`wrote ${files.size} files`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const files = generatedFiles();
+  if (!process.argv.includes('--check')) writeFiles(files);
+  else {
+    const stale = staleFiles(files);
+    if (stale.length > 0) {
+      console.error(
+        `dashboards: stale: ${stale.join(', ')}\nrun: node dashboards/src/build.ts (and delete what is not generated)`,
+      );
+      process.exit(1);
+    }
+    console.log(`dashboards: ${files.size} files up to date`);
+  }
 }

@@ -102,14 +102,6 @@ async function validateCollector(objects: K8sObject[], container: Container): Pr
 }
 
 describe('deploy/collector: the tier configurations', () => {
-  it('agent.yaml is what render.mjs makes of collector/config.yaml and agent.overlay.yaml', async () => {
-    const { ok, out } = await tool(process.execPath, [
-      join(deployDir, 'collector/render.mjs'),
-      '--check',
-    ]);
-    expect(ok, out).toBe(true);
-  });
-
   it("the agent runs config.yaml's receivers, memory limit and redaction, and nothing that counts or stores", () => {
     const agent = parse(readFileSync(join(deployDir, 'collector/agent.yaml'), 'utf8')) as {
       processors: Record<string, unknown>;
