@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PREFIXED_TOKENS, PREFIX_NEAR_MISSES, tokenVariants } from '@tracelog/test-utils';
-import {
-  KEY_ONLY_WORDS,
-  SENSITIVE_PAIRS,
-  SENSITIVE_WORDS,
-  TOKEN_MIN_LENGTH,
-} from '../../packages/core/src/redaction/sensitive.js';
+import { KEY_ONLY_WORDS, SENSITIVE_PAIRS, SENSITIVE_WORDS, TOKEN_MIN_LENGTH } from '@tracelog/core';
 import { collectorSubset, coveredRuleIds } from '../../scripts/redaction/collector.mjs';
 import { loadGitleaks } from '../../scripts/redaction/source.mjs';
 import { quote, useStack, waitFor } from '../support/stack.js';

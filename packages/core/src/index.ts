@@ -38,6 +38,12 @@ export {
 export type { EncodedAttributes, OwnRecord, OwnRecordSink, OwnRecordWriter } from './own-record.js';
 export { BUILTIN_PATTERN_NAMES, createRedactor, luhn } from './redact.js';
 export { createCompactRedactor } from './redaction/compact.js';
+export {
+  KEY_ONLY_WORDS,
+  SENSITIVE_PAIRS,
+  SENSITIVE_WORDS,
+  TOKEN_MIN_LENGTH,
+} from './redaction/sensitive.js';
 export type { RedactionOptions, Redactor } from './redact.js';
 export { TokenBucket } from './ratelimit.js';
 export { fingerprint } from './dedupe.js';

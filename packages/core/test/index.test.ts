@@ -35,10 +35,15 @@ const PUBLIC = [
  * instrumentations, the pipeline's redactor with the mark of attributes redacted with it, the
  * layered context the instrumentations set their spans in, their memo of interned keys, and the
  * "did you mean" match node's configuration and the query checks use.
- * The process-wide keys of `globals.ts` are exported with them. `luhn` is imported by the
+ * The process-wide keys of `globals.ts` are exported with them, and the one sensitive-word list
+ * the collector's generated rules are checked against. `luhn` is imported by the
  * redaction tests.
  */
 const FOR_TRACELOG_PACKAGES = [
+  'KEY_ONLY_WORDS',
+  'SENSITIVE_PAIRS',
+  'SENSITIVE_WORDS',
+  'TOKEN_MIN_LENGTH',
   'BULLMQ_PATCHED',
   'DEFAULT_BAGGAGE_KEYS',
   'DEFAULT_QUIET_PATHS',
