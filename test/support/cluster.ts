@@ -416,9 +416,10 @@ export class ClusteredAlertmanager extends Alertmanager {
       `--cluster.listen-address=127.0.0.1:${this.gossipPort}`,
       `--cluster.advertise-address=127.0.0.1:${this.gossipPort}`,
       ...this.peers.map((port) => `--cluster.peer=127.0.0.1:${port}`),
-      // How long a peer waits for the one before it to notify (default 15 s): loopback
-      // gossip arrives in milliseconds.
-      '--cluster.peer-timeout=3s',
+      // How long a peer waits for the one before it to notify, and for its notification log
+      // entry to arrive by gossip (default 15 s). Loopback gossip takes milliseconds, but on a
+      // loaded two-core machine 3 s was seen too short: both peers notified one group.
+      '--cluster.peer-timeout=10s',
     ];
     super.launch(
       command,
