@@ -1,6 +1,6 @@
 import { context, propagation, trace } from '@opentelemetry/api';
-import type { Attributes, AttributeValue } from '@opentelemetry/api';
-import { setScopedAttributes } from '@tracelog/core';
+import type { Attributes, AttributeValue, Context } from '@opentelemetry/api';
+import { getScopedAttributes, setScopedAttributes } from '@tracelog/core';
 import { addFlattened } from './logs/attributes.js';
 import { diagnostics } from './internal/diag.js';
 
@@ -53,4 +53,26 @@ export function withContext<T>(attributes: Record<string, unknown>, fn: () => T)
 
 function text(value: AttributeValue | undefined): string {
   return Array.isArray(value) ? value.join(',') : String(value);
+}
+
+/**
+ * The attributes a log record takes from its context, in one order for both ways a record is
+ * written (the pipeline and the direct path of our own records): the scoped attributes of
+ * `withContext`, then the allowed baggage entries (only those: incoming baggage is untrusted).
+ * `add` decides whether the record already has the key; a record's own value always wins.
+ */
+export function addContextAttributes(
+  ctx: Context,
+  allowedBaggage: ReadonlySet<string>,
+  add: (key: string, value: AttributeValue | undefined) => void,
+): void {
+  const scoped = getScopedAttributes(ctx);
+  for (const key in scoped) add(key, scoped[key]);
+  if (allowedBaggage.size === 0) return;
+  const baggage = propagation.getBaggage(ctx);
+  if (!baggage) return;
+  for (const key of allowedBaggage) {
+    const entry = baggage.getEntry(key);
+    if (entry) add(key, entry.value);
+  }
 }

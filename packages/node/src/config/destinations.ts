@@ -3,7 +3,7 @@ import { parseKeyValueList } from '@tracelog/core';
 import type { InitOptions } from '../types.js';
 import { DEFAULTS } from './defaults.js';
 import { numberReader } from './env.js';
-import type { Env, Warn } from './env.js';
+import type { Env, NumberReader, Warn } from './env.js';
 
 export type Signal = 'logs' | 'traces' | 'metrics';
 const SIGNALS: readonly Signal[] = ['logs', 'traces', 'metrics'];
@@ -35,17 +35,17 @@ export function resolveDestinations(
   serviceName: string,
   warn: Warn,
 ): Destinations {
-  const { size } = numberReader(env, warn);
+  const read = numberReader(env, warn);
   return {
     ...resolveEndpoints(options, env),
-    timeoutsMs: resolveTimeouts(options, env, warn),
+    timeoutsMs: resolveTimeouts(options, read),
     headers: options.headers ?? parseKeyValueList(env.OTEL_EXPORTER_OTLP_HEADERS ?? ''),
     protocol: resolveProtocol(options, env, warn),
     console: resolveConsole(options, env, warn),
     color: Boolean(process.stdout.isTTY) && env.NO_COLOR === undefined,
     file: options.file ?? env.TRACELOG_FILE ?? DEFAULTS.file,
-    spool: resolveSpool(options, env, serviceName, warn),
-    maxMemoryBytes: size(
+    spool: resolveSpool(options, env, serviceName, read),
+    maxMemoryBytes: read.size(
       'TRACELOG_MEMORY_MAX_BYTES',
       options.maxMemoryBytes,
       DEFAULTS.maxMemoryBytes,
@@ -82,8 +82,7 @@ function resolveEndpoints(
   };
 }
 
-function resolveTimeouts(options: InitOptions, env: Env, warn: Warn): Record<Signal, number> {
-  const { duration } = numberReader(env, warn);
+function resolveTimeouts(options: InitOptions, { duration }: NumberReader): Record<Signal, number> {
   const timeout = duration('OTEL_EXPORTER_OTLP_TIMEOUT', options.timeoutMs, DEFAULTS.timeoutMs);
   return {
     logs: duration('OTEL_EXPORTER_OTLP_LOGS_TIMEOUT', undefined, timeout),
@@ -115,11 +114,10 @@ function resolveSpool(
   options: InitOptions,
   env: Env,
   serviceName: string,
-  warn: Warn,
+  { size }: NumberReader,
 ): Destinations['spool'] {
   const spool = options.spool;
   if (spool === false || env.TRACELOG_SPOOL === 'off') return false;
-  const { size } = numberReader(env, warn);
   return {
     directory:
       (spool && spool.directory) ??

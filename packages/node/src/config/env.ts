@@ -50,6 +50,8 @@ export function warnUnknownEnv(env: Env, warn: Warn): void {
  * Reads sizes and durations: an option wins, then the variable; a value that is not valid is
  * reported with the fallback used instead.
  */
+export type NumberReader = ReturnType<typeof numberReader>;
+
 export function numberReader(env: Env, warn: Warn) {
   const invalid = (name: string, fallback: number) => {
     warn(`${name} is not valid; using ${fallback}`);

@@ -1,5 +1,4 @@
 import { DEFAULT_BAGGAGE_KEYS } from '@tracelog/core';
-import type { HttpServerSettings } from '../instrumentations/http-server.js';
 import type { InstrumentationSettings } from '../instrumentations/registry.js';
 import { resolvePropagators } from '../traces/propagation.js';
 import type { PropagatorName } from '../traces/propagation.js';
@@ -19,7 +18,6 @@ import type { RecordSettings } from './records.js';
 
 /** The complete configuration `init()` resolves once; only this travels inward. */
 export interface ResolvedConfig extends ServiceIdentity, RecordSettings, Destinations {
-  http: HttpServerSettings;
   baggageKeys: string[];
   shutdownDeadlineMs: number;
   handleSignals: boolean;
@@ -51,12 +49,10 @@ export function resolveConfig(
   warnUnknownEnv(env, warn);
   const destinations = resolveDestinations(options, env, identity.serviceName, warn);
   const { duration } = numberReader(env, warn);
-  const http = resolveHttp(options, env);
   const config: ResolvedConfig = {
     ...identity,
     ...records,
     ...destinations,
-    http,
     baggageKeys: options.baggageKeys ??
       listEnv(env.TRACELOG_BAGGAGE_KEYS) ?? [...DEFAULT_BAGGAGE_KEYS],
     shutdownDeadlineMs: duration(
@@ -70,7 +66,11 @@ export function resolveConfig(
       options.metricsIntervalMs,
       DEFAULTS.metricsIntervalMs,
     ),
-    instrumentations: resolveInstrumentations(options.instrumentations ?? {}, http, warn),
+    instrumentations: resolveInstrumentations(
+      options.instrumentations ?? {},
+      resolveHttp(options, env),
+      warn,
+    ),
     disabled: sdkDisabled(env, warn),
     sampler: resolveSampler(env, warn),
     propagators: resolvePropagators(env, warn),

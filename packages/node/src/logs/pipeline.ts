@@ -1,15 +1,10 @@
-import { context, propagation } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import type { AnyValue, Context } from '@opentelemetry/api';
 import { hrTime } from '@opentelemetry/core';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import {
-  ATTR,
-  RecordFilter,
-  SEVERITY_NUMBER,
-  fingerprint,
-  getScopedAttributes,
-} from '@tracelog/core';
+import { ATTR, RecordFilter, SEVERITY_NUMBER, fingerprint } from '@tracelog/core';
 import type { Redactor, Repeats } from '@tracelog/core';
+import { addContextAttributes } from '../context.js';
 import type { Diagnostics } from '../internal/diag.js';
 import { redactAttributes } from '../internal/redact-attributes.js';
 import type { PreRedacted } from '../internal/redact-attributes.js';
@@ -105,19 +100,17 @@ export class LogPipeline implements LogRecordProcessor {
   }
 
   private enrich(record: ReadWriteLogRecord, ctx: Context): void {
-    const present = record.attributes;
-    const scoped = getScopedAttributes(ctx);
-    for (const key in scoped) {
-      if (!(key in present)) record.setAttribute(key, scoped[key]);
-    }
-    if (this.opts.baggageKeys.size === 0) return;
-    const baggage = propagation.getBaggage(ctx);
-    if (!baggage) return;
-    for (const key of this.opts.baggageKeys) {
-      const entry = baggage.getEntry(key);
-      if (entry && !(key in record.attributes)) record.setAttribute(key, entry.value);
-    }
+    this.enriching = record;
+    addContextAttributes(ctx, this.opts.baggageKeys, this.addFromContext);
+    this.enriching = undefined;
   }
+
+  /** The record `enrich` works on; one callback for every record, so none is made per record. */
+  private enriching: ReadWriteLogRecord | undefined;
+  private readonly addFromContext = (key: string, value: AnyValue | undefined) => {
+    const record = this.enriching!;
+    if (!(key in record.attributes)) record.setAttribute(key, value);
+  };
 
   /**
    * Sampling, dedupe and rate limiting, in core's one order; errors and above always pass the

@@ -1,10 +1,10 @@
-import { isSpanContextValid, propagation } from '@opentelemetry/api';
+import { isSpanContextValid } from '@opentelemetry/api';
 import type { AttributeValue, Attributes, Context, SpanContext } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import { getScopedAttributes } from '@tracelog/core';
 import type { EncodedAttributes, OwnRecordSink, OwnRecordWriter, Redactor } from '@tracelog/core';
+import { addContextAttributes } from '../../context.js';
 import { LIMITS } from '../../internal/attribute-limits.js';
 import { writeAttribute } from './common.js';
 import { ProtoWriter } from './writer.js';
@@ -237,18 +237,12 @@ class ProtoOwnRecord implements OwnRecordWriter {
   }
 
   context(ctx: Context): void {
-    const scoped = getScopedAttributes(ctx);
-    for (const key in scoped) {
-      if (!this.keys.includes(key)) this.fromOutside(key, scoped[key]);
-    }
-    if (this.baggageKeys.size === 0) return;
-    const baggage = propagation.getBaggage(ctx);
-    if (!baggage) return;
-    for (const key of this.baggageKeys) {
-      const entry = baggage.getEntry(key);
-      if (entry && !this.keys.includes(key)) this.fromOutside(key, entry.value);
-    }
+    addContextAttributes(ctx, this.baggageKeys, this.addFromContext);
   }
+
+  private readonly addFromContext = (key: string, value: AttributeValue | undefined) => {
+    if (!this.keys.includes(key)) this.fromOutside(key, value);
+  };
 
   /**
    * A value the app put in its context: redacted as the pipeline redacts any attribute, and
