@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startOtlpReceiver } from '@tracelog/test-utils';
+import { startSilentCollector, until } from '../support/silent-collector.js';
 
 // The standard OTEL_* variables the Node SDK's README says it honours, in real child processes
 // started as users start them: OTEL_LOG_LEVEL (what OpenTelemetry's own diagnostics write on
@@ -17,6 +16,9 @@ const work = mkdtempSync(join(tmpdir(), 'tracelog-otel-env-'));
 const running = new Set<ChildProcess>();
 const SIGNALS = ['logs', 'traces', 'metrics'] as const;
 type Signal = (typeof SIGNALS)[number];
+
+/** Far below the 10 s default, far above the 200 ms under test: a loaded machine still passes. */
+const ABANDONED_WITHIN_MS = 5000;
 
 afterEach(async () => {
   await Promise.all([...running].map(stop));
@@ -78,14 +80,6 @@ const exited = (child: ChildProcess) =>
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
-
-async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('OTEL_LOG_LEVEL: OpenTelemetry diagnostics on stderr', () => {
   const PROBES = ['error', 'warn', 'info', 'debug', 'verbose'] as const;
@@ -181,55 +175,6 @@ describe('OTEL_EXPORTER_OTLP_HEADERS: on every export request', () => {
     }
   });
 });
-
-interface HeldRequest {
-  signal: string;
-  headers: IncomingHttpHeaders;
-  arrivedAt: number;
-  /** When the client closed the connection; undefined while it is held open. */
-  closedAt: number | undefined;
-}
-
-/** Far below the 10 s default, far above the 200 ms under test: a loaded machine still passes. */
-const ABANDONED_WITHIN_MS = 5000;
-
-/**
- * A collector that accepts every connection and reads every request, and never answers. It
- * records, per request, when it arrived and when the client closed the connection.
- */
-async function startSilentCollector(): Promise<{
-  url: string;
-  held: HeldRequest[];
-  close(): Promise<void>;
-}> {
-  const held: HeldRequest[] = [];
-  const server: Server = createServer((req) => {
-    const entry: HeldRequest = {
-      signal: (req.url ?? '').replace('/v1/', ''),
-      headers: req.headers,
-      arrivedAt: Date.now(),
-      closedAt: undefined,
-    };
-    held.push(entry);
-    req.resume();
-    req.socket.once('close', () => (entry.closedAt = Date.now()));
-  });
-  // Node's own server timeouts would otherwise close a silent request first.
-  server.requestTimeout = 0;
-  server.headersTimeout = 0;
-  server.timeout = 0;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    held,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe('OTEL_EXPORTER_OTLP_TIMEOUT and the per-signal timeouts', () => {
   /**

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startOtlpReceiver } from '@tracelog/test-utils';
+import { startSilentCollector, until } from '../support/silent-collector.js';
 
 // shutdownDeadlineMs against a collector that accepts the connection and never answers: the
 // export request would be held for a minute (OTEL_EXPORTER_OTLP_TIMEOUT), and shutdown() must
@@ -21,30 +20,6 @@ afterEach(() => {
   for (const child of running) child.kill('SIGKILL');
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-/** A collector that reads every request and never answers; it notes when a client hangs up. */
-async function startSilentCollector() {
-  const held: Array<{ path: string; closed: boolean }> = [];
-  const server: Server = createServer((req) => {
-    const entry = { path: req.url ?? '', closed: false };
-    held.push(entry);
-    req.resume();
-    req.socket.once('close', () => (entry.closed = true));
-  });
-  // Node's own server timeouts would otherwise end a silent request first.
-  server.requestTimeout = 0;
-  server.headersTimeout = 0;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    held,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 interface Child {
   child: ChildProcess;
@@ -69,14 +44,6 @@ function spawnNode(args: string[], env: Record<string, string>): Child {
   return { child, stdout: () => out, stderr: () => err };
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /**
  * Runs the fixture against a silent collector: waits until its logs request is held, asks it
  * to shut down, and waits (well under the minute the request could be held) for shutdown() to
@@ -92,11 +59,11 @@ async function shutdownWhileHeld(env: Record<string, string>) {
       RECORDS: String(RECORDS),
       ...env,
     });
-    const logsRequest = () => collector.held.find((r) => r.path === '/v1/logs');
+    const logsRequest = () => collector.held.find((r) => r.signal === 'logs');
     await until(() => logsRequest() !== undefined, 'the logs export request');
     app.child.stdin!.write('shut down\n');
     await until(() => app.stdout().includes('shut down '), 'shutdown() to resolve', 30_000);
-    const heldOpen = !logsRequest()!.closed;
+    const heldOpen = logsRequest()!.closedAt === undefined;
     const line = app
       .stdout()
       .split('\n')
