@@ -12,12 +12,13 @@ const processTests = { testTimeout: 300_000, hookTimeout: 900_000 };
  * in-process, fixture services, or the stack's binaries (built before vitest starts), on free
  * ports with folders of their own, or they need no server. These run two at a time, beside the
  * unit tests. Every other file, a new one included, runs alone: Redis, PostgreSQL and Chromium
- * come from apt-get on first use, and two apt-get runs at once fail on its lock.
+ * come from apt-get on first use, and two apt-get runs at once fail on its lock. The cluster drill
+ * runs alone too: it starts a dozen servers on ports picked free beforehand, and once, beside
+ * another file, its agent collector never came up.
  */
 const SIDE_BY_SIDE = {
   integration: ['baggage', 'export-outage', 'queue-job-api'],
   e2e: [
-    'cluster-pipeline',
     'collector-auth',
     'collector-config',
     'collector-single-pass',
